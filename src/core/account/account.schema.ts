@@ -1,0 +1,209 @@
+import { Type, type Static } from 'typebox'
+
+/** The kinds of organisation that take part in a Liaison community. */
+export const ORG_TYPES = [
+  'national-csirt',
+  'gov-csirt',
+  'sector-csirt',
+  'isac',
+  'law-enforcement',
+  'judiciary',
+  'eu-body',
+  'constituent',
+  'other',
+] as const
+
+/** One of {@link ORG_TYPES}. */
+export type OrgType = (typeof ORG_TYPES)[number]
+
+/** Companion helpers for {@link OrgType}. */
+export const OrgType = {
+  /** True when `value` is a known organisation type. */
+  is(value: unknown): value is OrgType {
+    return typeof value === 'string' && (ORG_TYPES as readonly string[]).includes(value)
+  },
+}
+
+/** The roles a user can hold inside their organisation. */
+export const ROLES = ['admin', 'handler', 'analyst', 'liaison', 'coordinator', 'viewer'] as const
+
+/** One of {@link ROLES}. */
+export type Role = (typeof ROLES)[number]
+
+/** Companion helpers for {@link Role}. */
+export const Role = {
+  /** True when `value` is a known role. */
+  is(value: unknown): value is Role {
+    return typeof value === 'string' && (ROLES as readonly string[]).includes(value)
+  },
+}
+
+/** Passwords: long enough to resist guessing, short enough to bound hashing work. */
+export const PASSWORD_MIN_LENGTH = 12
+/** Upper bound on password length (argon2 input stays cheap to reject). */
+export const PASSWORD_MAX_LENGTH = 256
+
+const Id = Type.String({ format: 'uuid', description: 'UUID' })
+const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC' })
+const NullableTimestamp = Type.Union([Timestamp, Type.Null()])
+const Country = Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2 code (EU for EU bodies)' })
+const Email = Type.String({ format: 'email', maxLength: 254 })
+
+/** An organisation as the API returns it. */
+export const OrganisationSchema = Type.Object(
+  {
+    id: Id,
+    name: Type.String(),
+    type: Type.Enum([...ORG_TYPES]),
+    country: Type.Union([Country, Type.Null()]),
+    sector: Type.Union([Type.String(), Type.Null()]),
+    isInstanceOwner: Type.Boolean({ description: 'true for the organisation that runs this instance' }),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+)
+/** Wire shape of an organisation. */
+export type OrganisationWire = Static<typeof OrganisationSchema>
+
+/** Body of `POST /api/v1/organisations`. */
+export const CreateOrganisationBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    type: Type.Enum([...ORG_TYPES]),
+    country: Type.Optional(Country),
+    sector: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  },
+  { additionalProperties: false },
+)
+/** Input to create an organisation. */
+export type CreateOrganisationInput = Static<typeof CreateOrganisationBody>
+
+/** A user as the API returns it (never with secrets). */
+export const UserSchema = Type.Object(
+  {
+    id: Id,
+    email: Type.String(),
+    name: Type.String(),
+    role: Type.Enum([...ROLES]),
+    orgId: Id,
+    mustChangePassword: Type.Boolean(),
+    disabled: Type.Boolean(),
+    createdAt: Timestamp,
+    lastLoginAt: NullableTimestamp,
+  },
+)
+/** Wire shape of a user. */
+export type UserWire = Static<typeof UserSchema>
+
+/** Body of `POST /api/v1/users`. */
+export const CreateUserBody = Type.Object(
+  {
+    email: Email,
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    role: Type.Enum([...ROLES]),
+    orgId: Id,
+    password: Type.Optional(
+      Type.String({
+        minLength: PASSWORD_MIN_LENGTH,
+        maxLength: PASSWORD_MAX_LENGTH,
+        description: 'initial password; when omitted a one-time password is generated and returned once',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+/** Input to create a user. */
+export type CreateUserInput = Static<typeof CreateUserBody>
+
+/** Body of `PATCH /api/v1/users/{id}`. */
+export const UpdateUserBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    role: Type.Optional(Type.Enum([...ROLES])),
+    disabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+/** Input to update a user. */
+export type UpdateUserInput = Static<typeof UpdateUserBody>
+
+/** An API key as the API returns it (never with the token, except once at creation). */
+export const ApiKeySchema = Type.Object(
+  {
+    id: Id,
+    name: Type.String(),
+    userId: Id,
+    prefix: Type.String({ description: 'first characters of the token, to recognise it' }),
+    createdAt: Timestamp,
+    lastUsedAt: NullableTimestamp,
+    expiresAt: NullableTimestamp,
+    revokedAt: NullableTimestamp,
+  },
+)
+/** Wire shape of an API key. */
+export type ApiKeyWire = Static<typeof ApiKeySchema>
+
+/** Body of `POST /api/v1/apikeys`. */
+export const CreateApiKeyBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    expiresAt: Type.Optional(Timestamp),
+    userId: Type.Optional(Type.String({ format: 'uuid', description: 'admins only: create for this user' })),
+  },
+  { additionalProperties: false },
+)
+/** Input to create an API key. */
+export type CreateApiKeyInput = Static<typeof CreateApiKeyBody>
+
+/** Body of `POST /api/v1/auth/login`. */
+export const LoginBody = Type.Object(
+  {
+    email: Type.String({ minLength: 1, maxLength: 254 }),
+    password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH }),
+  },
+  { additionalProperties: false },
+)
+
+/** Body of `POST /api/v1/auth/password`. */
+export const ChangePasswordBody = Type.Object(
+  {
+    currentPassword: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH }),
+    newPassword: Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH }),
+  },
+  { additionalProperties: false },
+)
+
+/** What `GET /api/v1/me` and a successful login return. */
+export const MeSchema = Type.Object(
+  {
+    user: UserSchema,
+    organisation: OrganisationSchema,
+    authMethod: Type.Enum(['session', 'apikey']),
+    isInstanceAdmin: Type.Boolean(),
+    csrfToken: Type.Union([
+      Type.String({ description: 'send as X-CSRF-Token on every unsafe request made with the session cookie' }),
+      Type.Null(),
+    ]),
+  },
+)
+/** Wire shape of the caller. */
+export type MeWire = Static<typeof MeSchema>
+
+/** One audit log entry as the API returns it. */
+export const AuditEntrySchema = Type.Object(
+  {
+    seq: Type.Integer(),
+    at: Timestamp,
+    actorType: Type.Enum(['user', 'cli', 'system', 'anonymous']),
+    actorUserId: Type.Union([Id, Type.Null()]),
+    actorOrgId: Type.Union([Id, Type.Null()]),
+    action: Type.String(),
+    targetType: Type.String(),
+    targetId: Type.Union([Type.String(), Type.Null()]),
+    details: Type.Record(Type.String(), Type.Unknown()),
+    hash: Type.String(),
+    prevHash: Type.String(),
+  },
+)
+/** Wire shape of an audit entry. */
+export type AuditEntryWire = Static<typeof AuditEntrySchema>

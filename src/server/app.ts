@@ -1,0 +1,166 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import cookie from '@fastify/cookie'
+import helmet from '@fastify/helmet'
+import fastifyStatic from '@fastify/static'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import type { Config } from './config.js'
+import { LiaisonError, type ErrorCode } from './errors.js'
+import { registerAuth } from './http/auth.plugin.js'
+import { registerModules } from './modules/index.js'
+import { packageVersion } from './paths.js'
+import type { Store } from './store/store.js'
+import { validationError } from './validation.js'
+
+/** What the app needs from outside: the open store and, for tests, a clock. */
+export interface AppDeps {
+  /** The open, migrated store. */
+  store: Store
+  /** Current time; tests may pin it. */
+  now?: () => Date
+}
+
+/**
+ * Builds the whole HTTP app (API, docs, web UI) without listening, so tests and `main.ts` share it.
+ *
+ * @example
+ * const app = await buildApp(config, { store })
+ * await app.listen({ host: config.host, port: config.port })
+ */
+export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const now = deps.now ?? (() => new Date())
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    trustProxy: config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.setErrorHandler((error: FastifyError | LiaisonError, request, reply) => {
+    const rendered = renderError(error)
+    if (rendered.status >= 500) {
+      request.log.error({ err: error }, 'request failed')
+    }
+    if (rendered.status === 429 && rendered.details !== null && typeof rendered.details.retryAfterSeconds === 'number') {
+      void reply.header('retry-after', String(rendered.details.retryAfterSeconds))
+    }
+    return reply
+      .code(rendered.status)
+      .send({ error: { code: rendered.code, message: rendered.message, details: rendered.details } })
+  })
+
+  await app.register(cookie)
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // Mantine writes its CSS variables into a style element at run time.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    hsts: config.cookieSecure,
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Liaison API',
+        version: packageVersion(),
+        description:
+          'Incident handling and trust-based sharing for CSIRTs, ISACs and law enforcement. ' +
+          'Errors always have the shape `{ "error": { "code", "message", "details" } }`.',
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'API key from POST /api/v1/apikeys' },
+          cookieAuth: { type: 'apiKey', in: 'cookie', name: 'liaison_session' },
+        },
+      },
+      security: [{ bearerAuth: [] }, { cookieAuth: [] }],
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true })
+
+  registerAuth(app, deps.store, now)
+  await registerModules(app, { store: deps.store, config, now })
+
+  const indexFile = path.join(config.webDir, 'index.html')
+  const hasWeb = existsSync(indexFile)
+  if (hasWeb) {
+    await app.register(fastifyStatic, { root: config.webDir, prefix: '/', wildcard: false, index: false })
+  }
+
+  app.setNotFoundHandler((request, reply) => {
+    const isApi = request.url.startsWith('/api/') || request.url === '/api'
+    if (!isApi && (request.method === 'GET' || request.method === 'HEAD')) {
+      if (hasWeb) {
+        // The SPA routes on the client: every non-API page is its index.
+        return reply.type('text/html').sendFile('index.html')
+      }
+      return reply
+        .code(503)
+        .type('text/plain')
+        .send('The web UI is not built. Run `npm run build` (npm install does it) and restart.')
+    }
+    return reply.code(404).send({
+      error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}`, details: null },
+    })
+  })
+
+  return app
+}
+
+interface RenderedError {
+  status: number
+  code: ErrorCode
+  message: string
+  details: Record<string, unknown> | null
+}
+
+/** Maps any thrown error to the API's one error shape; unknown errors become a bare 500. */
+function renderError(error: FastifyError | LiaisonError): RenderedError {
+  if (error instanceof LiaisonError) {
+    return { status: error.status, code: error.code, message: error.message, details: error.details }
+  }
+  if (error.validation !== undefined) {
+    const rendered = validationError(error.validation, error.validationContext ?? 'body')
+    return { status: 400, code: rendered.code, message: rendered.message, details: rendered.details }
+  }
+  const status = error.statusCode ?? 500
+  if (status >= 400 && status < 500) {
+    return { status, code: codeForStatus(status), message: error.message, details: { reason: error.code } }
+  }
+  return { status: 500, code: 'internal', message: 'internal error; it has been logged', details: null }
+}
+
+function codeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 401:
+      return 'unauthenticated'
+    case 404:
+      return 'not_found'
+    case 409:
+      return 'conflict'
+    case 413:
+      return 'payload_too_large'
+    case 415:
+      return 'unsupported_media_type'
+    case 429:
+      return 'rate_limited'
+    default:
+      return 'bad_request'
+  }
+}

@@ -1,0 +1,44 @@
+import { buildApp } from './app.js'
+import { ensureInstance, firstStartBanner } from './bootstrap.js'
+import type { Config } from './config.js'
+import { migrateToLatest } from './store/migrate.js'
+import { openStore } from './store/store.js'
+
+/** A running server and how to stop it. */
+export interface RunningServer {
+  /** Base URL, e.g. http://127.0.0.1:8080. */
+  readonly url: string
+  /** Stops accepting requests, finishes those in flight, closes the store. */
+  close(): Promise<void>
+}
+
+/**
+ * Opens the store, migrates it, creates the instance on first start (printing the admin's one-time
+ * password), and listens.
+ */
+export async function startServer(config: Config, print: (text: string) => void = console.log): Promise<RunningServer> {
+  const store = openStore(config)
+  try {
+    const migration = await migrateToLatest(store)
+    if (migration.applied.length > 0) {
+      print(`Applied migrations: ${migration.applied.join(', ')}`)
+    }
+    const first = await ensureInstance(store, config)
+    if (first !== null) {
+      print(firstStartBanner(first))
+    }
+    const app = await buildApp(config, { store })
+    const address = await app.listen({ host: config.host, port: config.port })
+    print(`Liaison listening on ${address} (store: ${store.kind}, ${store.location})`)
+    return {
+      url: address,
+      close: async () => {
+        await app.close()
+        await store.close()
+      },
+    }
+  } catch (error) {
+    await store.close()
+    throw error
+  }
+}

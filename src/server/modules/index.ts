@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify'
+import type { Config } from '../config.js'
+import type { Store } from '../store/store.js'
+import { apiKeyRoutes } from './apikey/apikey.routes.js'
+import { auditRoutes } from './audit/audit.routes.js'
+import { authRoutes } from './auth/auth.routes.js'
+import { orgRoutes } from './org/org.routes.js'
+import { systemRoutes } from './system/system.routes.js'
+import { userRoutes } from './user/user.routes.js'
+
+/** What every module's routes receive. */
+export interface ModuleDeps {
+  store: Store
+  config: Config
+  now: () => Date
+}
+
+/** Registers every module's routes under `/api/v1`. The list is explicit: nothing registers itself. */
+export async function registerModules(app: FastifyInstance, deps: ModuleDeps): Promise<void> {
+  await app.register(
+    async (api) => {
+      await api.register(systemRoutes, deps)
+      await api.register(authRoutes, deps)
+      await api.register(orgRoutes, deps)
+      await api.register(userRoutes, deps)
+      await api.register(apiKeyRoutes, deps)
+      await api.register(auditRoutes, deps)
+    },
+    { prefix: '/api/v1' },
+  )
+}

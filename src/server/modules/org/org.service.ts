@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto'
+import { Type, type Static } from 'typebox'
+import {
+  CreateOrganisationBody,
+  ORG_TYPES,
+  type CreateOrganisationInput,
+  type OrgType,
+} from '../../../core/account/account.schema.js'
+import { Actor } from '../../../core/account/principal.js'
+import { conflict, forbidden, notFound } from '../../errors.js'
+import type { Db, Trx } from '../../store/store.js'
+import { validateInput } from '../../validation.js'
+import { recordAudit, type AuditActor } from '../audit/audit.service.js'
+import {
+  findOrganisationById,
+  findOrganisationByName,
+  findOrganisations,
+  insertOrganisation,
+  updateOrganisationRow,
+} from './org.repository.js'
+import type { OrganisationRow } from './org.table.js'
+
+/** Body of `PATCH /api/v1/organisations/{id}`. */
+export const UpdateOrganisationBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    type: Type.Optional(Type.Enum([...ORG_TYPES])),
+    country: Type.Optional(Type.Union([Type.String({ pattern: '^[A-Z]{2}$' }), Type.Null()])),
+    sector: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()])),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+/** Input to change an organisation. */
+export type UpdateOrganisationInput = Static<typeof UpdateOrganisationBody>
+
+/**
+ * Creates an organisation; instance admins and CLI operators only. Names are unique regardless of case.
+ */
+export async function createOrganisation(
+  db: Db,
+  actor: Actor,
+  input: CreateOrganisationInput,
+  now = new Date(),
+): Promise<OrganisationRow> {
+  if (!Actor.managesInstance(actor)) {
+    throw forbidden('only instance admins create organisations')
+  }
+  const valid = validateInput(CreateOrganisationBody, input)
+  return db.transaction().execute(async (trx) => {
+    const row = await insertNewOrganisation(trx, actor, { ...valid, isInstanceOwner: false }, now)
+    return row
+  })
+}
+
+/** Inserts an organisation and its audit entry inside an open transaction (also used at first start). */
+export async function insertNewOrganisation(
+  trx: Trx,
+  actor: AuditActor,
+  input: { name: string; type: OrgType; country?: string | null; sector?: string | null; isInstanceOwner: boolean },
+  now: Date,
+): Promise<OrganisationRow> {
+  const name = input.name.trim()
+  if (await findOrganisationByName(trx, name)) {
+    throw conflict('name', `an organisation named "${name}" already exists`)
+  }
+  const at = now.toISOString()
+  const row: OrganisationRow = {
+    id: randomUUID(),
+    name,
+    name_key: name.toLowerCase(),
+    type: input.type,
+    country: input.country ?? null,
+    sector: input.sector ?? null,
+    is_instance_owner: input.isInstanceOwner ? 1 : 0,
+    created_at: at,
+    updated_at: at,
+  }
+  await insertOrganisation(trx, row)
+  await recordAudit(
+    trx,
+    actor,
+    {
+      action: 'organisation.created',
+      targetType: 'organisation',
+      targetId: row.id,
+      details: { name: row.name, type: row.type, country: row.country, sector: row.sector },
+    },
+    now,
+  )
+  return row
+}
+
+/** Changes an organisation's name, type, country or sector; instance admins and CLI operators only. */
+export async function updateOrganisation(
+  db: Db,
+  actor: Actor,
+  id: string,
+  input: UpdateOrganisationInput,
+  now = new Date(),
+): Promise<OrganisationRow> {
+  const valid = validateInput(UpdateOrganisationBody, input)
+  return db.transaction().execute(async (trx) => {
+    const before = await findOrganisationById(trx, id)
+    if (before === undefined) {
+      throw notFound('organisation', id)
+    }
+    if (!Actor.managesInstance(actor)) {
+      throw forbidden('only instance admins change organisations')
+    }
+    const change: Partial<OrganisationRow> = { updated_at: now.toISOString() }
+    if (valid.name !== undefined) {
+      const name = valid.name.trim()
+      const clash = await findOrganisationByName(trx, name)
+      if (clash !== undefined && clash.id !== id) {
+        throw conflict('name', `an organisation named "${name}" already exists`)
+      }
+      change.name = name
+      change.name_key = name.toLowerCase()
+    }
+    if (valid.type !== undefined) {
+      change.type = valid.type
+    }
+    if (valid.country !== undefined) {
+      change.country = valid.country
+    }
+    if (valid.sector !== undefined) {
+      change.sector = valid.sector
+    }
+    await updateOrganisationRow(trx, id, change)
+    await recordAudit(
+      trx,
+      actor,
+      {
+        action: 'organisation.updated',
+        targetType: 'organisation',
+        targetId: id,
+        details: { changed: Object.keys(valid), before: pick(before, valid), after: valid },
+      },
+      now,
+    )
+    return { ...before, ...change }
+  })
+}
+
+/** Every organisation, by name, one page. Profiles are visible to every member of the community. */
+export async function listOrganisations(
+  db: Db,
+  _actor: Actor,
+  page: { limit: number; offset: number },
+): Promise<{ rows: OrganisationRow[]; total: number }> {
+  return findOrganisations(db, page)
+}
+
+/** One organisation by id; 404 when there is none. */
+export async function getOrganisation(db: Db, _actor: Actor, id: string): Promise<OrganisationRow> {
+  const row = await findOrganisationById(db, id)
+  if (row === undefined) {
+    throw notFound('organisation', id)
+  }
+  return row
+}
+
+/** Finds an organisation by id or by name (for the CLI); 404 when neither matches. */
+export async function resolveOrganisation(db: Db, ref: string): Promise<OrganisationRow> {
+  const byId = /^[0-9a-f-]{36}$/i.test(ref) ? await findOrganisationById(db, ref) : undefined
+  const row = byId ?? (await findOrganisationByName(db, ref))
+  if (row === undefined) {
+    throw notFound('organisation', ref)
+  }
+  return row
+}
+
+function pick(row: OrganisationRow, keys: UpdateOrganisationInput): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(keys)) {
+    switch (key) {
+      case 'name':
+        out.name = row.name
+        break
+      case 'type':
+        out.type = row.type
+        break
+      case 'country':
+        out.country = row.country
+        break
+      case 'sector':
+        out.sector = row.sector
+        break
+    }
+  }
+  return out
+}

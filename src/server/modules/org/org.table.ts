@@ -1,0 +1,23 @@
+import type { Insertable, Selectable, Updateable } from 'kysely'
+
+/** `organisations`: every organisation known to this instance. */
+export interface OrganisationTable {
+  id: string
+  name: string
+  /** Lower-cased name, unique: two organisations may not differ only in case. */
+  name_key: string
+  type: string
+  country: string | null
+  sector: string | null
+  /** 1 for the organisation that runs this instance (exactly one). */
+  is_instance_owner: number
+  created_at: string
+  updated_at: string
+}
+
+/** A row read from `organisations`. */
+export type OrganisationRow = Selectable<OrganisationTable>
+/** A row to insert into `organisations`. */
+export type NewOrganisationRow = Insertable<OrganisationTable>
+/** A change to a row of `organisations`. */
+export type OrganisationRowUpdate = Updateable<OrganisationTable>

@@ -1,0 +1,46 @@
+import type { Db, Trx } from '../../store/store.js'
+import type { NewUserRow, UserRow, UserRowUpdate } from './user.table.js'
+
+/** Inserts a user. */
+export async function insertUser(db: Db | Trx, row: NewUserRow): Promise<void> {
+  await db.insertInto('users').values(row).execute()
+}
+
+/** One user by id. */
+export async function findUserById(db: Db | Trx, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+/** One user by e-mail (compared lower-cased). */
+export async function findUserByEmail(db: Db | Trx, email: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('email', '=', email.trim().toLowerCase()).executeTakeFirst()
+}
+
+/** Users, optionally of one organisation, by e-mail, one page. */
+export async function findUsers(
+  db: Db,
+  filter: { orgId?: string; limit: number; offset: number },
+): Promise<{ rows: UserRow[]; total: number }> {
+  let rows = db.selectFrom('users').selectAll().orderBy('email').limit(filter.limit).offset(filter.offset)
+  let count = db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n'))
+  if (filter.orgId !== undefined) {
+    rows = rows.where('org_id', '=', filter.orgId)
+    count = count.where('org_id', '=', filter.orgId)
+  }
+  const [list, total] = await Promise.all([rows.execute(), count.executeTakeFirstOrThrow()])
+  return { rows: list, total: Number(total.n) }
+}
+
+/** Number of users in the store. */
+export async function countUsers(db: Db | Trx): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+/** Applies a change to one user. */
+export async function updateUserRow(db: Db | Trx, id: string, change: UserRowUpdate): Promise<void> {
+  await db.updateTable('users').set(change).where('id', '=', id).execute()
+}

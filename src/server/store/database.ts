@@ -1,0 +1,16 @@
+import type { OrganisationTable } from '../modules/org/org.table.js'
+import type { UserTable } from '../modules/user/user.table.js'
+import type { SessionTable, LoginThrottleTable } from '../modules/auth/auth.table.js'
+import type { ApiKeyTable } from '../modules/apikey/apikey.table.js'
+import type { AuditLogTable, AuditHeadTable } from '../modules/audit/audit.table.js'
+
+/** Every table of the store, as Kysely sees it. Each module owns its own tables. */
+export interface Database {
+  organisations: OrganisationTable
+  users: UserTable
+  sessions: SessionTable
+  login_throttle: LoginThrottleTable
+  api_keys: ApiKeyTable
+  audit_log: AuditLogTable
+  audit_head: AuditHeadTable
+}

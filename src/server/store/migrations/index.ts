@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely'
+import * as foundation from './2026-11-24T0800-foundation.js'
+
+/**
+ * Every migration, in order; the key is the migration's name in `kysely_migration`.
+ * One list serves SQLite and PostgreSQL.
+ */
+export const MIGRATIONS: Record<string, Migration> = {
+  '2026-11-24T0800-foundation': foundation,
+}

@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import SqliteDatabase from 'better-sqlite3'
+import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely'
+import pg from 'pg'
+import type { Config, StoreKind } from '../config.js'
+import type { Database } from './database.js'
+
+/** A Kysely handle on either store; services take this (or a transaction) first. */
+export type Db = Kysely<Database>
+/** A transaction on the store. */
+export type Trx = Transaction<Database>
+
+/** An open store: the query handle, which kind it is, and how to close it. */
+export interface Store {
+  /** Query builder over the store. */
+  readonly db: Db
+  /** `sqlite` (embedded file) or `postgres`. */
+  readonly kind: StoreKind
+  /** Where the data lives, for humans (file path, or the URL without its password). */
+  readonly location: string
+  /** Closes every connection. */
+  close(): Promise<void>
+}
+
+let pgTypesSet = false
+
+/**
+ * Opens the store the config names: PostgreSQL when `databaseUrl` is set, else the SQLite file
+ * `<dataDir>/liaison.db` (created with its folder if missing).
+ */
+export function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Store {
+  if (config.databaseUrl !== null) {
+    return openPostgres(config.databaseUrl)
+  }
+  mkdirSync(config.dataDir, { recursive: true })
+  return openSqlite(path.join(config.dataDir, 'liaison.db'))
+}
+
+/** Opens (creating if needed) a SQLite file in WAL mode with foreign keys on. */
+export function openSqlite(file: string): Store {
+  const sqlite = new SqliteDatabase(file)
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('synchronous = NORMAL')
+  sqlite.pragma('foreign_keys = ON')
+  // Another process (the CLI next to a running server) may hold the write lock for a moment.
+  sqlite.pragma('busy_timeout = 10000')
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  return {
+    db,
+    kind: 'sqlite',
+    location: file,
+    close: () => db.destroy(),
+  }
+}
+
+/** Opens a PostgreSQL connection pool. */
+export function openPostgres(url: string): Store {
+  if (!pgTypesSet) {
+    // int8 (counts, sequence numbers) as JS numbers: our values stay far below 2^53.
+    pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10))
+    pgTypesSet = true
+  }
+  const pool = new pg.Pool({ connectionString: url, max: 10 })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return {
+    db,
+    kind: 'postgres',
+    location: redactUrl(url),
+    close: () => db.destroy(),
+  }
+}
+
+/** A database URL with its password replaced by `***`. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password !== '') {
+      parsed.password = '***'
+    }
+    return parsed.toString()
+  } catch {
+    return 'postgres://(unparseable url)'
+  }
+}
