@@ -42,7 +42,8 @@ export function registerAuth(app: FastifyInstance, store: Store, now: () => Date
     request.auth = await resolveCaller(request, store, now())
   })
 
-  app.addHook('preHandler', async (request: FastifyRequest, _reply: FastifyReply) => {
+  // preValidation: callers learn nothing about a route's input rules before they are let in.
+  app.addHook('preValidation', async (request: FastifyRequest, _reply: FastifyReply) => {
     // API routes are closed unless they say otherwise; static files and the API docs are open.
     const isApi = (request.routeOptions.url ?? '').startsWith('/api/v1/')
     const access = request.routeOptions.config.access ?? (isApi ? 'user' : 'public')

@@ -62,6 +62,11 @@ export function openPostgres(url: string): Store {
     pgTypesSet = true
   }
   const pool = new pg.Pool({ connectionString: url, max: 10 })
+  // An idle connection that the server closes (restart, failover, admin command) is dropped from the
+  // pool and replaced on next use; without this listener the 'error' event would end the process.
+  pool.on('error', (error) => {
+    process.emitWarning(`PostgreSQL connection lost: ${error.message}`)
+  })
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return {
     db,
