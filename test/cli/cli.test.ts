@@ -1,0 +1,252 @@
+import { execFile, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../../src/server/app.js'
+import { readConfig } from '../../src/server/config.js'
+import { ApiClient } from '../helpers/http.js'
+import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
+
+const run = promisify(execFile)
+const BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'liaison.js')
+
+/** Inherited environment without any LIAISON_* setting of the machine running the tests. */
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('LIAISON_') && value !== undefined) {
+      env[key] = value
+    }
+  }
+  return env
+}
+
+interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+async function liaison(location: TestStoreLocation, args: string[], input?: string): Promise<CliResult> {
+  const env = { ...baseEnv(), ...location.env, LIAISON_LOG_LEVEL: 'silent' }
+  if (input !== undefined) {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [BIN, ...args], { env })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
+      child.stdin.end(input)
+    })
+  }
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env })
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string }
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }
+  }
+}
+
+function json<T>(result: CliResult): T {
+  expect(result.code, result.stderr).toBe(0)
+  return JSON.parse(result.stdout) as T
+}
+
+describe('the liaison binary', () => {
+  it('is built (npm test builds it first)', () => {
+    expect(existsSync(path.resolve(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js'))).toBe(true)
+  })
+})
+
+describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
+  let location: TestStoreLocation
+
+  beforeAll(async () => {
+    location = await createStoreLocation(kind)
+  })
+  afterAll(async () => {
+    await location.drop()
+  })
+
+  it('migrates the store, and says so when it is already up to date', async () => {
+    const first = json<{ applied: string[]; store: string }>(await liaison(location, ['migrate', '--json']))
+    expect(first.store).toBe(kind)
+    expect(first.applied).toContain('2026-11-24T0800-foundation')
+    const again = await liaison(location, ['migrate'])
+    expect(again.code).toBe(0)
+    expect(again.stdout).toMatch(/up to date/)
+  })
+
+  it('creates and lists organisations and users, in text and JSON', async () => {
+    const org = json<{ id: string; name: string; country: string }>(
+      await liaison(location, ['org', 'create', '--name', 'CERT-CLI', '--type', 'gov-csirt', '--country', 'nl', '--json']),
+    )
+    expect(org).toMatchObject({ name: 'CERT-CLI', country: 'NL' })
+
+    const text = await liaison(location, ['org', 'list'])
+    expect(text.stdout).toMatch(/^ID\s+NAME\s+TYPE/)
+    expect(text.stdout).toContain('CERT-CLI')
+    const listed = json<{ id: string }[]>(await liaison(location, ['org', 'list', '--json']))
+    expect(listed.map((o) => o.id)).toContain(org.id)
+
+    const created = json<{ user: { id: string; email: string; mustChangePassword: boolean }; oneTimePassword: string }>(
+      await liaison(location, [
+        'user',
+        'create',
+        '--email',
+        'Handler@CERT-CLI.example',
+        '--name',
+        'Hana Handler',
+        '--role',
+        'handler',
+        '--org',
+        'cert-cli',
+        '--json',
+      ]),
+    )
+    expect(created.user).toMatchObject({ email: 'handler@cert-cli.example', mustChangePassword: true })
+    expect(created.oneTimePassword).toMatch(/^[A-Za-z0-9]{20}$/)
+
+    const users = json<{ email: string }[]>(await liaison(location, ['user', 'list', '--org', org.id, '--json']))
+    expect(users.map((u) => u.email)).toEqual(['handler@cert-cli.example'])
+
+    const fromStdin = await liaison(
+      location,
+      ['user', 'create', '--email', 'piped@cert-cli.example', '--name', 'P', '--role', 'viewer', '--org', 'CERT-CLI', '--password-stdin'],
+      'a piped passphrase\n',
+    )
+    expect(fromStdin.code, fromStdin.stderr).toBe(0)
+    expect(fromStdin.stdout).not.toMatch(/One-time password/)
+  })
+
+  it('rejects bad input with a clear message, exit code 2, and no change', async () => {
+    const before = json<unknown[]>(await liaison(location, ['org', 'list', '--json'])).length
+    const badType = await liaison(location, ['org', 'create', '--name', 'X', '--type', 'pirates'])
+    expect(badType.code).toBe(2)
+    expect(badType.stderr).toMatch(/pirates/)
+    const badCountry = await liaison(location, ['org', 'create', '--name', 'X', '--type', 'isac', '--country', 'Germany'])
+    expect(badCountry.code).toBe(2)
+    expect(badCountry.stderr).toMatch(/country/)
+    const dup = await liaison(location, ['org', 'create', '--name', 'cert-cli', '--type', 'isac'])
+    expect(dup.code).toBe(2)
+    expect(dup.stderr).toMatch(/name: an organisation named/)
+    const noOrg = await liaison(location, ['user', 'create', '--email', 'a@b.c', '--name', 'A', '--role', 'viewer', '--org', 'nope'])
+    expect(noOrg.code).toBe(2)
+    expect(noOrg.stderr).toMatch(/organisation nope not found/)
+    expect(json<unknown[]>(await liaison(location, ['org', 'list', '--json'])).length).toBe(before)
+  })
+
+  it('creates an API key whose token works against a server on the same store, and revokes it', async () => {
+    const key = json<{ apiKey: { id: string }; token: string }>(
+      await liaison(location, ['apikey', 'create', '--user', 'handler@cert-cli.example', '--name', 'sync', '--json']),
+    )
+    expect(key.token).toMatch(/^lsn_/)
+
+    const store = await openTestStore(location)
+    const app = await buildApp(readConfig({ ...location.env, LIAISON_LOG_LEVEL: 'silent' }), { store })
+    try {
+      const url = await app.listen({ host: '127.0.0.1', port: 0 })
+      const client = new ApiClient(url)
+      client.bearer = key.token
+      const me = await client.get<{ user: { email: string } }>('/api/v1/me')
+      // The user still holds a one-time password: /me answers, the rest waits for the change.
+      expect(me.status).toBe(200)
+      expect(me.body.user.email).toBe('handler@cert-cli.example')
+
+      const revoked = await liaison(location, ['apikey', 'revoke', key.apiKey.id])
+      expect(revoked.code, revoked.stderr).toBe(0)
+      expect(revoked.stdout).toMatch(/Revoked/)
+      expect((await client.get('/api/v1/me')).status).toBe(401)
+      const twice = await liaison(location, ['apikey', 'revoke', key.apiKey.id])
+      expect(twice.code).toBe(2)
+    } finally {
+      await app.close()
+      await store.close()
+    }
+  })
+
+  it('verifies the audit chain, and names the entry when a row was tampered with', async () => {
+    const ok = await liaison(location, ['audit', 'verify'])
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(ok.stdout).toMatch(/Audit chain OK: \d+ entries/)
+
+    const store = await openTestStore(location)
+    try {
+      await store.db.updateTable('audit_log').set({ action: 'organisation.deleted' }).where('seq', '=', 2).execute()
+    } finally {
+      await store.close()
+    }
+    const broken = await liaison(location, ['audit', 'verify'])
+    expect(broken.code).toBe(1)
+    expect(broken.stdout).toMatch(/BROKEN at entry 2/)
+    const asJson = await liaison(location, ['audit', 'verify', '--json'])
+    expect(asJson.code).toBe(1)
+    expect(JSON.parse(asJson.stdout)).toMatchObject({ ok: false, brokenSeq: 2 })
+  })
+
+  it('has --help on every command', async () => {
+    const commands = [
+      [],
+      ['serve'],
+      ['migrate'],
+      ['org'],
+      ['org', 'create'],
+      ['org', 'list'],
+      ['user'],
+      ['user', 'create'],
+      ['user', 'list'],
+      ['apikey'],
+      ['apikey', 'create'],
+      ['apikey', 'revoke'],
+      ['audit'],
+      ['audit', 'verify'],
+    ]
+    for (const command of commands) {
+      const res = await liaison(location, [...command, '--help'])
+      expect(res.code, command.join(' ')).toBe(0)
+      expect(res.stdout, command.join(' ')).toMatch(new RegExp(`Usage: liaison ${command.join(' ')}`))
+    }
+  })
+})
+
+describe.each(STORE_KINDS)('liaison serve on an empty store (%s)', (kind) => {
+  it('creates the instance, prints the admin login, serves, and stops on SIGTERM', async () => {
+    const location = await createStoreLocation(kind)
+    try {
+      const child = spawn(process.execPath, [BIN, 'serve'], {
+        env: { ...baseEnv(), ...location.env, LIAISON_PORT: '0', LIAISON_LOG_LEVEL: 'silent' },
+      })
+      let stdout = ''
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no start within 30 s:\n${stdout}`)), 30_000)
+        child.stdout.on('data', (d: Buffer) => {
+          stdout += d.toString()
+          const match = /listening on (http:\/\/\S+)/.exec(stdout)
+          if (match?.[1] !== undefined) {
+            clearTimeout(timer)
+            resolve(match[1])
+          }
+        })
+        child.on('exit', (code) => reject(new Error(`exited ${code}:\n${stdout}`)))
+      })
+      expect(stdout).toMatch(/e-mail:\s+admin@liaison\.local/)
+      const password = /password:\s+(\S+)/.exec(stdout)?.[1] ?? ''
+      expect(password).toMatch(/^[A-Za-z0-9]{20}$/)
+
+      const client = new ApiClient(url)
+      const health = await client.get('/api/v1/health')
+      expect(health.body).toMatchObject({ status: 'ok', store: kind })
+      const me = await client.login('admin@liaison.local', password)
+      expect(me).toMatchObject({ user: { mustChangePassword: true } })
+
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+      child.kill('SIGTERM')
+      expect(await exited).toBe(0)
+    } finally {
+      await location.drop()
+    }
+  })
+})
