@@ -9,7 +9,11 @@ import { presentApiKey } from '../server/modules/apikey/apikey.presenter.js'
 import { createApiKey, revokeApiKey } from '../server/modules/apikey/apikey.service.js'
 import { verifyAuditChain } from '../server/modules/audit/audit.service.js'
 import { presentOrganisation } from '../server/modules/org/org.presenter.js'
-import { createOrganisation, listOrganisations, resolveOrganisation } from '../server/modules/org/org.service.js'
+import {
+  createOrganisation,
+  listOrganisations,
+  resolveOrganisation,
+} from '../server/modules/org/org.service.js'
 import { presentUser } from '../server/modules/user/user.presenter.js'
 import { createUser, listUsers, resolveUser } from '../server/modules/user/user.service.js'
 import { packageVersion } from '../server/paths.js'
@@ -64,7 +68,7 @@ export function buildProgram(env: NodeJS.ProcessEnv, output: Output = processOut
     .command('serve')
     .description('start the server (API, web UI) on LIAISON_HOST:LIAISON_PORT, migrating the store first')
     .action(async () => {
-      const server = await startServer(config(), output.out)
+      const server = await startServer(config(), (text) => output.out(text))
       await new Promise<void>((resolve) => {
         const stop = () => {
           output.err('shutting down…')
@@ -107,18 +111,24 @@ export function buildProgram(env: NodeJS.ProcessEnv, output: Output = processOut
     .option('--country <code>', 'ISO 3166-1 alpha-2 country code, e.g. DE (EU for EU bodies)')
     .option('--sector <sector>', 'sector, e.g. energy, health, finance')
     .option('--json', 'print JSON')
-    .action(async (opts: { name: string; type: OrgType; country?: string; sector?: string; json?: boolean }) => {
-      await withStore(config(), async (store) => {
-        const row = await createOrganisation(store.db, operator(), {
-          name: opts.name,
-          type: opts.type,
-          ...(opts.country === undefined ? {} : { country: opts.country.toUpperCase() }),
-          ...(opts.sector === undefined ? {} : { sector: opts.sector }),
+    .action(
+      async (opts: { name: string; type: OrgType; country?: string; sector?: string; json?: boolean }) => {
+        await withStore(config(), async (store) => {
+          const row = await createOrganisation(store.db, operator(), {
+            name: opts.name,
+            type: opts.type,
+            ...(opts.country === undefined ? {} : { country: opts.country.toUpperCase() }),
+            ...(opts.sector === undefined ? {} : { sector: opts.sector }),
+          })
+          const wire = presentOrganisation(row)
+          output.out(
+            opts.json
+              ? JSON.stringify(wire)
+              : `Created organisation ${wire.name} (${wire.type}) with id ${wire.id}`,
+          )
         })
-        const wire = presentOrganisation(row)
-        output.out(opts.json ? JSON.stringify(wire) : `Created organisation ${wire.name} (${wire.type}) with id ${wire.id}`)
-      })
-    })
+      },
+    )
   org
     .command('list')
     .description('list organisations')
@@ -154,10 +164,20 @@ export function buildProgram(env: NodeJS.ProcessEnv, output: Output = processOut
     .requiredOption('--name <name>', 'display name')
     .requiredOption('--org <org>', 'organisation id or name')
     .addOption(new Option('--role <role>', 'role').choices([...ROLES]).makeOptionMandatory())
-    .option('--password-stdin', 'read the initial password from standard input (it must still be changed at login)')
+    .option(
+      '--password-stdin',
+      'read the initial password from standard input (it must still be changed at login)',
+    )
     .option('--json', 'print JSON (includes oneTimePassword)')
     .action(
-      async (opts: { email: string; name: string; org: string; role: Role; passwordStdin?: boolean; json?: boolean }) => {
+      async (opts: {
+        email: string
+        name: string
+        org: string
+        role: Role
+        passwordStdin?: boolean
+        json?: boolean
+      }) => {
         const password = opts.passwordStdin ? (await readStdin()).replace(/\r?\n$/, '') : undefined
         await withStore(config(), async (store) => {
           const orgRow = await resolveOrganisation(store.db, opts.org)
@@ -298,7 +318,11 @@ async function readStdin(): Promise<string> {
  * Runs the CLI with `argv` (as in `process.argv`) and returns the exit code: 0 success, 1 failure
  * or a check that did not pass, 2 bad usage or bad input.
  */
-export async function runCli(argv: string[], env: NodeJS.ProcessEnv, output: Output = processOutput): Promise<number> {
+export async function runCli(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  output: Output = processOutput,
+): Promise<number> {
   const program = buildProgram(env, output)
   try {
     await program.parseAsync(argv)

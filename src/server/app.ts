@@ -44,7 +44,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     if (rendered.status >= 500) {
       request.log.error({ err: error }, 'request failed')
     }
-    if (rendered.status === 429 && rendered.details !== null && typeof rendered.details.retryAfterSeconds === 'number') {
+    if (
+      rendered.status === 429 &&
+      rendered.details !== null &&
+      typeof rendered.details.retryAfterSeconds === 'number'
+    ) {
       void reply.header('retry-after', String(rendered.details.retryAfterSeconds))
     }
     return reply
@@ -116,7 +120,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         .send('The web UI is not built. Run `npm run build` (npm install does it) and restart.')
     }
     return reply.code(404).send({
-      error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}`, details: null },
+      error: {
+        code: 'not_found',
+        message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}`,
+        details: null,
+      },
     })
   })
 

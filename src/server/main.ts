@@ -16,7 +16,10 @@ export interface RunningServer {
  * Opens the store, migrates it, creates the instance on first start (printing the admin's one-time
  * password), and listens.
  */
-export async function startServer(config: Config, print: (text: string) => void = console.log): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  print: (text: string) => void = console.log,
+): Promise<RunningServer> {
   const store = openStore(config)
   try {
     const migration = await migrateToLatest(store)

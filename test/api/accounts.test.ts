@@ -35,7 +35,12 @@ describe.each(STORE_KINDS)('organisations, users and API keys (%s)', (kind) => {
       sector: 'government',
     })
     expect(created.status).toBe(201)
-    expect(created.body).toMatchObject({ name: 'CERT-Test', type: 'national-csirt', country: 'FR', isInstanceOwner: false })
+    expect(created.body).toMatchObject({
+      name: 'CERT-Test',
+      type: 'national-csirt',
+      country: 'FR',
+      isInstanceOwner: false,
+    })
 
     const dup = await admin.post('/api/v1/organisations', { name: 'cert-test', type: 'isac' })
     expect(dup.status).toBe(409)
@@ -101,7 +106,12 @@ describe.each(STORE_KINDS)('organisations, users and API keys (%s)', (kind) => {
     expect(created.body.user).toMatchObject({ mustChangePassword: true, role: 'handler', orgId })
 
     const other = await createOrg(server.store)
-    const elsewhere = await orgAdmin.post('/api/v1/users', { email: 'x@other.example', name: 'X', role: 'viewer', orgId: other.id })
+    const elsewhere = await orgAdmin.post('/api/v1/users', {
+      email: 'x@other.example',
+      name: 'X',
+      role: 'viewer',
+      orgId: other.id,
+    })
     expect(elsewhere.status).toBe(404)
 
     const list = await orgAdmin.get<{ items: Item[] }>('/api/v1/users')
@@ -124,9 +134,19 @@ describe.each(STORE_KINDS)('organisations, users and API keys (%s)', (kind) => {
 
   it('refuses a second user with the same e-mail', async () => {
     const org = await createOrg(server.store)
-    const first = await admin.post('/api/v1/users', { email: 'Same@Example.org', name: 'A', role: 'viewer', orgId: org.id })
+    const first = await admin.post('/api/v1/users', {
+      email: 'Same@Example.org',
+      name: 'A',
+      role: 'viewer',
+      orgId: org.id,
+    })
     expect(first.status).toBe(201)
-    const second = await admin.post('/api/v1/users', { email: 'same@example.org', name: 'B', role: 'viewer', orgId: org.id })
+    const second = await admin.post('/api/v1/users', {
+      email: 'same@example.org',
+      name: 'B',
+      role: 'viewer',
+      orgId: org.id,
+    })
     expect(second.status).toBe(409)
     expect(second.body).toMatchObject({ error: { details: { field: 'email' } } })
   })
@@ -139,18 +159,26 @@ describe.each(STORE_KINDS)('organisations, users and API keys (%s)', (kind) => {
     const res = await admin.patch(`/api/v1/users/${user.id}`, { disabled: true })
     expect(res.status).toBe(200)
     expect((await victim.get('/api/v1/me')).status).toBe(401)
-    expect((await server.client().post('/api/v1/auth/login', { email: user.email, password })).status).toBe(401)
+    expect((await server.client().post('/api/v1/auth/login', { email: user.email, password })).status).toBe(
+      401,
+    )
   })
 
   it('issues API keys that are shown once, stored hashed, track last use and stop working when revoked', async () => {
     const { client, userId } = await server.loginAsNewUser({ role: 'analyst' })
-    const created = await client.post<{ apiKey: Item; token: string }>('/api/v1/apikeys', { name: 'feed sync' })
+    const created = await client.post<{ apiKey: Item; token: string }>('/api/v1/apikeys', {
+      name: 'feed sync',
+    })
     expect(created.status).toBe(201)
     const { token, apiKey } = created.body
     expect(token).toMatch(/^lsn_/)
     expect(apiKey.lastUsedAt).toBeNull()
 
-    const stored = await server.store.db.selectFrom('api_keys').selectAll().where('id', '=', apiKey.id).executeTakeFirstOrThrow()
+    const stored = await server.store.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('id', '=', apiKey.id)
+      .executeTakeFirstOrThrow()
     expect(stored.token_hash).not.toContain(token)
     expect(JSON.stringify(stored)).not.toContain(token)
     expect(stored.token_hash).toMatch(/^[0-9a-f]{64}$/)
@@ -205,7 +233,9 @@ describe.each(STORE_KINDS)('organisations, users and API keys (%s)', (kind) => {
     const script = server.client()
     script.bearer = 'lsn_notarealtoken'
     expect((await script.get('/api/v1/me')).status).toBe(401)
-    const res = await server.client().request('GET', '/api/v1/me', undefined, { authorization: 'Basic Zm9vOmJhcg==' })
+    const res = await server
+      .client()
+      .request('GET', '/api/v1/me', undefined, { authorization: 'Basic Zm9vOmJhcg==' })
     expect(res.status).toBe(401)
   })
 })

@@ -29,25 +29,34 @@ describe.each(STORE_KINDS)('audit chain (%s)', (kind) => {
       .where('action', '=', 'user.created')
       .where('target_id', '=', created.body.user.id)
       .executeTakeFirstOrThrow()
-    expect(entry).toMatchObject({ actor_type: 'user', actor_user_id: userId, actor_org_id: orgId, target_type: 'user' })
-    expect(JSON.parse(entry.details)).toMatchObject({ email: 'audited@example.org', role: 'viewer', via: 'session' })
+    expect(entry).toMatchObject({
+      actor_type: 'user',
+      actor_user_id: userId,
+      actor_org_id: orgId,
+      target_type: 'user',
+    })
+    expect(JSON.parse(entry.details)).toMatchObject({
+      email: 'audited@example.org',
+      role: 'viewer',
+      via: 'session',
+    })
     const previous = await server.store.db
       .selectFrom('audit_log')
       .select('hash')
       .where('seq', '=', Number(entry.seq) - 1)
       .executeTakeFirstOrThrow()
     expect(entry.prev_hash).toBe(previous.hash)
-    expect(JSON.stringify(await server.store.db.selectFrom('audit_log').select('details').execute())).not.toMatch(
-      /password_hash|\$argon2/,
-    )
+    expect(
+      JSON.stringify(await server.store.db.selectFrom('audit_log').select('details').execute()),
+    ).not.toMatch(/password_hash|\$argon2/)
   })
 
   it('stays one unbroken chain under concurrent writers', async () => {
     await Promise.all(Array.from({ length: 25 }, () => createOrg(server.store)))
     const result = await verifyAuditChain(server.store.db)
     expect(result.ok).toBe(true)
-    const seqs = (await server.store.db.selectFrom('audit_log').select('seq').orderBy('seq').execute()).map((r) =>
-      Number(r.seq),
+    const seqs = (await server.store.db.selectFrom('audit_log').select('seq').orderBy('seq').execute()).map(
+      (r) => Number(r.seq),
     )
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1))
   })

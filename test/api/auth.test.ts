@@ -8,7 +8,10 @@ describe.each(STORE_KINDS)('authentication (%s)', (kind) => {
   let server: TestServer
 
   beforeAll(async () => {
-    server = await startTestServer(kind, { LIAISON_LOGIN_MAX_PER_ACCOUNT: '3', LIAISON_LOGIN_MAX_PER_ADDRESS: '1000' })
+    server = await startTestServer(kind, {
+      LIAISON_LOGIN_MAX_PER_ACCOUNT: '3',
+      LIAISON_LOGIN_MAX_PER_ADDRESS: '1000',
+    })
   })
   afterAll(async () => {
     await server.close()
@@ -24,7 +27,11 @@ describe.each(STORE_KINDS)('authentication (%s)', (kind) => {
   it('forces the first-start admin to change the one-time password before anything else', async () => {
     const client = server.client()
     const me = await client.login(server.admin.email, server.admin.oneTimePassword)
-    expect(me).toMatchObject({ authMethod: 'session', isInstanceAdmin: true, user: { mustChangePassword: true, role: 'admin' } })
+    expect(me).toMatchObject({
+      authMethod: 'session',
+      isInstanceAdmin: true,
+      user: { mustChangePassword: true, role: 'admin' },
+    })
 
     const blocked = await client.get('/api/v1/organisations')
     expect(blocked.status).toBe(403)
@@ -64,7 +71,9 @@ describe.each(STORE_KINDS)('authentication (%s)', (kind) => {
   it('sets an httpOnly, SameSite=Strict session cookie and needs the CSRF token for writes', async () => {
     const org = await createOrg(server.store)
     const { user, password } = await createUserWithPassword(server.store, { orgId: org.id })
-    const res = await server.client().post('/api/v1/auth/login', { email: user.email.toUpperCase(), password })
+    const res = await server
+      .client()
+      .post('/api/v1/auth/login', { email: user.email.toUpperCase(), password })
     expect(res.status).toBe(200)
     const cookie = res.headers.get('set-cookie') ?? ''
     expect(cookie).toMatch(/^liaison_session=/)
@@ -78,7 +87,12 @@ describe.each(STORE_KINDS)('authentication (%s)', (kind) => {
     const noToken = await client.post('/api/v1/apikeys', { name: 'x' })
     expect(noToken.status).toBe(403)
     expect(errorCode(noToken)).toBe('csrf_failed')
-    const wrongToken = await client.request('POST', '/api/v1/apikeys', { name: 'x' }, { 'x-csrf-token': 'nope' })
+    const wrongToken = await client.request(
+      'POST',
+      '/api/v1/apikeys',
+      { name: 'x' },
+      { 'x-csrf-token': 'nope' },
+    )
     expect(wrongToken.status).toBe(403)
     client.csrfToken = token
     expect((await client.post('/api/v1/apikeys', { name: 'x' })).status).toBe(201)
@@ -87,8 +101,12 @@ describe.each(STORE_KINDS)('authentication (%s)', (kind) => {
   it('answers 401 with the error shape for wrong passwords and unknown accounts alike', async () => {
     const org = await createOrg(server.store)
     const { user } = await createUserWithPassword(server.store, { orgId: org.id })
-    const wrong = await server.client().post('/api/v1/auth/login', { email: user.email, password: 'wrong password!' })
-    const unknown = await server.client().post('/api/v1/auth/login', { email: 'nobody@example.org', password: 'x' })
+    const wrong = await server
+      .client()
+      .post('/api/v1/auth/login', { email: user.email, password: 'wrong password!' })
+    const unknown = await server
+      .client()
+      .post('/api/v1/auth/login', { email: 'nobody@example.org', password: 'x' })
     expect(wrong.status).toBe(401)
     expect(unknown.status).toBe(401)
     expect(errorCode(wrong)).toBe('invalid_credentials')
@@ -99,7 +117,9 @@ describe.each(STORE_KINDS)('authentication (%s)', (kind) => {
     const org = await createOrg(server.store)
     const { user, password } = await createUserWithPassword(server.store, { orgId: org.id })
     for (let i = 0; i < 3; i++) {
-      const res = await server.client().post('/api/v1/auth/login', { email: user.email, password: `wrong-${i}` })
+      const res = await server
+        .client()
+        .post('/api/v1/auth/login', { email: user.email, password: `wrong-${i}` })
       expect(res.status).toBe(401)
     }
     const locked = await server.client().post('/api/v1/auth/login', { email: user.email, password })
@@ -132,7 +152,10 @@ describe.each(STORE_KINDS)('authentication (%s)', (kind) => {
     const { client, email, password } = await server.loginAsNewUser()
     const other = server.client()
     await other.login(email, password)
-    const res = await client.post('/api/v1/auth/password', { currentPassword: password, newPassword: 'brand new passphrase' })
+    const res = await client.post('/api/v1/auth/password', {
+      currentPassword: password,
+      newPassword: 'brand new passphrase',
+    })
     expect(res.status).toBe(200)
     expect((await client.get('/api/v1/me')).status).toBe(200)
     expect((await other.get('/api/v1/me')).status).toBe(401)
@@ -143,7 +166,10 @@ describe.each(STORE_KINDS)('login limit per address (%s)', (kind) => {
   let server: TestServer
 
   beforeAll(async () => {
-    server = await startTestServer(kind, { LIAISON_LOGIN_MAX_PER_ADDRESS: '4', LIAISON_LOGIN_MAX_PER_ACCOUNT: '100' })
+    server = await startTestServer(kind, {
+      LIAISON_LOGIN_MAX_PER_ADDRESS: '4',
+      LIAISON_LOGIN_MAX_PER_ACCOUNT: '100',
+    })
   })
   afterAll(async () => {
     await server.close()
@@ -151,7 +177,9 @@ describe.each(STORE_KINDS)('login limit per address (%s)', (kind) => {
 
   it('refuses further logins from an address after too many failures across accounts', async () => {
     for (let i = 0; i < 4; i++) {
-      const res = await server.client().post('/api/v1/auth/login', { email: `probe${i}@example.org`, password: 'x' })
+      const res = await server
+        .client()
+        .post('/api/v1/auth/login', { email: `probe${i}@example.org`, password: 'x' })
       expect(res.status).toBe(401)
     }
     const org = await createOrg(server.store)

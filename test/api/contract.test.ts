@@ -52,9 +52,9 @@ describe.each(STORE_KINDS)('every endpoint (%s)', (kind) => {
       newPassword: 'contract test passphrase',
     })
     expect(changed.status).toBe(200)
-    const spec = await server.client().get<{ openapi: string; paths: Record<string, Record<string, SpecOperation>> }>(
-      '/api/docs/json',
-    )
+    const spec = await server
+      .client()
+      .get<{ openapi: string; paths: Record<string, Record<string, SpecOperation>> }>('/api/docs/json')
     expect(spec.body.openapi).toMatch(/^3\./)
     ops = operationsOf(spec.body).filter((op) => op.path.startsWith('/api/v1/'))
   })
@@ -86,7 +86,9 @@ describe.each(STORE_KINDS)('every endpoint (%s)', (kind) => {
   it('answers 401 with the error shape to unauthenticated calls', async () => {
     for (const op of ops) {
       const key = `${op.method} ${op.path}`
-      const res = await server.client().request(op.method, fill(op.path, randomUUID()), op.hasBody ? {} : undefined)
+      const res = await server
+        .client()
+        .request(op.method, fill(op.path, randomUUID()), op.hasBody ? {} : undefined)
       if (PUBLIC.has(key)) {
         expect(res.status, key).toBeLessThan(500)
         continue
@@ -97,18 +99,30 @@ describe.each(STORE_KINDS)('every endpoint (%s)', (kind) => {
   })
 
   it('answers bad input with a 4xx in the error shape, never a 500', async () => {
-    const badBodies: unknown[] = ['{not json', '[]', '"text"', '{"unexpected": true}', '{"name": 42, "email": []}']
+    const badBodies: unknown[] = [
+      '{not json',
+      '[]',
+      '"text"',
+      '{"unexpected": true}',
+      '{"name": 42, "email": []}',
+    ]
     for (const op of ops) {
       const key = `${op.method} ${op.path}`
       if (!op.hasBody && !op.hasQuery && !op.path.includes('{')) {
         // Nothing to get wrong (logout, me, health).
         continue
       }
-      const targets = op.path.includes('{') ? [fill(op.path, 'not-an-id'), fill(op.path, randomUUID())] : [op.path]
+      const targets = op.path.includes('{')
+        ? [fill(op.path, 'not-an-id'), fill(op.path, randomUUID())]
+        : [op.path]
       for (const target of targets) {
         const bodies = op.hasBody ? badBodies : [undefined]
         for (const body of bodies) {
-          const res = await admin.request(op.method, `${target}${op.hasQuery ? '?limit=-5&bogus=1' : ''}`, body)
+          const res = await admin.request(
+            op.method,
+            `${target}${op.hasQuery ? '?limit=-5&bogus=1' : ''}`,
+            body,
+          )
           expect(res.status, `${key} ${target} ${String(body)}`).toBeGreaterThanOrEqual(400)
           expect(res.status, `${key} ${target} ${String(body)}`).toBeLessThan(500)
           errorCode(res)
@@ -129,7 +143,10 @@ describe.each(STORE_KINDS)('every endpoint (%s)', (kind) => {
   })
 
   it('rejects bodies larger than the limit with 413', async () => {
-    const res = await admin.post('/api/v1/organisations', { name: 'x'.repeat(2 * 1024 * 1024), type: 'other' })
+    const res = await admin.post('/api/v1/organisations', {
+      name: 'x'.repeat(2 * 1024 * 1024),
+      type: 'other',
+    })
     expect(res.status).toBe(413)
     expect(errorCode(res)).toBe('payload_too_large')
   })

@@ -57,7 +57,9 @@ function json<T>(result: CliResult): T {
 
 describe('the liaison binary', () => {
   it('is built (npm test builds it first)', () => {
-    expect(existsSync(path.resolve(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js'))).toBe(true)
+    expect(existsSync(path.resolve(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js'))).toBe(
+      true,
+    )
   })
 })
 
@@ -82,7 +84,17 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
 
   it('creates and lists organisations and users, in text and JSON', async () => {
     const org = json<{ id: string; name: string; country: string }>(
-      await liaison(location, ['org', 'create', '--name', 'CERT-CLI', '--type', 'gov-csirt', '--country', 'nl', '--json']),
+      await liaison(location, [
+        'org',
+        'create',
+        '--name',
+        'CERT-CLI',
+        '--type',
+        'gov-csirt',
+        '--country',
+        'nl',
+        '--json',
+      ]),
     )
     expect(org).toMatchObject({ name: 'CERT-CLI', country: 'NL' })
 
@@ -92,7 +104,10 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
     const listed = json<{ id: string }[]>(await liaison(location, ['org', 'list', '--json']))
     expect(listed.map((o) => o.id)).toContain(org.id)
 
-    const created = json<{ user: { id: string; email: string; mustChangePassword: boolean }; oneTimePassword: string }>(
+    const created = json<{
+      user: { id: string; email: string; mustChangePassword: boolean }
+      oneTimePassword: string
+    }>(
       await liaison(location, [
         'user',
         'create',
@@ -110,12 +125,26 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
     expect(created.user).toMatchObject({ email: 'handler@cert-cli.example', mustChangePassword: true })
     expect(created.oneTimePassword).toMatch(/^[A-Za-z0-9]{20}$/)
 
-    const users = json<{ email: string }[]>(await liaison(location, ['user', 'list', '--org', org.id, '--json']))
+    const users = json<{ email: string }[]>(
+      await liaison(location, ['user', 'list', '--org', org.id, '--json']),
+    )
     expect(users.map((u) => u.email)).toEqual(['handler@cert-cli.example'])
 
     const fromStdin = await liaison(
       location,
-      ['user', 'create', '--email', 'piped@cert-cli.example', '--name', 'P', '--role', 'viewer', '--org', 'CERT-CLI', '--password-stdin'],
+      [
+        'user',
+        'create',
+        '--email',
+        'piped@cert-cli.example',
+        '--name',
+        'P',
+        '--role',
+        'viewer',
+        '--org',
+        'CERT-CLI',
+        '--password-stdin',
+      ],
       'a piped passphrase\n',
     )
     expect(fromStdin.code, fromStdin.stderr).toBe(0)
@@ -127,13 +156,33 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
     const badType = await liaison(location, ['org', 'create', '--name', 'X', '--type', 'pirates'])
     expect(badType.code).toBe(2)
     expect(badType.stderr).toMatch(/pirates/)
-    const badCountry = await liaison(location, ['org', 'create', '--name', 'X', '--type', 'isac', '--country', 'Germany'])
+    const badCountry = await liaison(location, [
+      'org',
+      'create',
+      '--name',
+      'X',
+      '--type',
+      'isac',
+      '--country',
+      'Germany',
+    ])
     expect(badCountry.code).toBe(2)
     expect(badCountry.stderr).toMatch(/country/)
     const dup = await liaison(location, ['org', 'create', '--name', 'cert-cli', '--type', 'isac'])
     expect(dup.code).toBe(2)
     expect(dup.stderr).toMatch(/name: an organisation named/)
-    const noOrg = await liaison(location, ['user', 'create', '--email', 'a@b.c', '--name', 'A', '--role', 'viewer', '--org', 'nope'])
+    const noOrg = await liaison(location, [
+      'user',
+      'create',
+      '--email',
+      'a@b.c',
+      '--name',
+      'A',
+      '--role',
+      'viewer',
+      '--org',
+      'nope',
+    ])
     expect(noOrg.code).toBe(2)
     expect(noOrg.stderr).toMatch(/organisation nope not found/)
     expect(json<unknown[]>(await liaison(location, ['org', 'list', '--json'])).length).toBe(before)
@@ -141,7 +190,15 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
 
   it('creates an API key whose token works against a server on the same store, and revokes it', async () => {
     const key = json<{ apiKey: { id: string }; token: string }>(
-      await liaison(location, ['apikey', 'create', '--user', 'handler@cert-cli.example', '--name', 'sync', '--json']),
+      await liaison(location, [
+        'apikey',
+        'create',
+        '--user',
+        'handler@cert-cli.example',
+        '--name',
+        'sync',
+        '--json',
+      ]),
     )
     expect(key.token).toMatch(/^lsn_/)
 
@@ -175,7 +232,11 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
 
     const store = await openTestStore(location)
     try {
-      await store.db.updateTable('audit_log').set({ action: 'organisation.deleted' }).where('seq', '=', 2).execute()
+      await store.db
+        .updateTable('audit_log')
+        .set({ action: 'organisation.deleted' })
+        .where('seq', '=', 2)
+        .execute()
     } finally {
       await store.close()
     }

@@ -26,7 +26,14 @@ export async function createOrg(
 /** Creates a user with a known password that need not be changed; any field may be overridden. */
 export async function createUserWithPassword(
   store: Store,
-  overrides: { orgId: string; role?: Role; email?: string; name?: string; password?: string; mustChangePassword?: boolean },
+  overrides: {
+    orgId: string
+    role?: Role
+    email?: string
+    name?: string
+    password?: string
+    mustChangePassword?: boolean
+  },
 ): Promise<{ user: UserRow; password: string }> {
   const password = overrides.password ?? `pw-${randomUUID()}`
   const { user } = await createUser(

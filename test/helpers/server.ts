@@ -20,12 +20,18 @@ export interface TestServer {
   /** A client with no credentials. */
   client(): ApiClient
   /** A new user in a (new, unless given) organisation, logged in with a session. */
-  loginAsNewUser(options?: { role?: Role; orgId?: string }): Promise<{ client: ApiClient; userId: string; orgId: string; email: string; password: string }>
+  loginAsNewUser(options?: {
+    role?: Role
+    orgId?: string
+  }): Promise<{ client: ApiClient; userId: string; orgId: string; email: string; password: string }>
   close(): Promise<void>
 }
 
 /** Starts Liaison on 127.0.0.1 with a random port and a fresh store of the given kind. */
-export async function startTestServer(kind: StoreKind, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  kind: StoreKind,
+  env: Record<string, string> = {},
+): Promise<TestServer> {
   const location = await createStoreLocation(kind)
   const config = readConfig({
     ...location.env,
@@ -39,7 +45,11 @@ export async function startTestServer(kind: StoreKind, env: Record<string, strin
   if (first === null) {
     throw new Error('a fresh store must create the instance')
   }
-  const instanceOrg = await store.db.selectFrom('organisations').select('id').where('is_instance_owner', '=', 1).executeTakeFirstOrThrow()
+  const instanceOrg = await store.db
+    .selectFrom('organisations')
+    .select('id')
+    .where('is_instance_owner', '=', 1)
+    .executeTakeFirstOrThrow()
   const app: FastifyInstance = await buildApp(config, { store })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = app.server.address() as AddressInfo
@@ -53,7 +63,10 @@ export async function startTestServer(kind: StoreKind, env: Record<string, strin
     client: () => new ApiClient(url),
     async loginAsNewUser(options = {}) {
       const orgId = options.orgId ?? (await createOrg(store)).id
-      const { user, password } = await createUserWithPassword(store, { orgId, role: options.role ?? 'analyst' })
+      const { user, password } = await createUserWithPassword(store, {
+        orgId,
+        role: options.role ?? 'analyst',
+      })
       const client = new ApiClient(url)
       await client.login(user.email, password)
       return { client, userId: user.id, orgId, email: user.email, password }

@@ -7,7 +7,9 @@ import { migrateToLatest } from '../../src/server/store/migrate.js'
 import { openStore, type Store } from '../../src/server/store/store.js'
 
 /** Stores every store test runs on: SQLite always, PostgreSQL when LIAISON_TEST_DATABASE_URL is set. */
-export const STORE_KINDS: StoreKind[] = process.env.LIAISON_TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite']
+export const STORE_KINDS: StoreKind[] = process.env.LIAISON_TEST_DATABASE_URL
+  ? ['sqlite', 'postgres']
+  : ['sqlite']
 
 /** A fresh, empty store location for one suite, and how to throw it away. */
 export interface TestStoreLocation {

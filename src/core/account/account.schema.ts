@@ -46,22 +46,23 @@ export const PASSWORD_MAX_LENGTH = 256
 const Id = Type.String({ format: 'uuid', description: 'UUID' })
 const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC' })
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()])
-const Country = Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2 code (EU for EU bodies)' })
+const Country = Type.String({
+  pattern: '^[A-Z]{2}$',
+  description: 'ISO 3166-1 alpha-2 code (EU for EU bodies)',
+})
 const Email = Type.String({ format: 'email', maxLength: 254 })
 
 /** An organisation as the API returns it. */
-export const OrganisationSchema = Type.Object(
-  {
-    id: Id,
-    name: Type.String(),
-    type: Type.Enum([...ORG_TYPES]),
-    country: Type.Union([Country, Type.Null()]),
-    sector: Type.Union([Type.String(), Type.Null()]),
-    isInstanceOwner: Type.Boolean({ description: 'true for the organisation that runs this instance' }),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  },
-)
+export const OrganisationSchema = Type.Object({
+  id: Id,
+  name: Type.String(),
+  type: Type.Enum([...ORG_TYPES]),
+  country: Type.Union([Country, Type.Null()]),
+  sector: Type.Union([Type.String(), Type.Null()]),
+  isInstanceOwner: Type.Boolean({ description: 'true for the organisation that runs this instance' }),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+})
 /** Wire shape of an organisation. */
 export type OrganisationWire = Static<typeof OrganisationSchema>
 
@@ -79,19 +80,17 @@ export const CreateOrganisationBody = Type.Object(
 export type CreateOrganisationInput = Static<typeof CreateOrganisationBody>
 
 /** A user as the API returns it (never with secrets). */
-export const UserSchema = Type.Object(
-  {
-    id: Id,
-    email: Type.String(),
-    name: Type.String(),
-    role: Type.Enum([...ROLES]),
-    orgId: Id,
-    mustChangePassword: Type.Boolean(),
-    disabled: Type.Boolean(),
-    createdAt: Timestamp,
-    lastLoginAt: NullableTimestamp,
-  },
-)
+export const UserSchema = Type.Object({
+  id: Id,
+  email: Type.String(),
+  name: Type.String(),
+  role: Type.Enum([...ROLES]),
+  orgId: Id,
+  mustChangePassword: Type.Boolean(),
+  disabled: Type.Boolean(),
+  createdAt: Timestamp,
+  lastLoginAt: NullableTimestamp,
+})
 /** Wire shape of a user. */
 export type UserWire = Static<typeof UserSchema>
 
@@ -128,18 +127,16 @@ export const UpdateUserBody = Type.Object(
 export type UpdateUserInput = Static<typeof UpdateUserBody>
 
 /** An API key as the API returns it (never with the token, except once at creation). */
-export const ApiKeySchema = Type.Object(
-  {
-    id: Id,
-    name: Type.String(),
-    userId: Id,
-    prefix: Type.String({ description: 'first characters of the token, to recognise it' }),
-    createdAt: Timestamp,
-    lastUsedAt: NullableTimestamp,
-    expiresAt: NullableTimestamp,
-    revokedAt: NullableTimestamp,
-  },
-)
+export const ApiKeySchema = Type.Object({
+  id: Id,
+  name: Type.String(),
+  userId: Id,
+  prefix: Type.String({ description: 'first characters of the token, to recognise it' }),
+  createdAt: Timestamp,
+  lastUsedAt: NullableTimestamp,
+  expiresAt: NullableTimestamp,
+  revokedAt: NullableTimestamp,
+})
 /** Wire shape of an API key. */
 export type ApiKeyWire = Static<typeof ApiKeySchema>
 
@@ -174,36 +171,32 @@ export const ChangePasswordBody = Type.Object(
 )
 
 /** What `GET /api/v1/me` and a successful login return. */
-export const MeSchema = Type.Object(
-  {
-    user: UserSchema,
-    organisation: OrganisationSchema,
-    authMethod: Type.Enum(['session', 'apikey']),
-    isInstanceAdmin: Type.Boolean(),
-    csrfToken: Type.Union([
-      Type.String({ description: 'send as X-CSRF-Token on every unsafe request made with the session cookie' }),
-      Type.Null(),
-    ]),
-  },
-)
+export const MeSchema = Type.Object({
+  user: UserSchema,
+  organisation: OrganisationSchema,
+  authMethod: Type.Enum(['session', 'apikey']),
+  isInstanceAdmin: Type.Boolean(),
+  csrfToken: Type.Union([
+    Type.String({ description: 'send as X-CSRF-Token on every unsafe request made with the session cookie' }),
+    Type.Null(),
+  ]),
+})
 /** Wire shape of the caller. */
 export type MeWire = Static<typeof MeSchema>
 
 /** One audit log entry as the API returns it. */
-export const AuditEntrySchema = Type.Object(
-  {
-    seq: Type.Integer(),
-    at: Timestamp,
-    actorType: Type.Enum(['user', 'cli', 'system', 'anonymous']),
-    actorUserId: Type.Union([Id, Type.Null()]),
-    actorOrgId: Type.Union([Id, Type.Null()]),
-    action: Type.String(),
-    targetType: Type.String(),
-    targetId: Type.Union([Type.String(), Type.Null()]),
-    details: Type.Record(Type.String(), Type.Unknown()),
-    hash: Type.String(),
-    prevHash: Type.String(),
-  },
-)
+export const AuditEntrySchema = Type.Object({
+  seq: Type.Integer(),
+  at: Timestamp,
+  actorType: Type.Enum(['user', 'cli', 'system', 'anonymous']),
+  actorUserId: Type.Union([Id, Type.Null()]),
+  actorOrgId: Type.Union([Id, Type.Null()]),
+  action: Type.String(),
+  targetType: Type.String(),
+  targetId: Type.Union([Type.String(), Type.Null()]),
+  details: Type.Record(Type.String(), Type.Unknown()),
+  hash: Type.String(),
+  prevHash: Type.String(),
+})
 /** Wire shape of an audit entry. */
 export type AuditEntryWire = Static<typeof AuditEntrySchema>

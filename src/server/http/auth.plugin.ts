@@ -82,7 +82,11 @@ export function authOf(request: FastifyRequest): Authenticated {
   return request.auth
 }
 
-async function resolveCaller(request: FastifyRequest, store: Store, now: Date): Promise<Authenticated | null> {
+async function resolveCaller(
+  request: FastifyRequest,
+  store: Store,
+  now: Date,
+): Promise<Authenticated | null> {
   const header = request.headers.authorization
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)$/i.exec(header)

@@ -13,7 +13,9 @@ export const ErrorResponse = Type.Object(
 )
 
 /** Route `response` map with the error shape added for every 4xx. */
-export function withErrors<R extends Record<number, TSchema>>(responses: R): R & { '4xx': typeof ErrorResponse } {
+export function withErrors<R extends Record<number, TSchema>>(
+  responses: R,
+): R & { '4xx': typeof ErrorResponse } {
   return { ...responses, '4xx': ErrorResponse }
 }
 

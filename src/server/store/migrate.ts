@@ -20,7 +20,7 @@ export async function migrateToLatest(store: Store): Promise<MigrationReport> {
   const failed = results?.find((r: MigrationResult) => r.status === 'Error')
   if (error !== undefined) {
     const name = failed ? failed.migrationName : 'unknown'
-    const reason = error instanceof Error ? error.message : String(error)
+    const reason = error instanceof Error ? error.message : 'unknown error'
     throw new Error(`migration ${name} failed: ${reason}`, { cause: error })
   }
   const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)

@@ -18,7 +18,11 @@ export async function findApiKeyWithUser(
   db: Db,
   tokenHash: string,
 ): Promise<{ key: ApiKeyRow; user: UserRow; org: OrganisationRow } | undefined> {
-  const key = await db.selectFrom('api_keys').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst()
+  const key = await db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst()
   if (key === undefined) {
     return undefined
   }
@@ -26,13 +30,22 @@ export async function findApiKeyWithUser(
   if (user === undefined) {
     return undefined
   }
-  const org = await db.selectFrom('organisations').selectAll().where('id', '=', user.org_id).executeTakeFirst()
+  const org = await db
+    .selectFrom('organisations')
+    .selectAll()
+    .where('id', '=', user.org_id)
+    .executeTakeFirst()
   return org === undefined ? undefined : { key, user, org }
 }
 
 /** A user's API keys, newest first. */
 export async function findApiKeysOfUser(db: Db, userId: string): Promise<ApiKeyRow[]> {
-  return db.selectFrom('api_keys').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').execute()
+  return db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('created_at', 'desc')
+    .execute()
 }
 
 /** Sets fields of one API key. */

@@ -13,7 +13,10 @@ const CreatedApiKeySchema = Type.Object({
 })
 
 /** API keys: list, create, revoke. */
-export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => Date }> = async (app, { store, now }) => {
+export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => Date }> = async (
+  app,
+  { store, now },
+) => {
   app.get(
     '/apikeys',
     {
@@ -59,6 +62,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => 
         response: withErrors({ 200: ApiKeySchema }),
       },
     },
-    async (request) => presentApiKey(await revokeApiKey(store.db, principalOf(request), request.params.id, now())),
+    async (request) =>
+      presentApiKey(await revokeApiKey(store.db, principalOf(request), request.params.id, now())),
   )
 }

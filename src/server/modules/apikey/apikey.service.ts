@@ -9,7 +9,13 @@ import { recordAudit } from '../audit/audit.service.js'
 import { principalOf, type Authenticated } from '../auth/principal.js'
 import { findUserById } from '../user/user.repository.js'
 import type { UserRow } from '../user/user.table.js'
-import { findApiKeyById, findApiKeysOfUser, findApiKeyWithUser, insertApiKey, updateApiKeyRow } from './apikey.repository.js'
+import {
+  findApiKeyById,
+  findApiKeysOfUser,
+  findApiKeyWithUser,
+  insertApiKey,
+  updateApiKeyRow,
+} from './apikey.repository.js'
 import type { ApiKeyRow } from './apikey.table.js'
 
 /** Tokens start with this, so secret scanners and people recognise them. */
@@ -95,7 +101,12 @@ export async function revokeApiKey(db: Db, actor: Actor, id: string, now = new D
     await recordAudit(
       trx,
       actor,
-      { action: 'apikey.revoked', targetType: 'apikey', targetId: id, details: { userId: owner.id, prefix: key.prefix } },
+      {
+        action: 'apikey.revoked',
+        targetType: 'apikey',
+        targetId: id,
+        details: { userId: owner.id, prefix: key.prefix },
+      },
       now,
     )
     return { ...key, revoked_at: at }
@@ -103,7 +114,11 @@ export async function revokeApiKey(db: Db, actor: Actor, id: string, now = new D
 }
 
 /** Resolves a bearer token; null when unknown, revoked, expired, or its user is disabled. */
-export async function authenticateApiKey(db: Db, token: string, now = new Date()): Promise<Authenticated | null> {
+export async function authenticateApiKey(
+  db: Db,
+  token: string,
+  now = new Date(),
+): Promise<Authenticated | null> {
   if (!token.startsWith(API_KEY_PREFIX)) {
     return null
   }

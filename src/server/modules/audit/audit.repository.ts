@@ -33,7 +33,11 @@ export async function findAuditEntriesAfter(db: Db, afterSeq: number, limit: num
 }
 
 /** The newest entries, newest first, optionally before a sequence number. */
-export async function findRecentAuditEntries(db: Db, limit: number, beforeSeq?: number): Promise<AuditLogRow[]> {
+export async function findRecentAuditEntries(
+  db: Db,
+  limit: number,
+  beforeSeq?: number,
+): Promise<AuditLogRow[]> {
   let query = db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(limit)
   if (beforeSeq !== undefined) {
     query = query.where('seq', '<', beforeSeq)
@@ -43,7 +47,11 @@ export async function findRecentAuditEntries(db: Db, limit: number, beforeSeq?: 
 
 /** The chain head: last sequence number and hash. */
 export async function findAuditHead(db: Db): Promise<{ seq: number; hash: string }> {
-  const head = await db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow()
+  const head = await db
+    .selectFrom('audit_head')
+    .select(['seq', 'hash'])
+    .where('id', '=', 1)
+    .executeTakeFirstOrThrow()
   return { seq: Number(head.seq), hash: head.hash }
 }
 

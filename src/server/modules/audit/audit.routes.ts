@@ -19,7 +19,9 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
         querystring: Type.Object(
           {
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
-            before: Type.Optional(Type.Integer({ minimum: 1, description: 'only entries with a smaller seq' })),
+            before: Type.Optional(
+              Type.Integer({ minimum: 1, description: 'only entries with a smaller seq' }),
+            ),
           },
           { additionalProperties: false },
         ),

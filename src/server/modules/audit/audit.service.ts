@@ -32,7 +32,12 @@ export type AuditActor = Actor | { kind: 'system' } | { kind: 'anonymous'; addre
  * Appends one entry to the audit chain inside the writer's own transaction, so the write and its
  * record commit or fail together.
  */
-export async function recordAudit(trx: Trx, actor: AuditActor, event: AuditEvent, now: Date): Promise<number> {
+export async function recordAudit(
+  trx: Trx,
+  actor: AuditActor,
+  event: AuditEvent,
+  now: Date,
+): Promise<number> {
   const { seq, prevHash } = await claimNextAuditSeq(trx)
   const details = { ...(event.details ?? {}) }
   let actorUserId: string | null = null
@@ -109,7 +114,12 @@ export async function verifyAuditChain(
     const page = await findAuditEntriesAfter(db, expectedSeq - 1, pageSize)
     for (const row of page) {
       if (row.seq !== expectedSeq) {
-        return { ok: false, entries: checked, brokenSeq: expectedSeq, reason: `entry ${expectedSeq} is missing` }
+        return {
+          ok: false,
+          entries: checked,
+          brokenSeq: expectedSeq,
+          reason: `entry ${expectedSeq} is missing`,
+        }
       }
       if (row.prev_hash !== prevHash) {
         return {
@@ -121,7 +131,12 @@ export async function verifyAuditChain(
       }
       const { hash, ...rest } = row
       if (hashAuditEntry(rest) !== hash) {
-        return { ok: false, entries: checked, brokenSeq: row.seq, reason: `entry ${row.seq} was altered (hash mismatch)` }
+        return {
+          ok: false,
+          entries: checked,
+          brokenSeq: row.seq,
+          reason: `entry ${row.seq} was altered (hash mismatch)`,
+        }
       }
       prevHash = hash
       expectedSeq += 1

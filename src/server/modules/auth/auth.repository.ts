@@ -21,7 +21,11 @@ export async function findSessionWithUser(
   if (user === undefined) {
     return undefined
   }
-  const org = await db.selectFrom('organisations').selectAll().where('id', '=', user.org_id).executeTakeFirst()
+  const org = await db
+    .selectFrom('organisations')
+    .selectAll()
+    .where('id', '=', user.org_id)
+    .executeTakeFirst()
   return org === undefined ? undefined : { session, user, org }
 }
 
@@ -54,11 +58,20 @@ export async function findThrottle(
   db: Db | Trx,
   key: string,
 ): Promise<{ window_start: string; failures: number } | undefined> {
-  return db.selectFrom('login_throttle').select(['window_start', 'failures']).where('key', '=', key).executeTakeFirst()
+  return db
+    .selectFrom('login_throttle')
+    .select(['window_start', 'failures'])
+    .where('key', '=', key)
+    .executeTakeFirst()
 }
 
 /** Sets the failure counter for a throttle key. */
-export async function upsertThrottle(db: Db | Trx, key: string, windowStart: string, failures: number): Promise<void> {
+export async function upsertThrottle(
+  db: Db | Trx,
+  key: string,
+  windowStart: string,
+  failures: number,
+): Promise<void> {
   await db
     .insertInto('login_throttle')
     .values({ key, window_start: windowStart, failures })

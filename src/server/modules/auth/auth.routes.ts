@@ -29,7 +29,10 @@ export function presentMe(auth: Authenticated): MeWire {
 }
 
 /** Login, logout, password change and `GET /me`. */
-export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { store, config, now }) => {
+export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (
+  app,
+  { store, config, now },
+) => {
   app.post(
     '/auth/login',
     {
@@ -68,7 +71,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     '/auth/logout',
     {
       config: { access: 'pending' },
-      schema: { tags: ['auth'], summary: 'End the current session', response: withErrors({ 204: Type.Null() }) },
+      schema: {
+        tags: ['auth'],
+        summary: 'End the current session',
+        response: withErrors({ 204: Type.Null() }),
+      },
     },
     async (request, reply) => {
       await logout(store.db, authOf(request), now())

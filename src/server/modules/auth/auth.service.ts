@@ -84,7 +84,11 @@ export async function login(
     await deleteThrottle(trx, acctKey)
     await insertSession(trx, session)
     await updateUserRow(trx, user.id, { last_login_at: now.toISOString() })
-    const org = await trx.selectFrom('organisations').selectAll().where('id', '=', user.org_id).executeTakeFirstOrThrow()
+    const org = await trx
+      .selectFrom('organisations')
+      .selectAll()
+      .where('id', '=', user.org_id)
+      .executeTakeFirstOrThrow()
     const principal = principalOf(user, org, 'session')
     await recordAudit(
       trx,
@@ -103,7 +107,11 @@ export async function login(
 }
 
 /** Resolves a session cookie's token; null when it is unknown, expired, or its user is disabled. */
-export async function authenticateSession(db: Db, token: string, now = new Date()): Promise<Authenticated | null> {
+export async function authenticateSession(
+  db: Db,
+  token: string,
+  now = new Date(),
+): Promise<Authenticated | null> {
   const id = sha256Hex(token)
   const found = await findSessionWithUser(db, id)
   if (found === undefined) {
@@ -184,7 +192,13 @@ export async function changeOwnPassword(
       now,
     )
   })
-  const updated = { ...user, password_hash: hash, must_change_password: 0, password_changed_at: at, updated_at: at }
+  const updated = {
+    ...user,
+    password_hash: hash,
+    must_change_password: 0,
+    password_changed_at: at,
+    updated_at: at,
+  }
   return { ...auth, user: updated, principal: principalOf(updated, auth.org, auth.principal.authMethod) }
 }
 

@@ -4,7 +4,11 @@ import type { OrganisationRow } from '../org/org.table.js'
 import type { UserRow } from '../user/user.table.js'
 
 /** Builds the principal a request acts as, from its user and organisation rows. */
-export function principalOf(user: UserRow, org: OrganisationRow, authMethod: 'session' | 'apikey'): UserPrincipal {
+export function principalOf(
+  user: UserRow,
+  org: OrganisationRow,
+  authMethod: 'session' | 'apikey',
+): UserPrincipal {
   const role = Role.is(user.role) ? user.role : 'viewer'
   return {
     kind: 'user',

@@ -12,8 +12,15 @@ export async function findOrganisationById(db: Db | Trx, id: string): Promise<Or
 }
 
 /** One organisation by its name, compared without case. */
-export async function findOrganisationByName(db: Db | Trx, name: string): Promise<OrganisationRow | undefined> {
-  return db.selectFrom('organisations').selectAll().where('name_key', '=', name.trim().toLowerCase()).executeTakeFirst()
+export async function findOrganisationByName(
+  db: Db | Trx,
+  name: string,
+): Promise<OrganisationRow | undefined> {
+  return db
+    .selectFrom('organisations')
+    .selectAll()
+    .where('name_key', '=', name.trim().toLowerCase())
+    .executeTakeFirst()
 }
 
 /** The organisation that runs this instance, if it exists yet. */
@@ -41,6 +48,10 @@ export async function findOrganisations(
 }
 
 /** Applies a change to one organisation. */
-export async function updateOrganisationRow(db: Trx, id: string, change: OrganisationRowUpdate): Promise<void> {
+export async function updateOrganisationRow(
+  db: Trx,
+  id: string,
+  change: OrganisationRowUpdate,
+): Promise<void> {
   await db.updateTable('organisations').set(change).where('id', '=', id).execute()
 }

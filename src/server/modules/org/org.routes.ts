@@ -13,7 +13,10 @@ import {
 } from './org.service.js'
 
 /** Organisations: list, read, create, change. */
-export const orgRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => Date }> = async (app, { store, now }) => {
+export const orgRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => Date }> = async (
+  app,
+  { store, now },
+) => {
   app.get(
     '/organisations',
     {
@@ -43,7 +46,8 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => Dat
         response: withErrors({ 200: OrganisationSchema }),
       },
     },
-    async (request) => presentOrganisation(await getOrganisation(store.db, principalOf(request), request.params.id)),
+    async (request) =>
+      presentOrganisation(await getOrganisation(store.db, principalOf(request), request.params.id)),
   )
 
   app.post(

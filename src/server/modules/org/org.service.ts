@@ -56,7 +56,13 @@ export async function createOrganisation(
 export async function insertNewOrganisation(
   trx: Trx,
   actor: AuditActor,
-  input: { name: string; type: OrgType; country?: string | null; sector?: string | null; isInstanceOwner: boolean },
+  input: {
+    name: string
+    type: OrgType
+    country?: string | null
+    sector?: string | null
+    isInstanceOwner: boolean
+  },
   now: Date,
 ): Promise<OrganisationRow> {
   const name = input.name.trim()

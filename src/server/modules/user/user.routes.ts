@@ -24,7 +24,10 @@ const CreatedUserSchema = Type.Object({
 })
 
 /** Users: list, read, create, change. */
-export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => Date }> = async (app, { store, now }) => {
+export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => Date }> = async (
+  app,
+  { store, now },
+) => {
   app.get(
     '/users',
     {
@@ -48,7 +51,12 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => Da
   app.get(
     '/users/:id',
     {
-      schema: { tags: ['users'], summary: 'One user', params: IdParams, response: withErrors({ 200: UserSchema }) },
+      schema: {
+        tags: ['users'],
+        summary: 'One user',
+        params: IdParams,
+        response: withErrors({ 200: UserSchema }),
+      },
     },
     async (request) => presentUser(await getUser(store.db, principalOf(request), request.params.id)),
   )
@@ -65,7 +73,9 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => Da
     },
     async (request, reply) => {
       const created = await createUser(store.db, principalOf(request), request.body, {}, now())
-      return reply.code(201).send({ user: presentUser(created.user), oneTimePassword: created.oneTimePassword })
+      return reply
+        .code(201)
+        .send({ user: presentUser(created.user), oneTimePassword: created.oneTimePassword })
     },
   )
 

@@ -71,7 +71,14 @@ export async function createUser(
 export async function insertNewUser(
   trx: Trx,
   actor: AuditActor,
-  input: { email: string; name: string; role: Role; orgId: string; passwordHash: string; mustChangePassword: boolean },
+  input: {
+    email: string
+    name: string
+    role: Role
+    orgId: string
+    passwordHash: string
+    mustChangePassword: boolean
+  },
   now: Date,
 ): Promise<UserRow> {
   const email = input.email.trim().toLowerCase()
@@ -149,8 +156,15 @@ export async function updateUser(
     if (!Actor.managesOrg(actor, user.org_id)) {
       throw forbidden('only admins change users')
     }
-    if (actor.kind === 'user' && actor.userId === id && (valid.role !== undefined || valid.disabled === true)) {
-      throw badInput(valid.role !== undefined ? 'role' : 'disabled', 'you cannot change your own role or disable yourself')
+    if (
+      actor.kind === 'user' &&
+      actor.userId === id &&
+      (valid.role !== undefined || valid.disabled === true)
+    ) {
+      throw badInput(
+        valid.role !== undefined ? 'role' : 'disabled',
+        'you cannot change your own role or disable yourself',
+      )
     }
     const change: Partial<UserRow> = { updated_at: now.toISOString() }
     if (valid.name !== undefined) {

@@ -81,7 +81,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('prev_hash', 'text', (c) => c.notNull())
     .addColumn('hash', 'text', (c) => c.notNull())
     .execute()
-  await db.schema.createIndex('audit_log_target_idx').on('audit_log').columns(['target_type', 'target_id']).execute()
+  await db.schema
+    .createIndex('audit_log_target_idx')
+    .on('audit_log')
+    .columns(['target_type', 'target_id'])
+    .execute()
 
   await db.schema
     .createTable('audit_head')
@@ -94,7 +98,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 /** Drops everything {@link up} created. */
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['audit_head', 'audit_log', 'api_keys', 'login_throttle', 'sessions', 'users', 'organisations']) {
+  for (const table of [
+    'audit_head',
+    'audit_log',
+    'api_keys',
+    'login_throttle',
+    'sessions',
+    'users',
+    'organisations',
+  ]) {
     await db.schema.dropTable(table).ifExists().execute()
   }
 }
