@@ -235,35 +235,54 @@ export function isDowngrade(from: SharingLabel, to: SharingLabel): boolean {
   if (Audience.breadth(to.audience) > Audience.breadth(from.audience) || to.ownerOrg !== from.ownerOrg) {
     return true
   }
+  // New groups or recipients widen the record only when it was not already visible community-wide.
+  if (Audience.breadth(from.audience) >= Audience.breadth('community')) {
+    return false
+  }
   if (to.audience === 'group' && to.sharingGroups.some((g) => !from.sharingGroups.includes(g))) {
     return true
   }
   return to.tlp === 'red' && to.recipients.some((r) => !from.recipients.includes(r))
 }
 
+/** Raised when data cannot be derived from its sources without breaking one of their labels. */
+export class DeriveError extends Error {
+  readonly rule = 'red-is-not-redistributed'
+  constructor(message: string) {
+    super(message)
+    this.name = 'DeriveError'
+  }
+}
+
 /**
- * The label of data derived from several sources (a copy, an export, a merge): the strictest of
- * them all, owned by `ownerOrg`. Groups narrow to those every group-shared source has in common;
- * named recipients to those every red source names. When nothing is left in common, the result is
- * organisation-only (and, for red, addressed to `fallbackRecipient`).
+ * The label of data that `deriver` derives from several sources (a copy, an export, a merge): the
+ * strictest of them all, owned by the deriver's organisation, so that whoever may see the result may
+ * also see every source. Groups narrow to those all group-shared sources have in common (none left:
+ * organisation only); red recipients to those every red source names and who may see every source
+ * (`viewerOf` tells who a user is). TLP:RED of another organisation cannot be redistributed at all.
  */
 export function strictestLabel(
-  ownerOrg: string,
+  deriver: { readonly userId: string; readonly orgId: string },
   sources: readonly SharingLabel[],
-  fallbackRecipient: string,
+  viewerOf: (userId: string) => Viewer,
 ): SharingLabel {
+  const foreignRed = sources.find((s) => s.tlp === 'red' && s.ownerOrg !== deriver.orgId)
+  if (foreignRed !== undefined) {
+    throw new DeriveError('TLP:RED received from another organisation may not be copied or passed on')
+  }
   const tlp = TLP_LEVELS[Math.max(0, ...sources.map((s) => Tlp.rank(s.tlp)))] ?? 'clear'
   const pap = PAP_LEVELS[Math.max(0, ...sources.map((s) => Pap.rank(s.pap)))] ?? 'clear'
   // Each source is valid, so the highest TLP fits the narrowest audience: narrower audiences allow more.
-  let audience: Audience = AUDIENCES[Math.min(4, ...sources.map((s) => Audience.breadth(s.audience)))] ?? 'org'
+  let audience: Audience =
+    AUDIENCES[Math.min(4, ...sources.map((s) => Audience.breadth(s.audience)))] ?? 'org'
   let sharingGroups: string[] = []
   let recipients: string[] = []
   if (tlp === 'red') {
     audience = 'org'
-    const redSources = sources.filter((s) => s.tlp === 'red')
-    recipients = intersect(redSources.map((s) => s.recipients))
+    const named = intersect(sources.filter((s) => s.tlp === 'red').map((s) => s.recipients))
+    recipients = named.filter((userId) => sources.every((s) => canSee(viewerOf(userId), s)))
     if (recipients.length === 0) {
-      recipients = [fallbackRecipient]
+      recipients = [deriver.userId]
     }
   } else if (audience === 'group') {
     sharingGroups = intersect(sources.filter((s) => s.audience === 'group').map((s) => s.sharingGroups))
@@ -271,7 +290,7 @@ export function strictestLabel(
       audience = 'org'
     }
   }
-  return normaliseLabel({ ownerOrg, tlp, pap, audience, sharingGroups, recipients })
+  return normaliseLabel({ ownerOrg: deriver.orgId, tlp, pap, audience, sharingGroups, recipients })
 }
 
 function intersect(lists: readonly (readonly string[])[]): string[] {
