@@ -1,0 +1,134 @@
+/// <reference lib="dom" />
+// The functions passed to page.evaluate run in the browser.
+import { existsSync, mkdirSync } from 'node:fs'
+import path from 'node:path'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ApiClient } from '../helpers/http.js'
+import { startTestServer, type TestServer } from '../helpers/server.js'
+
+const CHROMIUM = process.env.LIAISON_CHROMIUM ?? '/usr/bin/chromium'
+const RESULTS = path.resolve(import.meta.dirname, '..', '..', 'test-results')
+/** Flags for a headless Chromium on a machine without network or GPU, running as root. */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+]
+
+/** Every visible form control must have an accessible name (a label, aria-label or aria-labelledby). */
+async function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const controls = Array.from(document.querySelectorAll<HTMLElement>('input, select, textarea, button'))
+    return controls
+      .filter((el) => el.offsetParent !== null && (el as HTMLInputElement).type !== 'hidden')
+      .filter((el) => {
+        const labelledBy = el.getAttribute('aria-labelledby')
+        const labels = (el as HTMLInputElement).labels
+        const byLabel = labels !== null && labels !== undefined && labels.length > 0
+        const text = el.tagName === 'BUTTON' ? (el.textContent ?? '').trim() : ''
+        return !byLabel && !el.getAttribute('aria-label') && labelledBy === null && text === '' && !el.title
+      })
+      .map((el) => el.outerHTML.slice(0, 120))
+  })
+}
+
+describe('web shell in Chromium', () => {
+  let server: TestServer
+  let browser: Browser
+
+  beforeAll(async () => {
+    expect(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: install Debian's chromium`).toBe(true)
+    mkdirSync(RESULTS, { recursive: true })
+    server = await startTestServer('sqlite')
+    expect(
+      existsSync(path.join(server.config.webDir, 'index.html')),
+      'web UI not built: run npm run build',
+    ).toBe(true)
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+  })
+
+  it('logs in, forces the password change, shows who is logged in, and creates an API key', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } })
+    const page = await context.newPage()
+    const consoleErrors: string[] = []
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') {
+        consoleErrors.push(msg.text())
+      }
+    })
+
+    await page.goto(server.url)
+    await page.waitForURL(/\/login/)
+    await expect.poll(() => page.title()).toMatch(/Log in/)
+    expect(await unlabelledControls(page)).toEqual([])
+
+    const form = page.getByTestId('login-form')
+    await form.getByLabel('E-mail').fill(server.admin.email)
+    await form.getByLabel('Password', { exact: true }).fill('wrong password')
+    await form.getByRole('button', { name: 'Log in' }).click()
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toMatch(/wrong|failed/i)
+
+    await form.getByLabel('Password', { exact: true }).fill(server.admin.oneTimePassword)
+    await form.getByRole('button', { name: 'Log in' }).click()
+    await page.waitForURL(/\/change-password/)
+
+    const change = page.getByTestId('change-password-form')
+    expect(await unlabelledControls(page)).toEqual([])
+    await change.getByLabel('Current password').fill(server.admin.oneTimePassword)
+    await change.getByLabel('New password').fill('browser test passphrase')
+    await change.getByLabel('Confirm password').fill('browser test passphrase')
+    await change.getByRole('button', { name: 'Change password' }).click()
+
+    await page.waitForURL((url) => url.pathname === '/')
+    await expect.poll(() => page.getByTestId('whoami').textContent()).toContain('Administrator')
+    expect(await page.getByRole('heading', { level: 1 }).count()).toBe(1)
+    await page.screenshot({ path: path.join(RESULTS, 'home.png'), fullPage: true })
+
+    await page.getByRole('link', { name: 'Admin' }).first().click()
+    await page.getByRole('tab', { name: /API keys/ }).click()
+    await page.getByLabel('Name', { exact: true }).fill('browser test key')
+    await page.getByRole('button', { name: 'Create API key' }).click()
+    const tokenBox = page.getByTestId('new-api-key-token')
+    await tokenBox.waitFor()
+    const token = ((await tokenBox.textContent()) ?? '').trim()
+    expect(token).toMatch(/^lsn_/)
+    await expect.poll(() => page.getByTestId('api-keys-table').textContent()).toContain('browser test key')
+    expect(await unlabelledControls(page)).toEqual([])
+    await page.screenshot({ path: path.join(RESULTS, 'web-shell.png'), fullPage: true })
+
+    const script = new ApiClient(server.url)
+    script.bearer = token
+    const me = await script.get('/api/v1/me')
+    expect(me.status).toBe(200)
+    expect(me.body).toMatchObject({ authMethod: 'apikey', user: { email: server.admin.email } })
+
+    expect(consoleErrors.filter((e) => !/401|Unauthorized/i.test(e))).toEqual([])
+    await context.close()
+  })
+
+  it('works on a phone-sized screen', async () => {
+    const context = await browser.newContext({ viewport: { width: 375, height: 740 } })
+    const page = await context.newPage()
+    await page.goto(`${server.url}/login`)
+    const form = page.getByTestId('login-form')
+    await form.getByLabel('E-mail').fill(server.admin.email)
+    await form.getByLabel('Password', { exact: true }).fill('browser test passphrase')
+    await form.getByLabel('Password', { exact: true }).press('Enter')
+    await page.waitForURL((url) => url.pathname === '/')
+    await page.getByTestId('whoami').waitFor()
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+    expect(overflow).toBeLessThanOrEqual(0)
+    await page.screenshot({ path: path.join(RESULTS, 'home-mobile.png'), fullPage: true })
+    await context.close()
+  })
+})

@@ -1,0 +1,13 @@
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+
+/** A timestamp in the reader's locale and time zone; `fallback` when there is none. */
+export function formatDateTime(value: string | null, fallback = '—'): string {
+  if (value === null) {
+    return fallback
+  }
+  const date = new Date(value)
+  if (Number.isNaN(date.getTime())) {
+    return value
+  }
+  return dateTimeFormat.format(date)
+}

@@ -1,0 +1,186 @@
+/* eslint-disable @typescript-eslint/only-throw-error -- TanStack Router guards throw redirect() Responses by design. */
+import type { QueryClient } from '@tanstack/react-query'
+import {
+  createRootRouteWithContext,
+  createRoute,
+  createRouter,
+  lazyRouteComponent,
+  Outlet,
+  redirect,
+} from '@tanstack/react-router'
+import type { MeWire } from '../../src/core/account/account.schema.js'
+import { ChangePasswordPage } from './account/change-password.page.js'
+import { LoginPage } from './account/login.page.js'
+import { meQuery } from './account/session.api.js'
+import { ApiError } from './lib/api.client.js'
+import { AppLayout } from './shell/app.layout.js'
+import { ComingSoonPage } from './shell/coming-soon.page.js'
+import { HomePage } from './shell/home.page.js'
+import { UPCOMING_MODULES, type UpcomingModuleKey } from './shell/modules.js'
+import { NotFoundPage, RouteErrorPage } from './shell/fallback.page.js'
+import { ADMIN_TABS, type AdminTab } from './admin/admin.tabs.js'
+
+/** What every route can reach through its context. */
+export interface RouterContext {
+  queryClient: QueryClient
+}
+
+/** A path inside this app, safe to go back to after login (no scheme, no other host). */
+function parseRedirect(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) {
+    return undefined
+  }
+  return value
+}
+
+const rootRoute = createRootRouteWithContext<RouterContext>()({
+  component: Outlet,
+  notFoundComponent: NotFoundPage,
+  errorComponent: RouteErrorPage,
+})
+
+const loginRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/login',
+  validateSearch: (search: Record<string, unknown>): { redirect?: string } => {
+    const target = parseRedirect(search.redirect)
+    return target === undefined ? {} : { redirect: target }
+  },
+  beforeLoad: async ({ context, search }) => {
+    // A guard has just found no session: no need to ask again.
+    if (context.queryClient.getQueryState(meQuery.queryKey)?.status === 'error') {
+      return
+    }
+    let me: MeWire
+    try {
+      me = await context.queryClient.ensureQueryData(meQuery)
+    } catch {
+      // Not signed in (or the server is unreachable): the login form is the right page either way.
+      return
+    }
+    if (me.user.mustChangePassword) {
+      throw redirect({ to: '/change-password' })
+    }
+    throw redirect({ href: search.redirect ?? '/' })
+  },
+  component: LoginPage,
+})
+
+const changePasswordRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/change-password',
+  beforeLoad: async ({ context, location }) => {
+    try {
+      await context.queryClient.ensureQueryData(meQuery)
+    } catch (error) {
+      if (ApiError.is(error, 401)) {
+        throw redirect({ to: '/login', search: { redirect: location.href } })
+      }
+      if (!ApiError.is(error, 403, 'password_change_required')) {
+        throw error
+      }
+    }
+  },
+  component: ChangePasswordPage,
+})
+
+/** Pathless layout of every signed-in page: checks the session, then renders the app shell. */
+const appRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  id: 'app',
+  beforeLoad: async ({ context, location }) => {
+    let me: MeWire
+    try {
+      me = await context.queryClient.ensureQueryData(meQuery)
+    } catch (error) {
+      if (ApiError.is(error, 401)) {
+        throw redirect({ to: '/login', search: { redirect: location.href } })
+      }
+      if (ApiError.is(error, 403, 'password_change_required')) {
+        throw redirect({ to: '/change-password' })
+      }
+      throw error
+    }
+    if (me.user.mustChangePassword) {
+      throw redirect({ to: '/change-password' })
+    }
+    return { me }
+  },
+  component: AppLayout,
+})
+
+const homeRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/',
+  component: HomePage,
+})
+
+function createModuleRoute<const TKey extends UpcomingModuleKey>(key: TKey) {
+  return createRoute({
+    getParentRoute: () => appRoute,
+    path: `/${key}`,
+    component: () => <ComingSoonPage module={UPCOMING_MODULES[key]} />,
+  })
+}
+
+const incidentsRoute = createModuleRoute('incidents')
+const intelligenceRoute = createModuleRoute('intelligence')
+const sharingRoute = createModuleRoute('sharing')
+const advisoriesRoute = createModuleRoute('advisories')
+const cooperationRoute = createModuleRoute('cooperation')
+const crisisRoute = createModuleRoute('crisis')
+const metricsRoute = createModuleRoute('metrics')
+const knowledgeRoute = createModuleRoute('knowledge')
+
+const adminRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/admin',
+  validateSearch: (search: Record<string, unknown>): { tab?: AdminTab } => {
+    const tab = ADMIN_TABS.find((candidate) => candidate === search.tab)
+    return tab === undefined ? {} : { tab }
+  },
+  beforeLoad: ({ context }) => {
+    if (context.me.user.role !== 'admin') {
+      throw redirect({ to: '/' })
+    }
+  },
+  component: lazyRouteComponent(() => import('./admin/admin.page.js'), 'AdminPage'),
+})
+
+const routeTree = rootRoute.addChildren([
+  loginRoute,
+  changePasswordRoute,
+  appRoute.addChildren([
+    homeRoute,
+    incidentsRoute,
+    intelligenceRoute,
+    sharingRoute,
+    advisoriesRoute,
+    cooperationRoute,
+    crisisRoute,
+    metricsRoute,
+    knowledgeRoute,
+    adminRoute,
+  ]),
+])
+
+/** Builds the router; the query client is shared with route guards through the context. */
+export function buildRouter(queryClient: QueryClient) {
+  return createRouter({
+    routeTree,
+    context: { queryClient },
+    defaultPreload: 'intent',
+    // Data freshness is TanStack Query's job; the router must not cache loader results on top.
+    defaultPreloadStaleTime: 0,
+    scrollRestoration: true,
+  })
+}
+
+/** The app's router type. */
+export type AppRouter = ReturnType<typeof buildRouter>
+
+declare module '@tanstack/react-router' {
+  interface Register {
+    router: AppRouter
+  }
+}
