@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox'
+// Plain values and rules only (no TypeBox): the web UI's label picker imports this file.
 
 /** TLP 2.0 levels, least to most restrictive. */
 export const TLP_LEVELS = ['clear', 'green', 'amber', 'amber+strict', 'red'] as const
@@ -300,30 +300,3 @@ function intersect(lists: readonly (readonly string[])[]): string[] {
   }
   return first.filter((item) => rest.every((list) => list.includes(item)))
 }
-
-/** Wire shape of a sharing label, in requests and answers. */
-export const SharingLabelSchema = Type.Object(
-  {
-    ownerOrg: Type.String({ format: 'uuid' }),
-    tlp: Type.Enum([...TLP_LEVELS]),
-    pap: Type.Enum([...PAP_LEVELS]),
-    audience: Type.Enum([...AUDIENCES]),
-    sharingGroups: Type.Array(Type.String({ format: 'uuid' }), { maxItems: 100 }),
-    recipients: Type.Array(Type.String({ format: 'uuid' }), { maxItems: 500 }),
-  },
-  { additionalProperties: false },
-)
-
-/** A label as a client sends it: the owner is the caller's organisation unless given; lists may be omitted. */
-export const LabelInputSchema = Type.Object(
-  {
-    tlp: Type.Enum([...TLP_LEVELS]),
-    pap: Type.Optional(Type.Enum([...PAP_LEVELS])),
-    audience: Type.Enum([...AUDIENCES]),
-    sharingGroups: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { maxItems: 100 })),
-    recipients: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { maxItems: 500 })),
-  },
-  { additionalProperties: false },
-)
-/** A label as a client sends it. */
-export type LabelInput = Static<typeof LabelInputSchema>
