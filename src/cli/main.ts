@@ -120,7 +120,7 @@ export function buildProgram(env: NodeJS.ProcessEnv, output: Output = processOut
             ...(opts.country === undefined ? {} : { country: opts.country.toUpperCase() }),
             ...(opts.sector === undefined ? {} : { sector: opts.sector }),
           })
-          const wire = presentOrganisation(row)
+          const wire = presentOrganisation(row, row.id)
           output.out(
             opts.json
               ? JSON.stringify(wire)
@@ -138,7 +138,7 @@ export function buildProgram(env: NodeJS.ProcessEnv, output: Output = processOut
         const items = []
         for (let offset = 0; ; offset += 500) {
           const page = await listOrganisations(store.db, operator(), { limit: 500, offset })
-          items.push(...page.rows.map(presentOrganisation))
+          items.push(...page.rows.map((row) => presentOrganisation(row, row.id)))
           if (page.rows.length < 500) {
             break
           }

@@ -17,7 +17,14 @@ interface SpecOperation {
 }
 
 /** Routes anyone may call; every other route must answer 401 without credentials. */
-const PUBLIC = new Set(['GET /api/v1/health', 'POST /api/v1/auth/login'])
+const PUBLIC = new Set([
+  'GET /api/v1/health',
+  'POST /api/v1/auth/login',
+  // Public documents are for anyone; the visibility rule decides what an anonymous caller gets.
+  'GET /api/v1/knowledge/documents',
+  'GET /api/v1/knowledge/documents/count',
+  'GET /api/v1/knowledge/documents/{id}',
+])
 
 function operationsOf(spec: { paths: Record<string, Record<string, SpecOperation>> }): Operation[] {
   const ops: Operation[] = []

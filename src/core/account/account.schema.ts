@@ -20,6 +20,20 @@ export const OrganisationSchema = Type.Object({
   country: Type.Union([Country, Type.Null()]),
   sector: Type.Union([Type.String(), Type.Null()]),
   isInstanceOwner: Type.Boolean({ description: 'true for the organisation that runs this instance' }),
+  description: Type.Union([Type.String(), Type.Null()]),
+  website: Type.Union([Type.String(), Type.Null()]),
+  securityContact: Type.Union([Type.String(), Type.Null()], { description: 'e-mail address for security reports' }),
+  pgpKey: Type.Union([Type.String(), Type.Null()], { description: 'ASCII-armoured OpenPGP public key' }),
+  private: Type.Union(
+    [
+      Type.Object({
+        notes: Type.Union([Type.String(), Type.Null()]),
+        internalContact: Type.Union([Type.String(), Type.Null()]),
+      }),
+      Type.Null(),
+    ],
+    { description: "the organisation's private profile: only its own members see it, null for everyone else" },
+  ),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 })

@@ -9,6 +9,8 @@ export interface UserPrincipal {
   /** An admin of the organisation that runs the instance: manages accounts, never bypasses visibility. */
   readonly isInstanceAdmin: boolean
   readonly authMethod: 'session' | 'apikey'
+  /** Sharing groups the user's organisation belongs to (loaded with the principal, used by canSee). */
+  readonly groupIds: readonly string[]
 }
 
 /** Someone with shell access to the store, acting through the `liaison` CLI. */

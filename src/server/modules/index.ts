@@ -4,9 +4,11 @@ import type { Store } from '../store/store.js'
 import { apiKeyRoutes } from './apikey/apikey.routes.js'
 import { auditRoutes } from './audit/audit.routes.js'
 import { authRoutes } from './auth/auth.routes.js'
+import { groupRoutes } from './group/group.routes.js'
+import { knowledgeRoutes } from './knowledge/knowledge.routes.js'
 import { orgRoutes } from './org/org.routes.js'
 import { systemRoutes } from './system/system.routes.js'
-import { userRoutes } from './user/user.routes.js'
+import { peopleRoutes, userRoutes } from './user/user.routes.js'
 
 /** What every module's routes receive. */
 export interface ModuleDeps {
@@ -23,8 +25,11 @@ export async function registerModules(app: FastifyInstance, deps: ModuleDeps): P
       await api.register(authRoutes, deps)
       await api.register(orgRoutes, deps)
       await api.register(userRoutes, deps)
+      await api.register(peopleRoutes, deps)
       await api.register(apiKeyRoutes, deps)
       await api.register(auditRoutes, deps)
+      await api.register(groupRoutes, deps)
+      await api.register(knowledgeRoutes, deps)
     },
     { prefix: '/api/v1' },
   )

@@ -7,6 +7,7 @@ import type { Db } from '../../store/store.js'
 import { validateInput } from '../../validation.js'
 import { recordAudit } from '../audit/audit.service.js'
 import { principalOf, type Authenticated } from '../auth/principal.js'
+import { findGroupIdsOfOrg } from '../group/group.repository.js'
 import { findUserById } from '../user/user.repository.js'
 import type { UserRow } from '../user/user.table.js'
 import {
@@ -137,7 +138,12 @@ export async function authenticateApiKey(
   if (key.last_used_at === null || now.getTime() - Date.parse(key.last_used_at) > 60_000) {
     await updateApiKeyRow(db, key.id, { last_used_at: now.toISOString() })
   }
-  return { principal: principalOf(user, org, 'apikey'), user, org, session: null }
+  return {
+    principal: principalOf(user, org, 'apikey', await findGroupIdsOfOrg(db, org.id)),
+    user,
+    org,
+    session: null,
+  }
 }
 
 async function findManagedUser(db: Db, actor: Actor, userId: string): Promise<UserRow> {

@@ -21,7 +21,7 @@ export interface AuthRoutesOptions {
 export function presentMe(auth: Authenticated): MeWire {
   return {
     user: presentUser(auth.user),
-    organisation: presentOrganisation(auth.org),
+    organisation: presentOrganisation(auth.org, auth.org.id),
     authMethod: auth.principal.authMethod,
     isInstanceAdmin: auth.principal.isInstanceAdmin,
     csrfToken: auth.session?.csrfToken ?? null,

@@ -3,6 +3,7 @@ import { badInput, LiaisonError, unauthenticated } from '../../errors.js'
 import { hashPassword, randomToken, sha256Hex, verifyAgainstDummy, verifyPassword } from '../../secrets.js'
 import type { Db } from '../../store/store.js'
 import { recordAudit } from '../audit/audit.service.js'
+import { findGroupIdsOfOrg } from '../group/group.repository.js'
 import { findUserByEmail, findUserById, updateUserRow } from '../user/user.repository.js'
 import {
   deleteSession,
@@ -89,7 +90,7 @@ export async function login(
       .selectAll()
       .where('id', '=', user.org_id)
       .executeTakeFirstOrThrow()
-    const principal = principalOf(user, org, 'session')
+    const principal = principalOf(user, org, 'session', await findGroupIdsOfOrg(trx, org.id))
     await recordAudit(
       trx,
       principal,
@@ -127,7 +128,7 @@ export async function authenticateSession(
     await touchSession(db, id, now.toISOString())
   }
   return {
-    principal: principalOf(user, org, 'session'),
+    principal: principalOf(user, org, 'session', await findGroupIdsOfOrg(db, org.id)),
     user,
     org,
     session: { id, csrfToken: session.csrf_token },
@@ -199,7 +200,7 @@ export async function changeOwnPassword(
     password_changed_at: at,
     updated_at: at,
   }
-  return { ...auth, user: updated, principal: principalOf(updated, auth.org, auth.principal.authMethod) }
+  return { ...auth, user: updated, principal: principalOf(updated, auth.org, auth.principal.authMethod, auth.principal.groupIds) }
 }
 
 async function assertNotThrottled(db: Db, key: string, max: number, now: Date): Promise<void> {

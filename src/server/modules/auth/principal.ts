@@ -8,6 +8,7 @@ export function principalOf(
   user: UserRow,
   org: OrganisationRow,
   authMethod: 'session' | 'apikey',
+  groupIds: readonly string[],
 ): UserPrincipal {
   const role = Role.is(user.role) ? user.role : 'viewer'
   return {
@@ -17,6 +18,7 @@ export function principalOf(
     role,
     isInstanceAdmin: role === 'admin' && org.is_instance_owner === 1,
     authMethod,
+    groupIds,
   }
 }
 

@@ -1,8 +1,11 @@
 import { OrgType, type OrganisationWire } from '../../../core/account/account.schema.js'
 import type { OrganisationRow } from './org.table.js'
 
-/** The only way an organisation leaves as JSON. */
-export function presentOrganisation(row: OrganisationRow): OrganisationWire {
+/**
+ * The only way an organisation leaves as JSON. The private profile goes only to the organisation's
+ * own members (`viewerOrgId`).
+ */
+export function presentOrganisation(row: OrganisationRow, viewerOrgId: string | null): OrganisationWire {
   return {
     id: row.id,
     name: row.name,
@@ -10,6 +13,11 @@ export function presentOrganisation(row: OrganisationRow): OrganisationWire {
     country: row.country,
     sector: row.sector,
     isInstanceOwner: row.is_instance_owner === 1,
+    description: row.description,
+    website: row.website,
+    securityContact: row.security_contact,
+    pgpKey: row.pgp_key,
+    private: viewerOrgId === row.id ? { notes: row.private_notes, internalContact: row.internal_contact } : null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }

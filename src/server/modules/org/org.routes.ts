@@ -22,7 +22,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => Dat
     {
       schema: {
         tags: ['organisations'],
-        summary: 'List organisations',
+        summary: 'The organisation directory: public profiles (and your own private one)',
         querystring: PageQuery,
         response: withErrors({ 200: listOf(OrganisationSchema) }),
       },
@@ -32,7 +32,8 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => Dat
         limit: request.query.limit ?? 100,
         offset: request.query.offset ?? 0,
       })
-      return { items: rows.map(presentOrganisation), total }
+      const viewerOrg = principalOf(request).orgId
+      return { items: rows.map((row) => presentOrganisation(row, viewerOrg)), total }
     },
   )
 
@@ -46,8 +47,10 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => Dat
         response: withErrors({ 200: OrganisationSchema }),
       },
     },
-    async (request) =>
-      presentOrganisation(await getOrganisation(store.db, principalOf(request), request.params.id)),
+    async (request) => {
+      const principal = principalOf(request)
+      return presentOrganisation(await getOrganisation(store.db, principal, request.params.id), principal.orgId)
+    },
   )
 
   app.post(
@@ -62,7 +65,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => Dat
     },
     async (request, reply) => {
       const row = await createOrganisation(store.db, principalOf(request), request.body, now())
-      return reply.code(201).send(presentOrganisation(row))
+      return reply.code(201).send(presentOrganisation(row, principalOf(request).orgId))
     },
   )
 
@@ -71,15 +74,16 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => Dat
     {
       schema: {
         tags: ['organisations'],
-        summary: 'Change an organisation (instance admins)',
+        summary: 'Change an organisation: its profile (its admins) or name, type, country, sector (instance admins)',
         params: IdParams,
         body: UpdateOrganisationBody,
         response: withErrors({ 200: OrganisationSchema }),
       },
     },
-    async (request) =>
-      presentOrganisation(
-        await updateOrganisation(store.db, principalOf(request), request.params.id, request.body, now()),
-      ),
+    async (request) => {
+      const principal = principalOf(request)
+      const row = await updateOrganisation(store.db, principal, request.params.id, request.body, now())
+      return presentOrganisation(row, principal.orgId)
+    },
   )
 }

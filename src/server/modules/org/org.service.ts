@@ -27,9 +27,33 @@ export const UpdateOrganisationBody = Type.Object(
     type: Type.Optional(Type.Enum([...ORG_TYPES])),
     country: Type.Optional(Type.Union([Type.String({ pattern: '^[A-Z]{2}$' }), Type.Null()])),
     sector: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()])),
+    description: Type.Optional(Type.Union([Type.String({ maxLength: 4000 }), Type.Null()])),
+    website: Type.Optional(Type.Union([Type.String({ format: 'uri', pattern: '^https?://', maxLength: 500 }), Type.Null()])),
+    securityContact: Type.Optional(Type.Union([Type.String({ format: 'email', maxLength: 254 }), Type.Null()])),
+    pgpKey: Type.Optional(
+      Type.Union([
+        Type.String({
+          maxLength: 65536,
+          pattern: '^\\s*-----BEGIN PGP PUBLIC KEY BLOCK-----[\\s\\S]+-----END PGP PUBLIC KEY BLOCK-----\\s*$',
+        }),
+        Type.Null(),
+      ]),
+    ),
+    private: Type.Optional(
+      Type.Object(
+        {
+          notes: Type.Optional(Type.Union([Type.String({ maxLength: 10000 }), Type.Null()])),
+          internalContact: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 )
+
+/** Fields only instance admins change; an organisation's own admins change the rest (its profile). */
+const INSTANCE_ONLY_FIELDS = ['name', 'type', 'country', 'sector'] as const
 /** Input to change an organisation. */
 export type UpdateOrganisationInput = Static<typeof UpdateOrganisationBody>
 
@@ -78,6 +102,12 @@ export async function insertNewOrganisation(
     country: input.country ?? null,
     sector: input.sector ?? null,
     is_instance_owner: input.isInstanceOwner ? 1 : 0,
+    description: null,
+    website: null,
+    security_contact: null,
+    pgp_key: null,
+    private_notes: null,
+    internal_contact: null,
     created_at: at,
     updated_at: at,
   }
@@ -96,7 +126,11 @@ export async function insertNewOrganisation(
   return row
 }
 
-/** Changes an organisation's name, type, country or sector; instance admins and CLI operators only. */
+/**
+ * Changes an organisation: its profile (description, website, security contact, OpenPGP key, private
+ * fields) by its own admins, instance admins and CLI operators; name, type, country and sector by
+ * instance admins and CLI operators only.
+ */
 export async function updateOrganisation(
   db: Db,
   actor: Actor,
@@ -110,8 +144,12 @@ export async function updateOrganisation(
     if (before === undefined) {
       throw notFound('organisation', id)
     }
-    if (!Actor.managesInstance(actor)) {
-      throw forbidden('only instance admins change organisations')
+    if (!Actor.managesOrg(actor, id)) {
+      throw forbidden('only admins of this organisation change its profile')
+    }
+    const instanceOnly = INSTANCE_ONLY_FIELDS.find((field) => valid[field] !== undefined)
+    if (instanceOnly !== undefined && !Actor.managesInstance(actor)) {
+      throw forbidden(`${instanceOnly}: only instance admins change it`)
     }
     const change: Partial<OrganisationRow> = { updated_at: now.toISOString() }
     if (valid.name !== undefined) {
@@ -132,6 +170,24 @@ export async function updateOrganisation(
     if (valid.sector !== undefined) {
       change.sector = valid.sector
     }
+    if (valid.description !== undefined) {
+      change.description = valid.description?.trim() || null
+    }
+    if (valid.website !== undefined) {
+      change.website = valid.website
+    }
+    if (valid.securityContact !== undefined) {
+      change.security_contact = valid.securityContact?.toLowerCase() ?? null
+    }
+    if (valid.pgpKey !== undefined) {
+      change.pgp_key = valid.pgpKey?.trim() ?? null
+    }
+    if (valid.private?.notes !== undefined) {
+      change.private_notes = valid.private.notes
+    }
+    if (valid.private?.internalContact !== undefined) {
+      change.internal_contact = valid.private.internalContact
+    }
     await updateOrganisationRow(trx, id, change)
     await recordAudit(
       trx,
@@ -140,7 +196,7 @@ export async function updateOrganisation(
         action: 'organisation.updated',
         targetType: 'organisation',
         targetId: id,
-        details: { changed: Object.keys(valid), before: pick(before, valid), after: valid },
+        details: { changed: Object.keys(valid), before: pick(before, valid), after: publicPart(valid) },
       },
       now,
     )
@@ -174,6 +230,12 @@ export async function resolveOrganisation(db: Db, ref: string): Promise<Organisa
     throw notFound('organisation', ref)
   }
   return row
+}
+
+/** What the audit log keeps of a change: everything but the private profile's contents. */
+function publicPart(input: UpdateOrganisationInput): Record<string, unknown> {
+  const { private: privatePart, ...rest } = input
+  return privatePart === undefined ? rest : { ...rest, private: Object.keys(privatePart) }
 }
 
 function pick(row: OrganisationRow, keys: UpdateOrganisationInput): Record<string, unknown> {

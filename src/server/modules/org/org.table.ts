@@ -11,6 +11,16 @@ export interface OrganisationTable {
   sector: string | null
   /** 1 for the organisation that runs this instance (exactly one). */
   is_instance_owner: number
+  /** Public profile, visible to the whole community. */
+  description: string | null
+  website: string | null
+  /** E-mail address for security reports. */
+  security_contact: string | null
+  /** ASCII-armoured OpenPGP public key. */
+  pgp_key: string | null
+  /** Private profile, visible only to the organisation's own members. */
+  private_notes: string | null
+  internal_contact: string | null
   created_at: string
   updated_at: string
 }

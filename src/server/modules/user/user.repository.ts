@@ -1,3 +1,4 @@
+import { sql, type SqlBool } from 'kysely'
 import type { Db, Trx } from '../../store/store.js'
 import type { NewUserRow, UserRow, UserRowUpdate } from './user.table.js'
 
@@ -43,4 +44,27 @@ export async function countUsers(db: Db | Trx): Promise<number> {
 /** Applies a change to one user. */
 export async function updateUserRow(db: Db | Trx, id: string, change: UserRowUpdate): Promise<void> {
   await db.updateTable('users').set(change).where('id', '=', id).execute()
+}
+
+/** Active users whose name or e-mail contains `q` (case-insensitive), with their organisation's name. */
+export async function searchPeople(
+  db: Db,
+  q: string,
+  limit: number,
+): Promise<{ id: string; name: string; org_id: string; org_name: string }[]> {
+  const pattern = `%${q.trim().toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+  return db
+    .selectFrom('users as u')
+    .innerJoin('organisations as o', 'o.id', 'u.org_id')
+    .select(['u.id', 'u.name', 'u.org_id', 'o.name as org_name'])
+    .where('u.disabled', '=', 0)
+    .where((eb) =>
+      eb.or([
+        sql<SqlBool>`lower(u.name) like ${pattern} escape '\\'`,
+        sql<SqlBool>`u.email like ${pattern} escape '\\'`,
+      ]),
+    )
+    .orderBy('u.name')
+    .limit(limit)
+    .execute()
 }

@@ -5,6 +5,7 @@ import { principalOf } from '../../http/auth.plugin.js'
 import { IdParams, listOf, withErrors } from '../../http/schemas.js'
 import type { Store } from '../../store/store.js'
 import { presentUser } from './user.presenter.js'
+import { searchPeople } from './user.repository.js'
 import { createUser, getUser, listUsers, updateUser } from './user.service.js'
 
 const UserListQuery = Type.Object(
@@ -92,5 +93,37 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => Da
     },
     async (request) =>
       presentUser(await updateUser(store.db, principalOf(request), request.params.id, request.body, now())),
+  )
+}
+
+const PersonSchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  orgId: Type.String({ format: 'uuid' }),
+  orgName: Type.String(),
+})
+
+/** The community's people, to name recipients of TLP:RED items. */
+export const peopleRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
+  app.get(
+    '/people',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Find people of the community by name or e-mail (to name TLP:RED recipients)',
+        querystring: Type.Object(
+          {
+            q: Type.String({ minLength: 2, maxLength: 100 }),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 20 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: withErrors({ 200: Type.Object({ items: Type.Array(PersonSchema) }) }),
+      },
+    },
+    async (request) => {
+      const rows = await searchPeople(store.db, request.query.q, request.query.limit ?? 20)
+      return { items: rows.map((r) => ({ id: r.id, name: r.name, orgId: r.org_id, orgName: r.org_name })) }
+    },
   )
 }

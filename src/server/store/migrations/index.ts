@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely'
 import * as foundation from './2026-11-24T0800-foundation.js'
+import * as trust from './2026-11-24T0900-trust.js'
 
 /**
  * Every migration, in order; the key is the migration's name in `kysely_migration`.
@@ -7,4 +8,5 @@ import * as foundation from './2026-11-24T0800-foundation.js'
  */
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T0800-foundation': foundation,
+  '2026-11-24T0900-trust': trust,
 }
