@@ -8,6 +8,14 @@ import { startServer } from '../server/main.js'
 import { presentApiKey } from '../server/modules/apikey/apikey.presenter.js'
 import { createApiKey, revokeApiKey } from '../server/modules/apikey/apikey.service.js'
 import { verifyAuditChain } from '../server/modules/audit/audit.service.js'
+import { presentGroup } from '../server/modules/group/group.presenter.js'
+import {
+  addGroupMember,
+  createGroup,
+  listGroups,
+  removeGroupMember,
+  resolveGroup,
+} from '../server/modules/group/group.service.js'
 import { presentOrganisation } from '../server/modules/org/org.presenter.js'
 import {
   createOrganisation,
@@ -275,6 +283,102 @@ export function buildProgram(env: NodeJS.ProcessEnv, output: Output = processOut
       await withStore(config(), async (store) => {
         const wire = presentApiKey(await revokeApiKey(store.db, operator(), id))
         output.out(opts.json ? JSON.stringify(wire) : `Revoked API key ${wire.id} (${wire.name}).`)
+      })
+    })
+
+  const group = program.command('group').description('manage sharing groups (trust circles)')
+  const collect = (value: string, previous: string[]) => [...previous, value]
+  group
+    .command('create')
+    .description('create a sharing group managed by an organisation (which is always a member)')
+    .requiredOption('--name <name>', 'group name')
+    .requiredOption('--owner-org <org>', 'organisation that manages the group (id or name)')
+    .option('--member-org <org>', 'member organisation (id or name); repeat for several', collect, [])
+    .option('--description <text>', 'what the group is for')
+    .option('--hidden', 'hidden membership: members see the group but not who else is in it')
+    .option('--json', 'print JSON')
+    .action(
+      async (opts: {
+        name: string
+        ownerOrg: string
+        memberOrg: string[]
+        description?: string
+        hidden?: boolean
+        json?: boolean
+      }) => {
+        await withStore(config(), async (store) => {
+          const owner = await resolveOrganisation(store.db, opts.ownerOrg)
+          const members = []
+          for (const ref of opts.memberOrg) {
+            members.push((await resolveOrganisation(store.db, ref)).id)
+          }
+          const view = await createGroup(store.db, operator(), {
+            name: opts.name,
+            ownerOrgId: owner.id,
+            memberOrgIds: members,
+            hiddenMembership: opts.hidden === true,
+            ...(opts.description === undefined ? {} : { description: opts.description }),
+          })
+          const wire = presentGroup(view)
+          output.out(
+            opts.json
+              ? JSON.stringify(wire)
+              : `Created sharing group ${wire.name} (${wire.id}) managed by ${wire.ownerOrgName} with ${wire.memberCount ?? 0} member(s)${wire.hiddenMembership ? ', membership hidden' : ''}`,
+          )
+        })
+      },
+    )
+  for (const [name, verb] of [
+    ['add-member', 'add'],
+    ['remove-member', 'remove'],
+  ] as const) {
+    group
+      .command(name)
+      .description(`${verb} a member organisation ${verb === 'add' ? 'to' : 'from'} a sharing group`)
+      .argument('<group>', 'group id or name')
+      .argument('<org>', 'organisation id or name')
+      .option('--json', 'print JSON')
+      .action(async (groupRef: string, orgRef: string, opts: { json?: boolean }) => {
+        await withStore(config(), async (store) => {
+          const row = await resolveGroup(store.db, groupRef)
+          const org = await resolveOrganisation(store.db, orgRef)
+          const view =
+            verb === 'add'
+              ? await addGroupMember(store.db, operator(), row.id, org.id)
+              : await removeGroupMember(store.db, operator(), row.id, org.id)
+          const wire = presentGroup(view)
+          output.out(
+            opts.json
+              ? JSON.stringify(wire)
+              : `${verb === 'add' ? 'Added' : 'Removed'} ${org.name} ${verb === 'add' ? 'to' : 'from'} ${wire.name} (${wire.memberCount ?? 0} member(s))`,
+          )
+        })
+      })
+  }
+  group
+    .command('list')
+    .description('list sharing groups')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      await withStore(config(), async (store) => {
+        const items = []
+        for (let offset = 0; ; offset += 500) {
+          const page = await listGroups(store.db, operator(), { limit: 500, offset })
+          items.push(...page.items.map(presentGroup))
+          if (page.items.length < 500) {
+            break
+          }
+        }
+        if (opts.json) {
+          output.out(JSON.stringify(items))
+          return
+        }
+        output.out(
+          table(
+            ['ID', 'NAME', 'OWNER', 'MEMBERS', 'HIDDEN'],
+            items.map((g) => [g.id, g.name, g.ownerOrgName, String(g.memberCount ?? '-'), g.hiddenMembership ? 'yes' : '']),
+          ),
+        )
       })
     })
 
