@@ -376,7 +376,13 @@ export function buildProgram(env: NodeJS.ProcessEnv, output: Output = processOut
         output.out(
           table(
             ['ID', 'NAME', 'OWNER', 'MEMBERS', 'HIDDEN'],
-            items.map((g) => [g.id, g.name, g.ownerOrgName, String(g.memberCount ?? '-'), g.hiddenMembership ? 'yes' : '']),
+            items.map((g) => [
+              g.id,
+              g.name,
+              g.ownerOrgName,
+              String(g.memberCount ?? '-'),
+              g.hiddenMembership ? 'yes' : '',
+            ]),
           ),
         )
       })

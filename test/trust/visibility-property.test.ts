@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AUDIENCES, canSee, PAP_LEVELS, TLP_ALLOWED_FOR_AUDIENCE, type SharingLabel, type Viewer } from '../../src/core/trust/label.js'
+import {
+  AUDIENCES,
+  canSee,
+  PAP_LEVELS,
+  TLP_ALLOWED_FOR_AUDIENCE,
+  type SharingLabel,
+  type Viewer,
+} from '../../src/core/trust/label.js'
 import { ensureLabel, labelId } from '../../src/server/modules/trust/label.repository.js'
 import { visibleLabelIds } from '../../src/server/modules/trust/trust.sql.js'
 import type { Store } from '../../src/server/store/store.js'

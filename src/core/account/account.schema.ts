@@ -22,7 +22,9 @@ export const OrganisationSchema = Type.Object({
   isInstanceOwner: Type.Boolean({ description: 'true for the organisation that runs this instance' }),
   description: Type.Union([Type.String(), Type.Null()]),
   website: Type.Union([Type.String(), Type.Null()]),
-  securityContact: Type.Union([Type.String(), Type.Null()], { description: 'e-mail address for security reports' }),
+  securityContact: Type.Union([Type.String(), Type.Null()], {
+    description: 'e-mail address for security reports',
+  }),
   pgpKey: Type.Union([Type.String(), Type.Null()], { description: 'ASCII-armoured OpenPGP public key' }),
   private: Type.Union(
     [
@@ -32,7 +34,9 @@ export const OrganisationSchema = Type.Object({
       }),
       Type.Null(),
     ],
-    { description: "the organisation's private profile: only its own members see it, null for everyone else" },
+    {
+      description: "the organisation's private profile: only its own members see it, null for everyone else",
+    },
   ),
   createdAt: Timestamp,
   updatedAt: Timestamp,

@@ -47,7 +47,9 @@ export type UpdateDocumentInput = Static<typeof UpdateDocumentBody>
 export const ChangeLabelBody = Type.Object(
   {
     label: LabelInputSchema,
-    reason: Type.Optional(Type.String({ maxLength: 2000, description: 'required when the change is a downgrade' })),
+    reason: Type.Optional(
+      Type.String({ maxLength: 2000, description: 'required when the change is a downgrade' }),
+    ),
   },
   { additionalProperties: false },
 )

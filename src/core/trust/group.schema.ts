@@ -36,7 +36,10 @@ export const CreateGroupBody = Type.Object(
     hiddenMembership: Type.Optional(Type.Boolean()),
     memberOrgIds: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { maxItems: 1000 })),
     ownerOrgId: Type.Optional(
-      Type.String({ format: 'uuid', description: 'instance admins only: the organisation that will manage it' }),
+      Type.String({
+        format: 'uuid',
+        description: 'instance admins only: the organisation that will manage it',
+      }),
     ),
   },
   { additionalProperties: false },

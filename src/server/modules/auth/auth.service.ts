@@ -200,7 +200,11 @@ export async function changeOwnPassword(
     password_changed_at: at,
     updated_at: at,
   }
-  return { ...auth, user: updated, principal: principalOf(updated, auth.org, auth.principal.authMethod, auth.principal.groupIds) }
+  return {
+    ...auth,
+    user: updated,
+    principal: principalOf(updated, auth.org, auth.principal.authMethod, auth.principal.groupIds),
+  }
 }
 
 async function assertNotThrottled(db: Db, key: string, max: number, now: Date): Promise<void> {

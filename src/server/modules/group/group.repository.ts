@@ -3,7 +3,11 @@ import type { SharingGroupRow } from './group.table.js'
 
 /** Ids of the sharing groups an organisation belongs to. */
 export async function findGroupIdsOfOrg(db: Db | Trx, orgId: string): Promise<string[]> {
-  const rows = await db.selectFrom('sharing_group_members').select('group_id').where('org_id', '=', orgId).execute()
+  const rows = await db
+    .selectFrom('sharing_group_members')
+    .select('group_id')
+    .where('org_id', '=', orgId)
+    .execute()
   return rows.map((r) => r.group_id)
 }
 
@@ -36,11 +40,7 @@ export async function findGroupsOfOrg(
     .where((eb) =>
       eb.or([
         eb('owner_org_id', '=', orgId),
-        eb(
-          'id',
-          'in',
-          eb.selectFrom('sharing_group_members').select('group_id').where('org_id', '=', orgId),
-        ),
+        eb('id', 'in', eb.selectFrom('sharing_group_members').select('group_id').where('org_id', '=', orgId)),
       ]),
     )
   const [rows, count] = await Promise.all([
@@ -56,8 +56,18 @@ export async function findAllGroups(
   page: { limit: number; offset: number },
 ): Promise<{ rows: SharingGroupRow[]; total: number }> {
   const [rows, count] = await Promise.all([
-    db.selectFrom('sharing_groups').selectAll().orderBy('name').orderBy('id').limit(page.limit).offset(page.offset).execute(),
-    db.selectFrom('sharing_groups').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    db
+      .selectFrom('sharing_groups')
+      .selectAll()
+      .orderBy('name')
+      .orderBy('id')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute(),
+    db
+      .selectFrom('sharing_groups')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow(),
   ])
   return { rows, total: Number(count.n) }
 }
@@ -89,12 +99,19 @@ export async function isGroupMember(db: Db | Trx, groupId: string, orgId: string
 
 /** Adds a member organisation. */
 export async function insertGroupMember(db: Trx, groupId: string, orgId: string, at: string): Promise<void> {
-  await db.insertInto('sharing_group_members').values({ group_id: groupId, org_id: orgId, added_at: at }).execute()
+  await db
+    .insertInto('sharing_group_members')
+    .values({ group_id: groupId, org_id: orgId, added_at: at })
+    .execute()
 }
 
 /** Removes a member organisation. */
 export async function deleteGroupMember(db: Trx, groupId: string, orgId: string): Promise<void> {
-  await db.deleteFrom('sharing_group_members').where('group_id', '=', groupId).where('org_id', '=', orgId).execute()
+  await db
+    .deleteFrom('sharing_group_members')
+    .where('group_id', '=', groupId)
+    .where('org_id', '=', orgId)
+    .execute()
 }
 
 /** Changes a group's name, description or hidden flag. */

@@ -5,10 +5,20 @@ import { principalOf } from '../../http/auth.plugin.js'
 import { IdParams, listOf, PageQuery, withErrors } from '../../http/schemas.js'
 import type { Store } from '../../store/store.js'
 import { presentGroup } from './group.presenter.js'
-import { addGroupMember, createGroup, getGroup, listGroups, removeGroupMember, updateGroup } from './group.service.js'
+import {
+  addGroupMember,
+  createGroup,
+  getGroup,
+  listGroups,
+  removeGroupMember,
+  updateGroup,
+} from './group.service.js'
 
 /** Sharing groups (trust circles): list, read, create, change, members. */
-export const groupRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => Date }> = async (app, { store, now }) => {
+export const groupRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => Date }> = async (
+  app,
+  { store, now },
+) => {
   app.get(
     '/groups',
     {
@@ -52,7 +62,9 @@ export const groupRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => D
       },
     },
     async (request, reply) =>
-      reply.code(201).send(presentGroup(await createGroup(store.db, principalOf(request), request.body, now()))),
+      reply
+        .code(201)
+        .send(presentGroup(await createGroup(store.db, principalOf(request), request.body, now()))),
   )
 
   app.patch(
@@ -82,7 +94,9 @@ export const groupRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => D
       },
     },
     async (request) =>
-      presentGroup(await addGroupMember(store.db, principalOf(request), request.params.id, request.body.orgId, now())),
+      presentGroup(
+        await addGroupMember(store.db, principalOf(request), request.params.id, request.body.orgId, now()),
+      ),
   )
 
   app.delete(
@@ -97,7 +111,13 @@ export const groupRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => D
     },
     async (request) =>
       presentGroup(
-        await removeGroupMember(store.db, principalOf(request), request.params.id, request.params.orgId, now()),
+        await removeGroupMember(
+          store.db,
+          principalOf(request),
+          request.params.id,
+          request.params.orgId,
+          now(),
+        ),
       ),
   )
 }

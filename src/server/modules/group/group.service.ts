@@ -79,7 +79,8 @@ export async function listGroups(
   actor: Actor,
   page: { limit: number; offset: number },
 ): Promise<{ items: GroupView[]; total: number }> {
-  const { rows, total } = actor.kind === 'cli' ? await findAllGroups(db, page) : await findGroupsOfOrg(db, actor.orgId, page)
+  const { rows, total } =
+    actor.kind === 'cli' ? await findAllGroups(db, page) : await findGroupsOfOrg(db, actor.orgId, page)
   const items: GroupView[] = []
   for (const row of rows) {
     const view = await viewGroup(db, actor, row)
@@ -94,7 +95,12 @@ export async function listGroups(
  * Creates a sharing group managed by the caller's organisation (instance admins and CLI operators
  * may name another owner). The owner organisation is always a member.
  */
-export async function createGroup(db: Db, actor: Actor, input: CreateGroupInput, now = new Date()): Promise<GroupView> {
+export async function createGroup(
+  db: Db,
+  actor: Actor,
+  input: CreateGroupInput,
+  now = new Date(),
+): Promise<GroupView> {
   const valid = validateInput(CreateGroupBody, input)
   let ownerOrgId: string
   if (valid.ownerOrgId !== undefined) {
@@ -124,7 +130,10 @@ export async function createGroup(db: Db, actor: Actor, input: CreateGroupInput,
   await db.transaction().execute(async (trx) => {
     for (const orgId of members) {
       if ((await findOrganisationById(trx, orgId)) === undefined) {
-        throw badInput(orgId === ownerOrgId ? 'ownerOrgId' : 'memberOrgIds', `organisation ${orgId} not found`)
+        throw badInput(
+          orgId === ownerOrgId ? 'ownerOrgId' : 'memberOrgIds',
+          `organisation ${orgId} not found`,
+        )
       }
     }
     await insertGroup(trx, group)
@@ -184,7 +193,11 @@ export async function updateGroup(
         targetType: 'group',
         targetId: id,
         details: {
-          before: { name: group.name, description: group.description, hiddenMembership: group.hidden_membership === 1 },
+          before: {
+            name: group.name,
+            description: group.description,
+            hiddenMembership: group.hidden_membership === 1,
+          },
           after: valid,
         },
       },
@@ -195,7 +208,13 @@ export async function updateGroup(
 }
 
 /** Adds an organisation to a group. */
-export async function addGroupMember(db: Db, actor: Actor, id: string, orgId: string, now = new Date()): Promise<GroupView> {
+export async function addGroupMember(
+  db: Db,
+  actor: Actor,
+  id: string,
+  orgId: string,
+  now = new Date(),
+): Promise<GroupView> {
   await managedGroup(db, actor, id)
   await db.transaction().execute(async (trx) => {
     if ((await findOrganisationById(trx, orgId)) === undefined) {
@@ -205,7 +224,12 @@ export async function addGroupMember(db: Db, actor: Actor, id: string, orgId: st
       throw conflict('orgId', `organisation ${orgId} is already a member`)
     }
     await insertGroupMember(trx, id, orgId, now.toISOString())
-    await recordAudit(trx, actor, { action: 'group.member_added', targetType: 'group', targetId: id, details: { orgId } }, now)
+    await recordAudit(
+      trx,
+      actor,
+      { action: 'group.member_added', targetType: 'group', targetId: id, details: { orgId } },
+      now,
+    )
   })
   return getGroup(db, actor, id)
 }

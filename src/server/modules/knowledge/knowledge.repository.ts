@@ -14,7 +14,10 @@ export interface DocumentFilter {
 function visibleDocuments(db: Db, viewer: Viewer, filter: DocumentFilter) {
   let query = db.selectFrom('documents').where('label_id', 'in', visibleLabelIds(db, viewer))
   if (filter.q !== undefined && filter.q.trim() !== '') {
-    const escaped = filter.q.trim().toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)
+    const escaped = filter.q
+      .trim()
+      .toLowerCase()
+      .replace(/[\\%_]/g, (c) => `\\${c}`)
     // SQLite's LIKE has no escape character unless one is named; PostgreSQL accepts the same clause.
     query = query.where(sql<boolean>`title_key like ${`%${escaped}%`} escape '\\'`)
   }
@@ -52,7 +55,11 @@ export async function countVisibleDocuments(db: Db, viewer: Viewer, filter: Docu
 }
 
 /** One document if `viewer` may see it. */
-export async function findVisibleDocument(db: Db, viewer: Viewer, id: string): Promise<DocumentRow | undefined> {
+export async function findVisibleDocument(
+  db: Db,
+  viewer: Viewer,
+  id: string,
+): Promise<DocumentRow | undefined> {
   return db
     .selectFrom('documents')
     .selectAll()

@@ -46,7 +46,10 @@ function viewerOf(request: FastifyRequest): Viewer {
 }
 
 function filterOf(query: { q?: string; kind?: (typeof DOCUMENT_KINDS)[number] }) {
-  return { ...(query.q === undefined ? {} : { q: query.q }), ...(query.kind === undefined ? {} : { kind: query.kind }) }
+  return {
+    ...(query.q === undefined ? {} : { q: query.q }),
+    ...(query.kind === undefined ? {} : { kind: query.kind }),
+  }
 }
 
 /** The shared repository of tools, methodologies, forms and procedures. */
@@ -86,7 +89,9 @@ export const knowledgeRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () 
         response: withErrors({ 200: Type.Object({ count: Type.Integer() }) }),
       },
     },
-    async (request) => ({ count: await countDocuments(store.db, viewerOf(request), filterOf(request.query)) }),
+    async (request) => ({
+      count: await countDocuments(store.db, viewerOf(request), filterOf(request.query)),
+    }),
   )
 
   app.get(
@@ -131,7 +136,9 @@ export const knowledgeRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () 
       },
     },
     async (request) =>
-      presentDocument(await updateDocument(store.db, principalOf(request), request.params.id, request.body, now())),
+      presentDocument(
+        await updateDocument(store.db, principalOf(request), request.params.id, request.body, now()),
+      ),
   )
 
   app.put(

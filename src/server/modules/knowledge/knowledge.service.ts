@@ -80,7 +80,12 @@ export async function createDocument(
     await recordAudit(
       trx,
       principal,
-      { action: 'document.created', targetType: 'document', targetId: row.id, details: { title, kind: row.kind, label } },
+      {
+        action: 'document.created',
+        targetType: 'document',
+        targetId: row.id,
+        details: { title, kind: row.kind, label },
+      },
       now,
     )
   })

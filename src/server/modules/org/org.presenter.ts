@@ -17,7 +17,8 @@ export function presentOrganisation(row: OrganisationRow, viewerOrgId: string | 
     website: row.website,
     securityContact: row.security_contact,
     pgpKey: row.pgp_key,
-    private: viewerOrgId === row.id ? { notes: row.private_notes, internalContact: row.internal_contact } : null,
+    private:
+      viewerOrgId === row.id ? { notes: row.private_notes, internalContact: row.internal_contact } : null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }

@@ -49,7 +49,10 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => Dat
     },
     async (request) => {
       const principal = principalOf(request)
-      return presentOrganisation(await getOrganisation(store.db, principal, request.params.id), principal.orgId)
+      return presentOrganisation(
+        await getOrganisation(store.db, principal, request.params.id),
+        principal.orgId,
+      )
     },
   )
 
@@ -74,7 +77,8 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => Dat
     {
       schema: {
         tags: ['organisations'],
-        summary: 'Change an organisation: its profile (its admins) or name, type, country, sector (instance admins)',
+        summary:
+          'Change an organisation: its profile (its admins) or name, type, country, sector (instance admins)',
         params: IdParams,
         body: UpdateOrganisationBody,
         response: withErrors({ 200: OrganisationSchema }),

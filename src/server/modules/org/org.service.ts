@@ -28,13 +28,18 @@ export const UpdateOrganisationBody = Type.Object(
     country: Type.Optional(Type.Union([Type.String({ pattern: '^[A-Z]{2}$' }), Type.Null()])),
     sector: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()])),
     description: Type.Optional(Type.Union([Type.String({ maxLength: 4000 }), Type.Null()])),
-    website: Type.Optional(Type.Union([Type.String({ format: 'uri', pattern: '^https?://', maxLength: 500 }), Type.Null()])),
-    securityContact: Type.Optional(Type.Union([Type.String({ format: 'email', maxLength: 254 }), Type.Null()])),
+    website: Type.Optional(
+      Type.Union([Type.String({ format: 'uri', pattern: '^https?://', maxLength: 500 }), Type.Null()]),
+    ),
+    securityContact: Type.Optional(
+      Type.Union([Type.String({ format: 'email', maxLength: 254 }), Type.Null()]),
+    ),
     pgpKey: Type.Optional(
       Type.Union([
         Type.String({
           maxLength: 65536,
-          pattern: '^\\s*-----BEGIN PGP PUBLIC KEY BLOCK-----[\\s\\S]+-----END PGP PUBLIC KEY BLOCK-----\\s*$',
+          pattern:
+            '^\\s*-----BEGIN PGP PUBLIC KEY BLOCK-----[\\s\\S]+-----END PGP PUBLIC KEY BLOCK-----\\s*$',
         }),
         Type.Null(),
       ]),

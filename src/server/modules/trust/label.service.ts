@@ -12,11 +12,16 @@ export function assertValidLabel(label: SharingLabel, field = 'label'): void {
   if (first === undefined) {
     return
   }
-  throw new LiaisonError(400, 'validation_failed', `${field}.${first.field}: ${first.message} (rule ${first.rule})`, {
-    field: `${field}.${first.field}`,
-    rule: first.rule,
-    problems: problems.map((p) => ({ field: `${field}.${p.field}`, rule: p.rule, message: p.message })),
-  })
+  throw new LiaisonError(
+    400,
+    'validation_failed',
+    `${field}.${first.field}: ${first.message} (rule ${first.rule})`,
+    {
+      field: `${field}.${first.field}`,
+      rule: first.rule,
+      problems: problems.map((p) => ({ field: `${field}.${p.field}`, rule: p.rule, message: p.message })),
+    },
+  )
 }
 
 /**
@@ -48,7 +53,10 @@ export async function labelFromInput(
     for (const groupId of label.sharingGroups) {
       const group = groups.find((g) => g.id === groupId)
       // A group the caller's organisation is not in is answered like a missing one.
-      if (group === undefined || (group.owner_org_id !== principal.orgId && !principal.groupIds.includes(groupId))) {
+      if (
+        group === undefined ||
+        (group.owner_org_id !== principal.orgId && !principal.groupIds.includes(groupId))
+      ) {
         throw badInput(`${field}.sharingGroups`, `sharing group ${groupId} not found`)
       }
     }

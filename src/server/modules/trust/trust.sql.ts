@@ -11,7 +11,10 @@ import type { Db, Trx } from '../../store/store.js'
  * @example
  * db.selectFrom('documents').where('label_id', 'in', visibleLabelIds(db, viewer))
  */
-export function visibleLabelIds(db: Db | Trx, viewer: Viewer): SelectQueryBuilder<Database, 'labels', { id: string }> {
+export function visibleLabelIds(
+  db: Db | Trx,
+  viewer: Viewer,
+): SelectQueryBuilder<Database, 'labels', { id: string }> {
   const labels = db.selectFrom('labels').select('labels.id')
   // 1. Public records are for anyone. 2. Everything else needs a logged-in user.
   if (viewer.kind !== 'user') {

@@ -52,7 +52,10 @@ export async function searchPeople(
   q: string,
   limit: number,
 ): Promise<{ id: string; name: string; org_id: string; org_name: string }[]> {
-  const pattern = `%${q.trim().toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+  const pattern = `%${q
+    .trim()
+    .toLowerCase()
+    .replace(/[\\%_]/g, (c) => `\\${c}`)}%`
   return db
     .selectFrom('users as u')
     .innerJoin('organisations as o', 'o.id', 'u.org_id')

@@ -5,7 +5,14 @@ import type { Kysely } from 'kysely'
  * and knowledge documents (the first labelled record).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  for (const column of ['description', 'website', 'security_contact', 'pgp_key', 'private_notes', 'internal_contact']) {
+  for (const column of [
+    'description',
+    'website',
+    'security_contact',
+    'pgp_key',
+    'private_notes',
+    'internal_contact',
+  ]) {
     await db.schema.alterTable('organisations').addColumn(column, 'text').execute()
   }
 
@@ -19,7 +26,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute()
-  await db.schema.createIndex('sharing_groups_owner_idx').on('sharing_groups').column('owner_org_id').execute()
+  await db.schema
+    .createIndex('sharing_groups_owner_idx')
+    .on('sharing_groups')
+    .column('owner_org_id')
+    .execute()
 
   await db.schema
     .createTable('sharing_group_members')
@@ -28,7 +39,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('added_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('sharing_group_members_pk', ['group_id', 'org_id'])
     .execute()
-  await db.schema.createIndex('sharing_group_members_org_idx').on('sharing_group_members').column('org_id').execute()
+  await db.schema
+    .createIndex('sharing_group_members_org_idx')
+    .on('sharing_group_members')
+    .column('org_id')
+    .execute()
 
   // Labels are immutable and keyed by the hash of their content: the thousands of records of one
   // import share one row, so "which labels may this caller see" is a small query.
@@ -76,10 +91,24 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 /** Drops everything {@link up} created. */
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['documents', 'label_recipients', 'label_groups', 'labels', 'sharing_group_members', 'sharing_groups']) {
+  for (const table of [
+    'documents',
+    'label_recipients',
+    'label_groups',
+    'labels',
+    'sharing_group_members',
+    'sharing_groups',
+  ]) {
     await db.schema.dropTable(table).ifExists().execute()
   }
-  for (const column of ['description', 'website', 'security_contact', 'pgp_key', 'private_notes', 'internal_contact']) {
+  for (const column of [
+    'description',
+    'website',
+    'security_contact',
+    'pgp_key',
+    'private_notes',
+    'internal_contact',
+  ]) {
     await db.schema.alterTable('organisations').dropColumn(column).execute()
   }
 }
