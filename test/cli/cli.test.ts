@@ -248,6 +248,64 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
     expect(JSON.parse(asJson.stdout)).toMatchObject({ ok: false, brokenSeq: 2 })
   })
 
+  it('manages sharing groups for scripts', async () => {
+    for (const name of ['ISAC-Energy', 'Grid-Op-1', 'Grid-Op-2']) {
+      json(
+        await liaison(location, [
+          'org',
+          'create',
+          '--name',
+          name,
+          '--type',
+          name === 'ISAC-Energy' ? 'isac' : 'constituent',
+          '--json',
+        ]),
+      )
+    }
+    const created = json<{
+      id: string
+      hiddenMembership: boolean
+      members: { name: string }[]
+      ownerOrgName: string
+    }>(
+      await liaison(location, [
+        'group',
+        'create',
+        '--name',
+        'Energy circle',
+        '--owner-org',
+        'ISAC-Energy',
+        '--member-org',
+        'Grid-Op-1',
+        '--member-org',
+        'grid-op-2',
+        '--hidden',
+        '--json',
+      ]),
+    )
+    expect(created.hiddenMembership).toBe(true)
+    expect(created.ownerOrgName).toBe('ISAC-Energy')
+    expect(created.members.map((m) => m.name).sort()).toEqual(['Grid-Op-1', 'Grid-Op-2', 'ISAC-Energy'])
+
+    const removed = json<{ members: { name: string }[] }>(
+      await liaison(location, ['group', 'remove-member', 'Energy circle', 'Grid-Op-2', '--json']),
+    )
+    expect(removed.members.map((m) => m.name)).not.toContain('Grid-Op-2')
+    const added = await liaison(location, ['group', 'add-member', created.id, 'Grid-Op-2'])
+    expect(added.code, added.stderr).toBe(0)
+    expect(added.stdout).toMatch(/Added Grid-Op-2 to Energy circle \(3 member/)
+    const again = await liaison(location, ['group', 'add-member', created.id, 'Grid-Op-2'])
+    expect(again.code).toBe(2)
+    expect(again.stderr).toMatch(/already a member/)
+    const owner = await liaison(location, ['group', 'remove-member', created.id, 'ISAC-Energy'])
+    expect(owner.code).toBe(2)
+
+    const listed = json<{ id: string }[]>(await liaison(location, ['group', 'list', '--json']))
+    expect(listed.map((g) => g.id)).toContain(created.id)
+    const text = await liaison(location, ['group', 'list'])
+    expect(text.stdout).toMatch(/Energy circle\s+ISAC-Energy\s+3\s+yes/)
+  })
+
   it('has --help on every command', async () => {
     const commands = [
       [],
@@ -262,6 +320,11 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
       ['apikey'],
       ['apikey', 'create'],
       ['apikey', 'revoke'],
+      ['group'],
+      ['group', 'create'],
+      ['group', 'add-member'],
+      ['group', 'remove-member'],
+      ['group', 'list'],
       ['audit'],
       ['audit', 'verify'],
     ]
