@@ -16,7 +16,7 @@ export interface Principal {
 /**
  * A small community to test visibility in:
  * - A owns group G1 (members A, C); B owns group G2 (members B, D; membership hidden);
- * - users: a1, a2 (A), b1 (B), c1 (C), d1 (D), e1 (E: no group at all), and anonymous.
+ * - users: a1, a2 (A), b1 (B), c1 (C), d1 (D), e1 (E: no group at all), an instance admin, and anonymous.
  */
 export interface LeakWorld {
   readonly server: TestServer
@@ -74,6 +74,16 @@ export async function createLeakWorld(server: TestServer): Promise<LeakWorld> {
       groupIds: membership[homes[name]] ?? [],
     },
   }))
+  // An instance admin manages accounts but gets no bypass of the visibility rule.
+  const instanceAdmin = await createUserWithPassword(server.store, { orgId: server.admin.orgId, role: 'admin' })
+  const adminClient = server.client()
+  const me = await adminClient.login(instanceAdmin.user.email, instanceAdmin.password)
+  expect(me).toMatchObject({ isInstanceAdmin: true })
+  principals.push({
+    name: 'instance-admin',
+    client: adminClient,
+    viewer: { kind: 'user', userId: instanceAdmin.user.id, orgId: server.admin.orgId, groupIds: [] },
+  })
   principals.push({ name: 'anonymous', client: server.client(), viewer: { kind: 'anonymous' } })
   return { server, orgs, users, groups, principals }
 }
