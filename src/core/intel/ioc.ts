@@ -1,0 +1,94 @@
+import { extractIOC } from 'ioc-extractor'
+import { normaliseObservable, type Observable, type ObservableKind } from './observable.js'
+
+/** An indicator of compromise found in free text, normalised, with the SCO it becomes. */
+export interface ExtractedIoc {
+  readonly observable: Observable
+  /** The STIX Cyber-observable Object for it (without `id`: the store computes the deterministic one). */
+  readonly sco: { type: string; [key: string]: unknown }
+}
+
+const HASH_NAMES: Partial<Record<ObservableKind, string>> = {
+  md5: 'MD5',
+  sha1: 'SHA-1',
+  sha256: 'SHA-256',
+  sha512: 'SHA-512',
+}
+
+/** The SCO that carries an observable. */
+export function scoOf(observable: Observable): { type: string; [key: string]: unknown } | null {
+  switch (observable.kind) {
+    case 'ipv4':
+      return { type: 'ipv4-addr', spec_version: '2.1', value: observable.value }
+    case 'ipv6':
+      return { type: 'ipv6-addr', spec_version: '2.1', value: observable.value }
+    case 'domain':
+      return { type: 'domain-name', spec_version: '2.1', value: observable.value }
+    case 'url':
+      return { type: 'url', spec_version: '2.1', value: observable.value }
+    case 'email':
+      return { type: 'email-addr', spec_version: '2.1', value: observable.value }
+    case 'md5':
+    case 'sha1':
+    case 'sha256':
+    case 'sha512':
+      return {
+        type: 'file',
+        spec_version: '2.1',
+        hashes: { [HASH_NAMES[observable.kind] ?? 'MD5']: observable.value },
+      }
+    case 'asn':
+      return { type: 'autonomous-system', spec_version: '2.1', number: Number(observable.value.slice(2)) }
+    case 'mac':
+      return { type: 'mac-addr', spec_version: '2.1', value: observable.value }
+    case 'filename':
+      return { type: 'file', spec_version: '2.1', name: observable.value }
+    case 'mutex':
+      return { type: 'mutex', spec_version: '2.1', name: observable.value }
+    case 'regkey':
+      return { type: 'windows-registry-key', spec_version: '2.1', key: observable.value }
+    case 'other':
+      return null
+  }
+}
+
+/**
+ * Finds IOCs in free text, including defanged forms (`hxxp://`, `1.2.3[.]4`, `evil[.]com`,
+ * `user[at]example[.]org`), and returns each distinct one once, normalised, with its SCO.
+ *
+ * @example
+ * extractIocs('C2 at hxxps://bad[.]example/gate.php and 198.51.100[.]7')
+ */
+export function extractIocs(text: string): ExtractedIoc[] {
+  const found = extractIOC(text, { refang: true })
+  const candidates: [ObservableKind, readonly string[]][] = [
+    ['url', found.urls],
+    ['ipv4', found.ipv4s],
+    ['ipv6', found.ipv6s],
+    ['email', found.emails],
+    ['domain', found.domains],
+    ['md5', found.md5s],
+    ['sha1', found.sha1s],
+    ['sha256', found.sha256s],
+    ['sha512', found.sha512s],
+    ['asn', found.asns],
+    ['mac', found.macAddresses],
+  ]
+  const seen = new Set<string>()
+  const out: ExtractedIoc[] = []
+  for (const [kind, values] of candidates) {
+    for (const value of values) {
+      const observable = normaliseObservable(kind, value)
+      if (observable === null || seen.has(observable.key)) {
+        continue
+      }
+      const sco = scoOf(observable)
+      if (sco === null) {
+        continue
+      }
+      seen.add(observable.key)
+      out.push({ observable, sco })
+    }
+  }
+  return out
+}

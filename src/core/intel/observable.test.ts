@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest'
+import { classifyValue, normaliseObservable, observableAt, observablesOfSco } from './observable.js'
+
+describe('normaliseObservable', () => {
+  it('normalises IPv4 addresses and networks with their ranges', () => {
+    expect(normaliseObservable('ipv4', ' 198.51.100.7 ')).toEqual({
+      kind: 'ipv4',
+      key: 'ipv4:198.51.100.7',
+      value: '198.51.100.7',
+      rangeStart: 'c6336407',
+      rangeEnd: 'c6336407',
+    })
+    expect(normaliseObservable('ipv4', '10.1.2.3/8')).toMatchObject({
+      key: 'ipv4:10.0.0.0/8',
+      rangeStart: '0a000000',
+      rangeEnd: '0affffff',
+    })
+    expect(normaliseObservable('ipv4', '192.0.2.1/32')?.key).toBe('ipv4:192.0.2.1')
+    expect(normaliseObservable('ipv4', '10.1')).toBeNull()
+    expect(normaliseObservable('ipv4', '300.1.1.1')).toBeNull()
+    expect(normaliseObservable('ipv4', '2001:db8::1')).toBeNull()
+  })
+
+  it('normalises IPv6 to its compact form, with 128-bit ranges', () => {
+    const one = normaliseObservable('ipv6', '2001:0DB8:0000:0000:0000:0000:0000:0001')
+    expect(one?.key).toBe('ipv6:2001:db8::1')
+    expect(one?.rangeStart).toBe('20010db8000000000000000000000001')
+    const net = normaliseObservable('ipv6', '2001:db8::/32')
+    expect(net).toMatchObject({
+      rangeStart: '20010db8000000000000000000000000',
+      rangeEnd: '20010db8ffffffffffffffffffffffff',
+    })
+    expect(classifyValue('::ffff:192.0.2.5')?.key).toBe('ipv4:192.0.2.5')
+  })
+
+  it('lower-cases domains and writes international ones in IDNA', () => {
+    expect(normaliseObservable('domain', 'Evil.Example.COM.')?.key).toBe('domain:evil.example.com')
+    expect(normaliseObservable('domain', 'bücher.example')?.key).toBe('domain:xn--bcher-kva.example')
+    expect(normaliseObservable('domain', 'not a domain')).toBeNull()
+    expect(normaliseObservable('email', 'Alice@Bücher.Example')?.key).toBe(
+      'email:alice@xn--bcher-kva.example',
+    )
+  })
+
+  it('normalises URLs, hashes, ASNs and MAC addresses', () => {
+    expect(normaliseObservable('url', 'HTTP://Evil.Example:80/Path?q=1')?.value).toBe(
+      'http://evil.example/Path?q=1',
+    )
+    expect(
+      normaliseObservable('sha256', 'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855')
+        ?.value,
+    ).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855')
+    expect(normaliseObservable('md5', 'abc')).toBeNull()
+    expect(normaliseObservable('asn', 'as64496')?.key).toBe('asn:AS64496')
+    expect(normaliseObservable('mac', '00-1A-2B-3C-4D-5E')?.value).toBe('00:1a:2b:3c:4d:5e')
+  })
+})
+
+describe('classifyValue', () => {
+  it.each([
+    ['203.0.113.9', 'ipv4:203.0.113.9'],
+    ['203.0.113.0/24', 'ipv4:203.0.113.0/24'],
+    ['https://Example.org/x', 'url:https://example.org/x'],
+    ['d41d8cd98f00b204e9800998ecf8427e', 'md5:d41d8cd98f00b204e9800998ecf8427e'],
+    ['AS 3320', 'asn:AS3320'],
+    ['mail@Example.org', 'email:mail@example.org'],
+    ['WWW.Example.org', 'domain:www.example.org'],
+  ])('%s → %s', (value, key) => {
+    expect(classifyValue(value)?.key).toBe(key)
+  })
+
+  it('gives up on what is not an observable', () => {
+    expect(classifyValue('hello')).toBeNull()
+    expect(classifyValue('')).toBeNull()
+  })
+})
+
+describe('observables of STIX objects and patterns', () => {
+  it('indexes pattern paths, incl. quoted hash names', () => {
+    expect(observableAt('file', "hashes.'SHA-256'", 'AA'.repeat(32))?.kind).toBe('sha256')
+    expect(observableAt('network-traffic', 'dst_ref.value', '198.51.100.1')?.kind).toBe('ipv4')
+    expect(observableAt('process', 'pid', 4)).toBeNull()
+  })
+
+  it('takes every observable of an SCO', () => {
+    const keys = observablesOfSco({
+      type: 'file',
+      id: 'file--x',
+      name: 'evil.exe',
+      hashes: {
+        MD5: 'd41d8cd98f00b204e9800998ecf8427e',
+        'SHA-256': 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+      },
+    }).map((o) => o.key)
+    expect(keys.sort()).toEqual([
+      'filename:evil.exe',
+      'md5:d41d8cd98f00b204e9800998ecf8427e',
+      'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    ])
+  })
+})

@@ -1,0 +1,280 @@
+import { domainToASCII } from 'node:url'
+import ipaddr from 'ipaddr.js'
+
+/** Kinds of observable value Liaison indexes and correlates on. */
+export const OBSERVABLE_KINDS = [
+  'ipv4',
+  'ipv6',
+  'domain',
+  'url',
+  'email',
+  'md5',
+  'sha1',
+  'sha256',
+  'sha512',
+  'asn',
+  'mac',
+  'filename',
+  'mutex',
+  'regkey',
+  'other',
+] as const
+/** One of {@link OBSERVABLE_KINDS}. */
+export type ObservableKind = (typeof OBSERVABLE_KINDS)[number]
+
+/**
+ * A normalised observable: `key` is what equal values share (`ipv4:198.51.100.7`, `domain:xn--…`);
+ * IP addresses and networks also carry their range as fixed-width hex, so "which network contains
+ * this address" is a range comparison in SQL.
+ */
+export interface Observable {
+  readonly kind: ObservableKind
+  readonly key: string
+  /** The value as it will be shown (normalised). */
+  readonly value: string
+  /** First address, fixed-width lower-case hex (8 digits for IPv4, 32 for IPv6); IPs only. */
+  readonly rangeStart: string | null
+  /** Last address, same format; equal to `rangeStart` for a single address. */
+  readonly rangeEnd: string | null
+}
+
+function hexOf(bytes: number[]): string {
+  let out = ''
+  for (const b of bytes) {
+    out += b.toString(16).padStart(2, '0')
+  }
+  return out
+}
+
+function ipObservable(raw: string): Observable | null {
+  const text = raw.trim()
+  try {
+    if (text.includes('/')) {
+      const [address, prefix] = ipaddr.parseCIDR(text)
+      const bits = address.kind() === 'ipv4' ? 32 : 128
+      const bytes = address.toByteArray()
+      const start = [...bytes]
+      const end = [...bytes]
+      for (let bit = prefix; bit < bits; bit++) {
+        const byte = Math.floor(bit / 8)
+        const mask = 0x80 >> (bit % 8)
+        start[byte] = (start[byte] ?? 0) & ~mask
+        end[byte] = (end[byte] ?? 0) | mask
+      }
+      const kind = address.kind() === 'ipv4' ? 'ipv4' : 'ipv6'
+      const network = ipaddr.fromByteArray(start).toString()
+      const value = prefix === bits ? network : `${network}/${prefix}`
+      return { kind, key: `${kind}:${value}`, value, rangeStart: hexOf(start), rangeEnd: hexOf(end) }
+    }
+    let address = ipaddr.parse(text)
+    if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()) {
+      address = (address as ipaddr.IPv6).toIPv4Address()
+    }
+    if (address.kind() === 'ipv4' && !ipaddr.IPv4.isValidFourPartDecimal(text) && !text.includes(':')) {
+      // "10.1" or "0x0a.1" parse as IPv4 in inet_aton style; indicators never mean that.
+      return null
+    }
+    const kind = address.kind() === 'ipv4' ? 'ipv4' : 'ipv6'
+    const value = address.toString()
+    const hex = hexOf(address.toByteArray())
+    return { kind, key: `${kind}:${value}`, value, rangeStart: hex, rangeEnd: hex }
+  } catch {
+    return null
+  }
+}
+
+/** A domain name lower-cased, without trailing dot, in IDNA ASCII form; null when it is not one. */
+export function normaliseDomain(raw: string): string | null {
+  const trimmed = raw.trim().replace(/\.$/, '')
+  if (trimmed === '' || /[\s/@:]/.test(trimmed)) {
+    return null
+  }
+  const ascii = domainToASCII(trimmed.toLowerCase())
+  if (ascii === '' || !/^[a-z0-9_](?:[a-z0-9_-]{0,62}\.)*[a-z0-9-]{1,63}$/.test(ascii)) {
+    return null
+  }
+  return ascii
+}
+
+function urlObservable(raw: string): Observable | null {
+  let url: URL
+  try {
+    url = new URL(raw.trim())
+  } catch {
+    return null
+  }
+  if (url.hostname === '') {
+    return null
+  }
+  // WHATWG URL parsing already lower-cases scheme and host, applies IDNA and drops default ports.
+  const value = url.href
+  return { kind: 'url', key: `url:${value}`, value, rangeStart: null, rangeEnd: null }
+}
+
+function plain(kind: ObservableKind, value: string): Observable {
+  return { kind, key: `${kind}:${value}`, value, rangeStart: null, rangeEnd: null }
+}
+
+const HASH_KINDS: Record<number, ObservableKind> = { 32: 'md5', 40: 'sha1', 64: 'sha256', 128: 'sha512' }
+
+/**
+ * Normalises a value of a known kind; null when the value is not valid for it.
+ *
+ * @example
+ * normaliseObservable('domain', 'Bücher.Example.') // { kind: 'domain', key: 'domain:xn--bcher-kva.example', … }
+ */
+export function normaliseObservable(kind: ObservableKind, raw: string): Observable | null {
+  const text = raw.trim()
+  switch (kind) {
+    case 'ipv4':
+    case 'ipv6': {
+      const ip = ipObservable(text)
+      return ip?.kind === kind ? ip : null
+    }
+    case 'domain': {
+      const domain = normaliseDomain(text)
+      return domain === null ? null : plain('domain', domain)
+    }
+    case 'url':
+      return urlObservable(text)
+    case 'email': {
+      const at = text.lastIndexOf('@')
+      if (at < 1) {
+        return null
+      }
+      const domain = normaliseDomain(text.slice(at + 1))
+      return domain === null ? null : plain('email', `${text.slice(0, at).toLowerCase()}@${domain}`)
+    }
+    case 'md5':
+    case 'sha1':
+    case 'sha256':
+    case 'sha512': {
+      const hex = text.toLowerCase()
+      return /^[0-9a-f]+$/.test(hex) && HASH_KINDS[hex.length] === kind ? plain(kind, hex) : null
+    }
+    case 'asn': {
+      const match = /^(?:as)?\s*(\d{1,10})$/i.exec(text)
+      const n = match?.[1] === undefined ? NaN : Number(match[1])
+      return Number.isInteger(n) && n >= 0 && n <= 4294967295 ? plain('asn', `AS${n}`) : null
+    }
+    case 'mac': {
+      const hex = text.toLowerCase().replace(/[^0-9a-f]/g, '')
+      return hex.length === 12 ? plain('mac', hex.match(/../g)?.join(':') ?? hex) : null
+    }
+    case 'filename':
+    case 'mutex':
+    case 'other':
+      return text === '' ? null : plain(kind, text)
+    case 'regkey':
+      return text === '' ? null : plain('regkey', text.toLowerCase())
+  }
+}
+
+/**
+ * Works out what a free-standing value is (an IP, a network, a URL, a hash, an ASN, an e-mail address,
+ * a domain) and normalises it; null when it is none of these. Used for correlation look-ups.
+ */
+export function classifyValue(raw: string): Observable | null {
+  const text = raw.trim()
+  if (text === '') {
+    return null
+  }
+  const ip = ipObservable(text)
+  if (ip !== null) {
+    return ip
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+    return urlObservable(text)
+  }
+  if (/^[0-9a-f]+$/i.test(text) && HASH_KINDS[text.length] !== undefined) {
+    return normaliseObservable(HASH_KINDS[text.length] ?? 'other', text)
+  }
+  if (/^as\s*\d+$/i.test(text)) {
+    return normaliseObservable('asn', text)
+  }
+  if (text.includes('@')) {
+    return normaliseObservable('email', text)
+  }
+  if (text.includes('.')) {
+    return normaliseObservable('domain', text)
+  }
+  return null
+}
+
+/** The hash algorithms of STIX `hashes` dictionaries Liaison indexes. */
+const STIX_HASHES: Record<string, ObservableKind> = {
+  md5: 'md5',
+  'sha-1': 'sha1',
+  sha1: 'sha1',
+  'sha-256': 'sha256',
+  sha256: 'sha256',
+  'sha-512': 'sha512',
+  sha512: 'sha512',
+}
+
+/**
+ * The observable a STIX object path names, for a value found there (an SCO property, or the left
+ * side of an equality comparison in an indicator pattern); null for paths Liaison does not index.
+ */
+export function observableAt(objectType: string, path: string, value: unknown): Observable | null {
+  if (typeof value !== 'string' && typeof value !== 'number') {
+    return null
+  }
+  const text = String(value)
+  const lowerPath = path.toLowerCase()
+  if (lowerPath.startsWith('hashes.')) {
+    const kind = STIX_HASHES[lowerPath.slice('hashes.'.length).replace(/'/g, '')]
+    return kind === undefined ? null : normaliseObservable(kind, text)
+  }
+  switch (`${objectType}:${lowerPath}`) {
+    case 'ipv4-addr:value':
+      return normaliseObservable('ipv4', text)
+    case 'ipv6-addr:value':
+      return normaliseObservable('ipv6', text)
+    case 'domain-name:value':
+      return normaliseObservable('domain', text)
+    case 'url:value':
+      return normaliseObservable('url', text)
+    case 'email-addr:value':
+    case 'email-message:from_ref.value':
+    case 'email-message:sender_ref.value':
+    case 'email-message:to_refs[*].value':
+      return normaliseObservable('email', text)
+    case 'autonomous-system:number':
+      return normaliseObservable('asn', text)
+    case 'mac-addr:value':
+      return normaliseObservable('mac', text)
+    case 'file:name':
+      return normaliseObservable('filename', text)
+    case 'mutex:name':
+      return normaliseObservable('mutex', text)
+    case 'windows-registry-key:key':
+      return normaliseObservable('regkey', text)
+    case 'network-traffic:dst_ref.value':
+    case 'network-traffic:src_ref.value':
+      return classifyValue(text)
+    default:
+      return null
+  }
+}
+
+/** Every observable an SCO carries (its value, its hashes, its name). */
+export function observablesOfSco(sco: { type: string; [key: string]: unknown }): Observable[] {
+  const out: Observable[] = []
+  for (const [property, value] of Object.entries(sco)) {
+    if (property === 'hashes' && typeof value === 'object' && value !== null) {
+      for (const [algorithm, hash] of Object.entries(value)) {
+        const found = observableAt(sco.type, `hashes.${algorithm}`, hash)
+        if (found !== null) {
+          out.push(found)
+        }
+      }
+      continue
+    }
+    const found = observableAt(sco.type, property, value)
+    if (found !== null) {
+      out.push(found)
+    }
+  }
+  return out
+}
