@@ -9,7 +9,10 @@ import {
   PAP_LEVELS,
   strictestLabel,
   TLP_ALLOWED_FOR_AUDIENCE,
+  TLP_LEVELS,
+  tightenToTlp,
   type SharingLabel,
+  type Tlp,
   type Viewer,
 } from './label.js'
 
@@ -190,5 +193,41 @@ describe('strictestLabel', () => {
       ),
       { numRuns: 5000 },
     )
+  })
+})
+
+describe('tightenToTlp', () => {
+  it('raises the TLP to the object marking and never lets anyone new see the object', () => {
+    fc.assert(
+      fc.property(
+        validLabelArb,
+        fc.constantFrom<Tlp | null>('clear', 'green', 'amber', 'amber+strict', 'red', null),
+        viewerArb,
+        (label, tlp, viewer) => {
+          const tightened = tightenToTlp(label, tlp, 'u1')
+          expect(checkLabel(tightened)).toEqual([])
+          if (tlp !== null) {
+            expect(TLP_LEVELS.indexOf(tightened.tlp)).toBeGreaterThanOrEqual(TLP_LEVELS.indexOf(tlp))
+          }
+          // Only the importer, named as the red recipient, may gain sight of it.
+          if (canSee(viewer, tightened) && !(viewer.kind === 'user' && viewer.userId === 'u1')) {
+            expect(canSee(viewer, label)).toBe(true)
+          }
+          return true
+        },
+      ),
+      { numRuns: 3000 },
+    )
+  })
+
+  it('keeps a group audience when the stricter TLP still fits it', () => {
+    const group: SharingLabel = { ...base, tlp: 'green', audience: 'group', sharingGroups: ['g-1'] }
+    expect(tightenToTlp(group, 'amber', 'u1')).toMatchObject({
+      tlp: 'amber',
+      audience: 'group',
+      sharingGroups: ['g-1'],
+    })
+    expect(tightenToTlp(base, 'amber', 'u1')).toMatchObject({ tlp: 'amber', audience: 'org' })
+    expect(tightenToTlp(base, 'red', 'u1')).toMatchObject({ tlp: 'red', audience: 'org', recipients: ['u1'] })
   })
 })

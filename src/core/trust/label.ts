@@ -300,3 +300,28 @@ function intersect(lists: readonly (readonly string[])[]): string[] {
   }
   return first.filter((item) => rest.every((list) => list.includes(item)))
 }
+
+/**
+ * The label of one object of an import: the import's label, made strict enough for the object's own
+ * TLP marking when that is stricter. The audience narrows to fit the TLP (group stays group when it
+ * fits, else organisation only); TLP:RED goes to `fallbackRecipient` (the importer) unless the import
+ * already named recipients.
+ */
+export function tightenToTlp(label: SharingLabel, tlp: Tlp | null, fallbackRecipient: string): SharingLabel {
+  if (tlp === null || Tlp.rank(tlp) <= Tlp.rank(label.tlp)) {
+    return label
+  }
+  if (tlp === 'red') {
+    return normaliseLabel({
+      ...label,
+      tlp,
+      audience: 'org',
+      sharingGroups: [],
+      recipients: label.recipients.length > 0 ? label.recipients : [fallbackRecipient],
+    })
+  }
+  if (TLP_ALLOWED_FOR_AUDIENCE[label.audience].includes(tlp)) {
+    return normaliseLabel({ ...label, tlp })
+  }
+  return normaliseLabel({ ...label, tlp, audience: 'org', sharingGroups: [] })
+}

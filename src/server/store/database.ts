@@ -5,6 +5,12 @@ import type { ApiKeyTable } from '../modules/apikey/apikey.table.js'
 import type { AuditLogTable, AuditHeadTable } from '../modules/audit/audit.table.js'
 import type { SharingGroupMemberTable, SharingGroupTable } from '../modules/group/group.table.js'
 import type { DocumentTable } from '../modules/knowledge/knowledge.table.js'
+import type {
+  IntelImportTable,
+  ObservableTable,
+  StixObjectTable,
+  StixRefTable,
+} from '../modules/intel/intel.table.js'
 import type { LabelGroupTable, LabelRecipientTable, LabelTable } from '../modules/trust/trust.table.js'
 
 /** Every table of the store, as Kysely sees it. Each module owns its own tables. */
@@ -22,4 +28,8 @@ export interface Database {
   label_groups: LabelGroupTable
   label_recipients: LabelRecipientTable
   documents: DocumentTable
+  stix_objects: StixObjectTable
+  observables: ObservableTable
+  stix_refs: StixRefTable
+  intel_imports: IntelImportTable
 }

@@ -1,0 +1,61 @@
+import type { Selectable } from 'kysely'
+
+/** `stix_objects`: every version of every STIX object, one copy per owner organisation, each labelled. */
+export interface StixObjectTable {
+  id: string
+  /** Original `modified` string at full precision; '' when the object has none (SCOs). */
+  modified: string
+  owner_org_id: string
+  type: string
+  created: string | null
+  valid_until: string | null
+  revoked: number
+  /** 1 for the newest version of this id held by this owner. */
+  is_latest: number
+  label_id: string
+  /** The whole object, as imported (custom and x_ properties intact). */
+  json: string
+  /** Where it came from, e.g. `file:apt1.json` or `misp:<event uuid>`. */
+  source: string | null
+  import_id: string | null
+  added_at: string
+}
+
+/** A row read from `stix_objects`. */
+export type StixObjectRow = Selectable<StixObjectTable>
+
+/** `observables`: normalised keys of the latest versions, for correlation. */
+export interface ObservableTable {
+  object_id: string
+  owner_org_id: string
+  kind: string
+  key: string
+  range_start: string | null
+  range_end: string | null
+  /** `sco` (a property of an observable object) or `pattern` (an indicator's equality comparison). */
+  origin: string
+}
+
+/** `stix_refs`: references from one object to another (`object_refs`, `source_ref`, …). */
+export interface StixRefTable {
+  from_id: string
+  owner_org_id: string
+  to_id: string
+  property: string
+}
+
+/** `intel_imports`: one row per import with its summary. */
+export interface IntelImportTable {
+  id: string
+  org_id: string
+  user_id: string | null
+  format: string
+  source: string | null
+  label_id: string
+  created: number
+  updated: number
+  unchanged: number
+  rejected: number
+  started_at: string
+  finished_at: string
+}
