@@ -3,7 +3,8 @@ import { expect } from 'vitest'
 import { normaliseLabel, type SharingLabel, type Viewer } from '../../src/core/trust/label.js'
 import type { LabelInput } from '../../src/core/trust/label.schema.js'
 import { createOrg, createUserWithPassword } from './factories.js'
-import { ApiClient, errorCode, type TestResponse } from './http.js'
+import type { ApiClient } from './http.js'
+import { errorCode, type TestResponse } from './http.js'
 import type { TestServer } from './server.js'
 
 /** Someone who reads: a named client with the viewer `canSee` judges them as. */
@@ -75,7 +76,10 @@ export async function createLeakWorld(server: TestServer): Promise<LeakWorld> {
     },
   }))
   // An instance admin manages accounts but gets no bypass of the visibility rule.
-  const instanceAdmin = await createUserWithPassword(server.store, { orgId: server.admin.orgId, role: 'admin' })
+  const instanceAdmin = await createUserWithPassword(server.store, {
+    orgId: server.admin.orgId,
+    role: 'admin',
+  })
   const adminClient = server.client()
   const me = await adminClient.login(instanceAdmin.user.email, instanceAdmin.password)
   expect(me).toMatchObject({ isInstanceAdmin: true })

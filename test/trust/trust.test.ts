@@ -316,6 +316,11 @@ describe.each(STORE_KINDS)('labels are checked and downgrades are deliberate (%s
     expect(res.body.items.length).toBeGreaterThan(0)
     expect(res.text).not.toContain('@example.org')
     expect((await world.users.a1.client.get('/api/v1/people?q=a')).status).toBe(400)
+    expect((await world.users.a1.client.get('/api/v1/people')).status).toBe(400)
+    const named = await world.users.a1.client.get<{ items: { id: string; name: string }[] }>(
+      `/api/v1/people?ids=${world.users.c1.id}&ids=${world.users.d1.id}`,
+    )
+    expect(named.body.items.map((p) => p.id).sort()).toEqual([world.users.c1.id, world.users.d1.id].sort())
     expect((await server.client().get('/api/v1/people?q=test')).status).toBe(401)
   })
 })

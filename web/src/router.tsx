@@ -19,6 +19,7 @@ import { HomePage } from './shell/home.page.js'
 import { UPCOMING_MODULES, type UpcomingModuleKey } from './shell/modules.js'
 import { NotFoundPage, RouteErrorPage } from './shell/fallback.page.js'
 import { ADMIN_TABS, type AdminTab } from './admin/admin.tabs.js'
+import { isDocumentKind, type DocumentFilter } from './knowledge/knowledge.api.js'
 
 /** What every route can reach through its context. */
 export interface RouterContext {
@@ -125,12 +126,74 @@ function createModuleRoute<const TKey extends UpcomingModuleKey>(key: TKey) {
 
 const incidentsRoute = createModuleRoute('incidents')
 const intelligenceRoute = createModuleRoute('intelligence')
-const sharingRoute = createModuleRoute('sharing')
 const advisoriesRoute = createModuleRoute('advisories')
 const cooperationRoute = createModuleRoute('cooperation')
 const crisisRoute = createModuleRoute('crisis')
 const metricsRoute = createModuleRoute('metrics')
-const knowledgeRoute = createModuleRoute('knowledge')
+
+const directoryRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/directory',
+  component: lazyRouteComponent(() => import('./directory/directory.page.js'), 'DirectoryPage'),
+})
+
+const organisationRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/directory/$orgId',
+  component: lazyRouteComponent(() => import('./directory/organisation.page.js'), 'OrganisationPage'),
+})
+
+const sharingRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/sharing',
+  component: lazyRouteComponent(() => import('./sharing/sharing.page.js'), 'SharingPage'),
+})
+
+const groupRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/sharing/groups/$groupId',
+  component: lazyRouteComponent(() => import('./sharing/group.page.js'), 'GroupPage'),
+})
+
+/** The knowledge list's filters as they appear in its search parameters. */
+function parseDocumentFilter(search: Record<string, unknown>): DocumentFilter {
+  const filter: DocumentFilter = {}
+  if (typeof search.q === 'string' && search.q.trim() !== '') {
+    filter.q = search.q.trim().slice(0, 200)
+  }
+  if (isDocumentKind(search.kind)) {
+    filter.kind = search.kind
+  }
+  const page = Number(search.page)
+  if (Number.isInteger(page) && page > 1) {
+    filter.page = page
+  }
+  return filter
+}
+
+const knowledgeRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/knowledge',
+  validateSearch: parseDocumentFilter,
+  component: lazyRouteComponent(() => import('./knowledge/knowledge.page.js'), 'KnowledgePage'),
+})
+
+const newDocumentRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/knowledge/new',
+  beforeLoad: ({ context }) => {
+    if (context.me.user.role === 'viewer') {
+      throw redirect({ to: '/knowledge' })
+    }
+  },
+  component: lazyRouteComponent(() => import('./knowledge/new-document.page.js'), 'NewDocumentPage'),
+})
+
+const documentRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/knowledge/$documentId',
+  component: lazyRouteComponent(() => import('./knowledge/document.page.js'), 'DocumentPage'),
+})
 
 const adminRoute = createRoute({
   getParentRoute: () => appRoute,
@@ -152,14 +215,19 @@ const routeTree = rootRoute.addChildren([
   changePasswordRoute,
   appRoute.addChildren([
     homeRoute,
+    directoryRoute,
+    organisationRoute,
     incidentsRoute,
     intelligenceRoute,
     sharingRoute,
+    groupRoute,
     advisoriesRoute,
     cooperationRoute,
     crisisRoute,
     metricsRoute,
     knowledgeRoute,
+    newDocumentRoute,
+    documentRoute,
     adminRoute,
   ]),
 ])

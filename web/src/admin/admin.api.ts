@@ -7,19 +7,10 @@ import type {
   Role,
   UserWire,
 } from '../../../src/core/account/account.schema.js'
-import { api } from '../lib/api.client.js'
+import { api, type ListWire } from '../lib/api.client.js'
 
-/** A page of items with the total count, as list endpoints return it. */
-export interface ListWire<T> {
-  items: T[]
-  total: number
-}
-
-/** All organisations the caller may see. */
-export const organisationsQuery = queryOptions({
-  queryKey: ['organisations'] as const,
-  queryFn: ({ signal }) => api<ListWire<OrganisationWire>>('/api/v1/organisations', { signal }),
-})
+export type { ListWire } from '../lib/api.client.js'
+export { organisationsQuery } from '../directory/directory.api.js'
 
 /** Creates an organisation (instance admins only). */
 export function createOrganisation(input: CreateOrganisationInput): Promise<OrganisationWire> {

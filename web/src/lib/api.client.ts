@@ -25,6 +25,12 @@ export class ApiError extends Error {
   }
 }
 
+/** A page of items with the total count, as list endpoints return it. */
+export interface ListWire<T> {
+  items: T[]
+  total: number
+}
+
 let csrfToken: string | null = null
 
 /** Remembers the CSRF token from the latest login, password change or `GET /api/v1/me` answer. */

@@ -11,3 +11,8 @@ export function formatDateTime(value: string | null, fallback = '—'): string {
   }
   return dateTimeFormat.format(date)
 }
+
+/** True for an `http://` or `https://` address: the only kind a page may link to (never `javascript:`). */
+export function isWebAddress(value: string): boolean {
+  return /^https?:\/\/[^\s]+$/i.test(value)
+}

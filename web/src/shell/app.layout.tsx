@@ -4,18 +4,19 @@ import { useMutation, useQuery } from '@tanstack/react-query'
 import { Link, Outlet, useRouterState } from '@tanstack/react-router'
 import { logout } from '../account/session.api.js'
 import { healthQuery } from './health.api.js'
-import { UPCOMING_MODULES } from './modules.js'
+import { MODULES, UPCOMING_MODULES } from './modules.js'
 import { useMe } from './use-me.js'
 
 const MODULE_LINKS = [
+  { to: '/directory', label: MODULES.directory.title },
   { to: '/incidents', label: UPCOMING_MODULES.incidents.title },
   { to: '/intelligence', label: UPCOMING_MODULES.intelligence.title },
-  { to: '/sharing', label: UPCOMING_MODULES.sharing.title },
+  { to: '/sharing', label: MODULES.sharing.title },
   { to: '/advisories', label: UPCOMING_MODULES.advisories.title },
   { to: '/cooperation', label: UPCOMING_MODULES.cooperation.title },
   { to: '/crisis', label: UPCOMING_MODULES.crisis.title },
   { to: '/metrics', label: UPCOMING_MODULES.metrics.title },
-  { to: '/knowledge', label: UPCOMING_MODULES.knowledge.title },
+  { to: '/knowledge', label: MODULES.knowledge.title },
 ] as const
 
 function isActive(pathname: string, to: string): boolean {

@@ -1,9 +1,9 @@
 import { Badge, Group, Paper, Stack, Text, Title } from '@mantine/core'
 import { usePageTitle } from '../lib/page-title.js'
-import type { UpcomingModule } from './modules.js'
+import type { ModuleInfo } from './modules.js'
 
 /** Placeholder page of a module that does not exist yet: says what it will hold, nothing more. */
-export function ComingSoonPage({ module }: { module: UpcomingModule }) {
+export function ComingSoonPage({ module }: { module: ModuleInfo }) {
   usePageTitle(module.title)
   return (
     <Stack gap="md" maw={720}>

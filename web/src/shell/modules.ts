@@ -1,10 +1,29 @@
-/** A module of Liaison that is planned but not built yet. */
-export interface UpcomingModule {
+/** A module of Liaison: its name and what it is for. */
+export interface ModuleInfo {
   /** Name shown in the navigation and as page heading. */
   title: string
-  /** One sentence on what the module will hold. */
+  /** One sentence on what the module holds. */
   purpose: string
 }
+
+/** The modules that exist, keyed by their URL segment; their pages say what they are for. */
+export const MODULES = {
+  directory: {
+    title: 'Directory',
+    purpose:
+      'The organisations of this community: who they are, how to reach their security team, and their OpenPGP keys.',
+  },
+  sharing: {
+    title: 'Sharing',
+    purpose:
+      'Sharing groups are trust circles of organisations. Label an item for a group and only its member organisations see it.',
+  },
+  knowledge: {
+    title: 'Knowledge',
+    purpose:
+      'The shared repository of tools, methodologies, forms and procedures, each under its own sharing label.',
+  },
+} as const satisfies Record<string, ModuleInfo>
 
 /** The modules still to come, keyed by their URL segment. */
 export const UPCOMING_MODULES = {
@@ -17,11 +36,6 @@ export const UPCOMING_MODULES = {
     title: 'Intelligence',
     purpose:
       'Collect and enrich indicators, threat actors and reports, with STIX 2.1 and MISP import and export.',
-  },
-  sharing: {
-    title: 'Sharing',
-    purpose:
-      'Share incidents and intelligence with trusted organisations and communities, under TLP and sharing rules you control.',
   },
   advisories: {
     title: 'Advisories',
@@ -42,11 +56,7 @@ export const UPCOMING_MODULES = {
     purpose:
       'See figures on the incidents handled and the information shared, for reporting to your community.',
   },
-  knowledge: {
-    title: 'Knowledge',
-    purpose: 'Keep the procedures, playbooks and reference documents your team relies on in one place.',
-  },
-} as const satisfies Record<string, UpcomingModule>
+} as const satisfies Record<string, ModuleInfo>
 
 /** URL segment of an upcoming module. */
 export type UpcomingModuleKey = keyof typeof UPCOMING_MODULES

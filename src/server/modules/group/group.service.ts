@@ -51,7 +51,9 @@ async function viewGroup(db: Db, actor: Actor, group: SharingGroupRow): Promise<
     return null
   }
   const owner = await findOrganisationById(db, group.owner_org_id)
-  const seesMembers = actor.kind === 'cli' || isOwner || group.hidden_membership === 0
+  const canManage = (isOwner || isMember || actor.kind === 'cli') && canManageGroup(actor, group)
+  // Those who manage the group must see whom they manage; other members of a hidden group must not.
+  const seesMembers = actor.kind === 'cli' || isOwner || canManage || group.hidden_membership === 0
   const members = seesMembers ? await findGroupMembers(db, group.id) : null
   return {
     group,
@@ -59,7 +61,7 @@ async function viewGroup(db: Db, actor: Actor, group: SharingGroupRow): Promise<
     members,
     memberCount: members === null ? null : members.length,
     yourOrgIsMember: isMember,
-    canManage: (isOwner || isMember || actor.kind === 'cli') && canManageGroup(actor, group),
+    canManage,
   }
 }
 

@@ -31,7 +31,7 @@ export function assertValidLabel(label: SharingLabel, field = 'label'): void {
  */
 export async function labelFromInput(
   db: Db | Trx,
-  principal: UserPrincipal,
+  principal: Pick<UserPrincipal, 'orgId' | 'groupIds'>,
   input: LabelInput,
   field = 'label',
 ): Promise<SharingLabel> {

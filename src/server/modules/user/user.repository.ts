@@ -71,3 +71,21 @@ export async function searchPeople(
     .limit(limit)
     .execute()
 }
+
+/** Active users by id, with their organisation's name (to name TLP:RED recipients). */
+export async function findPeopleByIds(
+  db: Db,
+  ids: readonly string[],
+): Promise<{ id: string; name: string; org_id: string; org_name: string }[]> {
+  if (ids.length === 0) {
+    return []
+  }
+  return db
+    .selectFrom('users as u')
+    .innerJoin('organisations as o', 'o.id', 'u.org_id')
+    .select(['u.id', 'u.name', 'u.org_id', 'o.name as org_name'])
+    .where('u.id', 'in', [...ids])
+    .where('u.disabled', '=', 0)
+    .orderBy('u.name')
+    .execute()
+}

@@ -5,7 +5,8 @@ import { principalOf } from '../../http/auth.plugin.js'
 import { IdParams, listOf, withErrors } from '../../http/schemas.js'
 import type { Store } from '../../store/store.js'
 import { presentUser } from './user.presenter.js'
-import { searchPeople } from './user.repository.js'
+import { badInput } from '../../errors.js'
+import { findPeopleByIds, searchPeople } from './user.repository.js'
 import { createUser, getUser, listUsers, updateUser } from './user.service.js'
 
 const UserListQuery = Type.Object(
@@ -110,10 +111,11 @@ export const peopleRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (
     {
       schema: {
         tags: ['users'],
-        summary: 'Find people of the community by name or e-mail (to name TLP:RED recipients)',
+        summary: 'Find people of the community by name or e-mail, or name them by id (TLP:RED recipients)',
         querystring: Type.Object(
           {
-            q: Type.String({ minLength: 2, maxLength: 100 }),
+            q: Type.Optional(Type.String({ minLength: 2, maxLength: 100 })),
+            ids: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { maxItems: 500 })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 20 })),
           },
           { additionalProperties: false },
@@ -122,7 +124,14 @@ export const peopleRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (
       },
     },
     async (request) => {
-      const rows = await searchPeople(store.db, request.query.q, request.query.limit ?? 20)
+      const { q, ids } = request.query
+      if ((q === undefined) === (ids === undefined)) {
+        throw badInput('q', 'give either q (a search) or ids (people to name)')
+      }
+      const rows =
+        ids === undefined
+          ? await searchPeople(store.db, q ?? '', request.query.limit ?? 20)
+          : await findPeopleByIds(store.db, ids)
       return { items: rows.map((r) => ({ id: r.id, name: r.name, orgId: r.org_id, orgName: r.org_name })) }
     },
   )

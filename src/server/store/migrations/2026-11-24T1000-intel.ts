@@ -23,7 +23,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('added_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('stix_objects_pk', ['id', 'modified', 'owner_org_id'])
     .execute()
-  await db.schema.createIndex('stix_objects_latest_type_idx').on('stix_objects').columns(['is_latest', 'type']).execute()
+  await db.schema
+    .createIndex('stix_objects_latest_type_idx')
+    .on('stix_objects')
+    .columns(['is_latest', 'type'])
+    .execute()
   await db.schema.createIndex('stix_objects_label_idx').on('stix_objects').column('label_id').execute()
   await db.schema.createIndex('stix_objects_added_idx').on('stix_objects').column('added_at').execute()
   await db.schema.createIndex('stix_objects_id_idx').on('stix_objects').columns(['id', 'is_latest']).execute()
@@ -39,8 +43,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('origin', 'text', (c) => c.notNull())
     .execute()
   await db.schema.createIndex('observables_key_idx').on('observables').column('key').execute()
-  await db.schema.createIndex('observables_range_idx').on('observables').columns(['kind', 'range_start']).execute()
-  await db.schema.createIndex('observables_object_idx').on('observables').columns(['object_id', 'owner_org_id']).execute()
+  await db.schema
+    .createIndex('observables_range_idx')
+    .on('observables')
+    .columns(['kind', 'range_start'])
+    .execute()
+  await db.schema
+    .createIndex('observables_object_idx')
+    .on('observables')
+    .columns(['object_id', 'owner_org_id'])
+    .execute()
 
   await db.schema
     .createTable('stix_refs')
@@ -50,7 +62,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('property', 'text', (c) => c.notNull())
     .execute()
   await db.schema.createIndex('stix_refs_to_idx').on('stix_refs').column('to_id').execute()
-  await db.schema.createIndex('stix_refs_from_idx').on('stix_refs').columns(['from_id', 'owner_org_id']).execute()
+  await db.schema
+    .createIndex('stix_refs_from_idx')
+    .on('stix_refs')
+    .columns(['from_id', 'owner_org_id'])
+    .execute()
 
   await db.schema
     .createTable('intel_imports')
