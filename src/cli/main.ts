@@ -27,6 +27,7 @@ import { createUser, listUsers, resolveUser } from '../server/modules/user/user.
 import { packageVersion } from '../server/paths.js'
 import { migrateToLatest } from '../server/store/migrate.js'
 import { openStore, type Store } from '../server/store/store.js'
+import { addIntelCommands } from './intel.commands.js'
 import { processOutput, table, type Output } from './output.js'
 
 /** Thrown by a command to end with a given exit code after printing its own message. */
@@ -387,6 +388,16 @@ export function buildProgram(env: NodeJS.ProcessEnv, output: Output = processOut
         )
       })
     })
+
+  addIntelCommands(program, {
+    config,
+    output,
+    operator,
+    withStore,
+    fail: (exitCode) => {
+      throw new ExitError(exitCode, '')
+    },
+  })
 
   const audit = program.command('audit').description('the hash-chained audit log')
   audit

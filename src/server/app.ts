@@ -6,6 +6,8 @@ import fastifyStatic from '@fastify/static'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Ajv } from 'ajv'
+import addFormats from 'ajv-formats'
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import type { Config } from './config.js'
 import { LiaisonError, type ErrorCode } from './errors.js'
@@ -36,8 +38,29 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     logger: { level: config.logLevel },
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // Query strings, path parameters and headers are text: coerce them to the schema's types. JSON
+  // bodies are typed already: a number where a string belongs is bad input, not something to fix up.
+  const coercing = new Ajv({
+    coerceTypes: 'array',
+    useDefaults: true,
+    allErrors: true,
+    removeAdditional: false,
+    strict: false,
+  })
+  const strictBodies = new Ajv({
+    coerceTypes: false,
+    useDefaults: true,
+    allErrors: true,
+    removeAdditional: false,
+    strict: false,
+  })
+  addFormats.default(coercing)
+  addFormats.default(strictBodies)
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? strictBodies : coercing).compile(schema),
+  )
 
   app.setErrorHandler((error: FastifyError | LiaisonError, request, reply) => {
     const rendered = renderError(error)

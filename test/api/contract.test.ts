@@ -24,6 +24,12 @@ const PUBLIC = new Set([
   'GET /api/v1/knowledge/documents',
   'GET /api/v1/knowledge/documents/count',
   'GET /api/v1/knowledge/documents/{id}',
+  // So are public intelligence objects: search, detail, correlation and export filter by the rule.
+  'GET /api/v1/intel/objects',
+  'GET /api/v1/intel/objects/{id}',
+  'GET /api/v1/intel/correlate',
+  'POST /api/v1/intel/correlate',
+  'GET /api/v1/intel/export',
 ])
 
 function operationsOf(spec: { paths: Record<string, Record<string, SpecOperation>> }): Operation[] {

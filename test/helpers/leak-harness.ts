@@ -155,6 +155,8 @@ export interface ReadPaths {
   detail?: (client: ApiClient, id: string) => Promise<TestResponse>
   /** Ids in a list answer (default: `body.items[].id`). */
   idsOf?: (body: unknown) => string[]
+  /** A well-formed id that exists nowhere (default: a random UUID). */
+  missingId?: () => string
 }
 
 function defaultIds(body: unknown): string[] {
@@ -221,7 +223,7 @@ export async function assertExactVisibility(
       }
     }
     if (paths.detail !== undefined) {
-      const missingId = randomUUID()
+      const missingId = paths.missingId?.() ?? randomUUID()
       const missing = await paths.detail(principal.client, missingId)
       for (const probe of probes) {
         const res = await paths.detail(principal.client, probe.id)

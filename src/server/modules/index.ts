@@ -5,6 +5,7 @@ import { apiKeyRoutes } from './apikey/apikey.routes.js'
 import { auditRoutes } from './audit/audit.routes.js'
 import { authRoutes } from './auth/auth.routes.js'
 import { groupRoutes } from './group/group.routes.js'
+import { intelRoutes } from './intel/intel.routes.js'
 import { knowledgeRoutes } from './knowledge/knowledge.routes.js'
 import { orgRoutes } from './org/org.routes.js'
 import { systemRoutes } from './system/system.routes.js'
@@ -30,6 +31,7 @@ export async function registerModules(app: FastifyInstance, deps: ModuleDeps): P
       await api.register(auditRoutes, deps)
       await api.register(groupRoutes, deps)
       await api.register(knowledgeRoutes, deps)
+      await api.register(intelRoutes, deps)
     },
     { prefix: '/api/v1' },
   )

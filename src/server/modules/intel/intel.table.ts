@@ -32,6 +32,8 @@ export interface ObservableTable {
   key: string
   range_start: string | null
   range_end: string | null
+  /** 1 for a network (CIDR range), 0 otherwise. */
+  network: number
   /** `sco` (a property of an observable object) or `pattern` (an indicator's equality comparison). */
   origin: string
 }

@@ -40,13 +40,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('key', 'text', (c) => c.notNull())
     .addColumn('range_start', 'text')
     .addColumn('range_end', 'text')
+    // 1 for a network (a CIDR range), 0 for anything else: "which networks contain this address"
+    // then searches the few networks only, not every address.
+    .addColumn('network', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('origin', 'text', (c) => c.notNull())
     .execute()
   await db.schema.createIndex('observables_key_idx').on('observables').column('key').execute()
   await db.schema
     .createIndex('observables_range_idx')
     .on('observables')
-    .columns(['kind', 'range_start'])
+    .columns(['kind', 'network', 'range_start'])
     .execute()
   await db.schema
     .createIndex('observables_object_idx')

@@ -1,0 +1,237 @@
+import { createWriteStream } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { Option, type Command } from 'commander'
+import type { OperatorActor } from '../core/account/principal.js'
+import {
+  AUDIENCES,
+  PAP_LEVELS,
+  TLP_LEVELS,
+  type Audience,
+  type Pap,
+  type Tlp,
+  type Viewer,
+} from '../core/trust/label.js'
+import type { Config } from '../server/config.js'
+import { badInput } from '../server/errors.js'
+import { findGroupIdsOfOrg } from '../server/modules/group/group.repository.js'
+import { resolveGroup } from '../server/modules/group/group.service.js'
+import { exportCsv, exportStixBundle } from '../server/modules/intel/intel.export.js'
+import type { ImportSummary } from '../server/modules/intel/intel.import.js'
+import { importContent } from '../server/modules/intel/intel.service.js'
+import { resolveOrganisation } from '../server/modules/org/org.service.js'
+import { resolveUser } from '../server/modules/user/user.service.js'
+import type { Store } from '../server/store/store.js'
+import type { Output } from './output.js'
+
+/** What the intel commands need from the program. */
+export interface IntelCommandDeps {
+  config: () => Config
+  output: Output
+  operator: () => OperatorActor
+  withStore: <T>(config: Config, work: (store: Store) => Promise<T>) => Promise<T>
+  /** Ends the command with an exit code. */
+  fail: (exitCode: number) => never
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value]
+
+/** Adds `liaison import` and `liaison export`. */
+export function addIntelCommands(program: Command, deps: IntelCommandDeps): void {
+  const { output } = deps
+  program
+    .command('import')
+    .description(
+      'import STIX 2.1 (or 2.0, upgraded) bundles and MISP events; atomic per file unless --skip-invalid',
+    )
+    .argument('<files...>', 'JSON files (format detected)')
+    .requiredOption('--org <org>', 'organisation that will own the objects (id or name)')
+    .option('--user <user>', 'importing user (e-mail or id): named recipient of TLP:RED content')
+    .addOption(
+      new Option('--format <format>', 'content format').choices(['auto', 'stix', 'misp']).default('auto'),
+    )
+    .addOption(
+      new Option(
+        '--tlp <tlp>',
+        'TLP of the import (default: the content’s strictest marking, else amber)',
+      ).choices([...TLP_LEVELS]),
+    )
+    .addOption(new Option('--pap <pap>', 'PAP of the import').choices([...PAP_LEVELS]))
+    .addOption(new Option('--audience <audience>', 'who receives it (default: org)').choices([...AUDIENCES]))
+    .option('--group <group>', 'sharing group for --audience group (id or name); repeatable', collect, [])
+    .option('--recipient <user>', 'named recipient for TLP:RED (e-mail or id); repeatable', collect, [])
+    .option('--skip-invalid', 'store the valid objects and report each rejected one')
+    .option('--json', 'print the summary as JSON')
+    .action(
+      async (
+        files: string[],
+        opts: {
+          org: string
+          user?: string
+          format: 'auto' | 'stix' | 'misp'
+          tlp?: Tlp
+          pap?: Pap
+          audience?: Audience
+          group: string[]
+          recipient: string[]
+          skipInvalid?: boolean
+          json?: boolean
+        },
+      ) => {
+        const summaries: (ImportSummary & { file: string })[] = []
+        await deps.withStore(deps.config(), async (store) => {
+          const org = await resolveOrganisation(store.db, opts.org)
+          const user = opts.user === undefined ? null : await resolveUser(store.db, opts.user)
+          if (user !== null && user.org_id !== org.id) {
+            throw badInput('user', `${user.email} is not a member of ${org.name}`)
+          }
+          const groups = []
+          for (const ref of opts.group) {
+            groups.push((await resolveGroup(store.db, ref)).id)
+          }
+          const recipients = []
+          for (const ref of opts.recipient) {
+            recipients.push((await resolveUser(store.db, ref)).id)
+          }
+          const importer = {
+            actor: deps.operator(),
+            orgId: org.id,
+            groupIds: await findGroupIdsOfOrg(store.db, org.id),
+            userId: user?.id ?? recipients[0] ?? '',
+          }
+          for (const file of files) {
+            const started = Date.now()
+            let content: unknown
+            try {
+              content = JSON.parse(await readFile(file, 'utf8'))
+            } catch (error) {
+              throw badInput(
+                file,
+                `not readable JSON: ${error instanceof Error ? error.message : 'unknown error'}`,
+              )
+            }
+            const showProgress = !opts.json && process.stderr.isTTY
+            const summary = await importContent(store.db, importer, content, {
+              format: opts.format,
+              label: {
+                ...(opts.tlp === undefined ? {} : { tlp: opts.tlp }),
+                ...(opts.pap === undefined ? {} : { pap: opts.pap }),
+                ...(opts.audience === undefined ? {} : { audience: opts.audience }),
+                ...(groups.length === 0 ? {} : { sharingGroups: groups }),
+                ...(recipients.length === 0 ? {} : { recipients }),
+              },
+              skipInvalid: opts.skipInvalid === true,
+              source: `file:${path.basename(file)}`,
+              onProgress: (done, total) => {
+                if (showProgress) {
+                  const width = 30
+                  const filled = total === 0 ? width : Math.round((done / total) * width)
+                  process.stderr.write(
+                    `\r${path.basename(file)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`,
+                  )
+                }
+              },
+            })
+            if (showProgress) {
+              process.stderr.write('\n')
+            }
+            summaries.push({ file, ...summary })
+            if (!opts.json) {
+              const seconds = ((Date.now() - started) / 1000).toFixed(1)
+              output.out(
+                `${file}: ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.rejected} rejected (${seconds} s)${summary.upgradedFrom20 ? ' [STIX 2.0 upgraded]' : ''}`,
+              )
+              for (const problem of summary.problems.slice(0, 50)) {
+                output.out(`  rejected: ${problem.message}`)
+              }
+              if (summary.problems.length > 50) {
+                output.out(`  … and ${summary.problems.length - 50} more`)
+              }
+            }
+          }
+        })
+        if (opts.json) {
+          output.out(JSON.stringify(summaries.length === 1 ? summaries[0] : summaries))
+        }
+        if (summaries.some((s) => s.rejected > 0)) {
+          deps.fail(1)
+        }
+      },
+    )
+
+  program
+    .command('export')
+    .description('export what a user may see (the visibility rule applies; without --as: public only)')
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['stix', 'csv']).makeOptionMandatory(),
+    )
+    .option('--as <user>', 'export as this user (e-mail or id): exactly what they may see')
+    .option('--type <type>', 'STIX type; repeatable', collect, [])
+    .option('--added-after <iso>', 'only objects added at or after this instant')
+    .option('--added-before <iso>', 'only objects added before this instant')
+    .addOption(
+      new Option('--tlp <tlp>', 'only this TLP; repeatable')
+        .choices([...TLP_LEVELS])
+        .argParser(collect)
+        .default([]),
+    )
+    .option('--source <source>', 'only objects from this source (e.g. file:apt1.json)')
+    .option('--include-expired', 'keep indicators past valid_until')
+    .option('--output <file>', 'write to a file instead of standard output')
+    .action(
+      async (opts: {
+        format: 'stix' | 'csv'
+        as?: string
+        type: string[]
+        addedAfter?: string
+        addedBefore?: string
+        tlp: string[]
+        source?: string
+        includeExpired?: boolean
+        output?: string
+      }) => {
+        await deps.withStore(deps.config(), async (store) => {
+          let viewer: Viewer = { kind: 'anonymous' }
+          if (opts.as !== undefined) {
+            const user = await resolveUser(store.db, opts.as)
+            viewer = {
+              kind: 'user',
+              userId: user.id,
+              orgId: user.org_id,
+              groupIds: await findGroupIdsOfOrg(store.db, user.org_id),
+            }
+          }
+          const instant = (name: string, value: string | undefined) => {
+            if (value === undefined) {
+              return undefined
+            }
+            const ms = Date.parse(value)
+            if (!Number.isFinite(ms)) {
+              throw badInput(name, `not a date: ${value}`)
+            }
+            return new Date(ms).toISOString()
+          }
+          const addedAfter = instant('added-after', opts.addedAfter)
+          const addedBefore = instant('added-before', opts.addedBefore)
+          const filter = {
+            ...(opts.type.length === 0 ? {} : { types: opts.type }),
+            ...(addedAfter === undefined ? {} : { addedAfter }),
+            ...(addedBefore === undefined ? {} : { addedBefore }),
+            ...(opts.tlp.length === 0 ? {} : { tlp: opts.tlp }),
+            ...(opts.source === undefined ? {} : { source: opts.source }),
+            excludeExpired: opts.includeExpired !== true,
+          }
+          const chunks =
+            opts.format === 'csv'
+              ? exportCsv(store.db, viewer, filter)
+              : exportStixBundle(store.db, viewer, filter)
+          await pipeline(
+            Readable.from(chunks),
+            opts.output === undefined ? process.stdout : createWriteStream(opts.output),
+          )
+        })
+      },
+    )
+}

@@ -1,0 +1,387 @@
+import { randomUUID } from 'node:crypto'
+import { equalityComparisons, parsePattern } from '../../../core/stix/pattern.js'
+import { compareStixTimestamps, tlpOfMarkingRef, type StixObject } from '../../../core/stix/stix.js'
+import { upgradeStix20 } from '../../../core/stix/upgrade.js'
+import { validateStixContent } from '../../../core/stix/validate.js'
+import { observableAt, observablesOfSco } from '../../../core/intel/observable.js'
+import { Tlp, tightenToTlp, type Audience, type SharingLabel } from '../../../core/trust/label.js'
+import { LiaisonError } from '../../errors.js'
+import type { Db, Trx } from '../../store/store.js'
+import { recordAudit, type AuditActor } from '../audit/audit.service.js'
+import { ensureLabel } from '../trust/label.repository.js'
+import {
+  findHeldVersions,
+  insertStixObjects,
+  replaceIndex,
+  replaceStixObjectContent,
+  setLatestVersions,
+} from './intel.repository.js'
+import type { ObservableTable, StixObjectRow, StixRefTable } from './intel.table.js'
+
+/** Who imports, and under which label. */
+export interface ImportContext {
+  /** Written to the audit log. */
+  readonly actor: AuditActor
+  /** Organisation that will own the stored copies. */
+  readonly orgId: string
+  /** User who imports (named as recipient when an object is TLP:RED and the label names nobody). */
+  readonly userId: string
+  /** The import's label; objects marked stricter get a stricter label of their own. */
+  readonly label: SharingLabel
+  /** Store the valid objects and report the rejected ones, instead of refusing the whole import. */
+  readonly skipInvalid: boolean
+  /** Where the content came from (a file name, a feed, a MISP event). */
+  readonly source: string | null
+  /** `stix` or `misp`. */
+  readonly format: 'stix' | 'misp'
+  /** Reports progress while storing (objects done, objects in all). */
+  readonly onProgress?: (done: number, total: number) => void
+}
+
+/** What an import did. */
+export interface ImportSummary {
+  importId: string
+  created: number
+  updated: number
+  unchanged: number
+  rejected: number
+  /** Every rejected object with its reason (property and rule). */
+  problems: ImportProblem[]
+  /** Set when the content was STIX 2.0 and was upgraded. */
+  upgradedFrom20: boolean
+}
+
+/** A rejected object or element of an import: which (index, id), which property, which rule, and why. */
+export interface ImportProblem {
+  readonly index: number
+  readonly id: string | null
+  readonly type: string | null
+  readonly property: string
+  readonly rule: string
+  readonly message: string
+}
+
+/** Content checked and turned into STIX objects, ready to store. */
+export interface PreparedContent {
+  objects: StixObject[]
+  /** Problems of rejected objects (with `skipInvalid`); empty otherwise. */
+  problems: ImportProblem[]
+  upgradedFrom20: boolean
+  /** TLP the content declares as a whole (a MISP event's tag), if any. */
+  tlpHint: Tlp | null
+  /** Audience the content asks for (a MISP event's distribution), if any. */
+  audienceHint: Audience | null
+}
+
+/** Checks indicator patterns with the STIX pattern parser. */
+export function checkStixPattern(pattern: string): string | null {
+  const result = parsePattern(pattern)
+  return result.ok ? null : `${result.error.message} (offset ${result.error.offset})`
+}
+
+/** The strictest TLP among an object's own markings, or null when it has none. */
+export function tlpOfObject(object: StixObject): Tlp | null {
+  const refs = object.object_marking_refs
+  if (!Array.isArray(refs)) {
+    return null
+  }
+  let strictest: Tlp | null = null
+  for (const ref of refs) {
+    const tlp = typeof ref === 'string' ? tlpOfMarkingRef(ref) : null
+    if (tlp !== null && (strictest === null || Tlp.rank(tlp) > Tlp.rank(strictest))) {
+      strictest = tlp
+    }
+  }
+  return strictest
+}
+
+/** The observables an object carries: an SCO's values, an indicator's equality comparisons. */
+export function observablesOfObject(
+  object: StixObject,
+): { key: string; kind: string; rangeStart: string | null; rangeEnd: string | null; origin: string }[] {
+  if (object.type === 'indicator' && object.pattern_type === 'stix' && typeof object.pattern === 'string') {
+    const parsed = parsePattern(object.pattern)
+    if (!parsed.ok) {
+      return []
+    }
+    const out = []
+    for (const c of equalityComparisons(parsed.ast)) {
+      if (c.negated) {
+        continue
+      }
+      const found = observableAt(c.objectType, c.path, c.value)
+      if (found !== null) {
+        out.push({ ...found, origin: 'pattern' })
+      }
+    }
+    return out
+  }
+  return observablesOfSco(object).map((o) => ({ ...o, origin: 'sco' }))
+}
+
+/** References from an object to others: every `*_ref` and `*_refs` property. */
+export function refsOfObject(object: StixObject): { to: string; property: string }[] {
+  const out: { to: string; property: string }[] = []
+  for (const [property, value] of Object.entries(object)) {
+    if (property.endsWith('_ref') && typeof value === 'string') {
+      out.push({ to: value, property })
+    } else if (property.endsWith('_refs') && Array.isArray(value)) {
+      for (const item of value) {
+        if (typeof item === 'string') {
+          out.push({ to: item, property })
+        }
+      }
+    }
+  }
+  return out
+}
+
+/**
+ * Validates STIX content (a bundle, one object, or an array) and returns the objects to store. A
+ * strict import with any problem raises a 400 listing every problem; with `skipInvalid` the
+ * objects with problems are left out and reported.
+ */
+export function prepareStix(content: unknown, skipInvalid: boolean): PreparedContent {
+  const result = validateStixContent(content, { checkPattern: checkStixPattern })
+  // Problem indexes are positions in the content; entries keep theirs.
+  let entries = result.objects
+  let problems: ImportProblem[] = [...result.problems]
+  let rejecting = result.problems
+  let upgradedFrom20 = false
+  if (result.specVersion === '2.0') {
+    // 2.0 is upgraded, never stored as it is; what cannot be converted is reported (and refused
+    // by a strict import), and the result is checked again as 2.1.
+    const upgraded = upgradeStix20(entries.map((e) => e.object))
+    const revalidated = validateStixContent(upgraded.objects, { checkPattern: checkStixPattern })
+    entries = revalidated.objects
+    problems = [...upgraded.problems, ...revalidated.problems]
+    rejecting = revalidated.problems
+    upgradedFrom20 = true
+  }
+  if (problems.length === 0) {
+    return {
+      objects: entries.map((e) => e.object),
+      problems,
+      upgradedFrom20,
+      tlpHint: null,
+      audienceHint: null,
+    }
+  }
+  // A problem of the content as a whole (not STIX at all, a broken bundle) leaves nothing to import.
+  const whole = problems.find((p) => p.index < 0)
+  if (!skipInvalid || whole !== undefined) {
+    const first = whole ?? problems[0]
+    throw new LiaisonError(
+      400,
+      'validation_failed',
+      `${problems.length} problem(s), nothing imported; first: ${first?.message ?? ''}`,
+      {
+        field: first?.property ?? 'content',
+        problems: problems.slice(0, 1000),
+        problemCount: problems.length,
+      },
+    )
+  }
+  const bad = new Set(rejecting.map((p) => p.index))
+  return {
+    objects: entries.filter((e) => !bad.has(e.index)).map((e) => e.object),
+    problems,
+    upgradedFrom20,
+    tlpHint: null,
+    audienceHint: null,
+  }
+}
+
+/**
+ * Stores validated STIX objects for an organisation, atomically: every object or none. Each object
+ * keeps every version (id, modified); the latest wins; the observable index and references follow
+ * the latest versions.
+ */
+export async function storeStixObjects(
+  db: Db,
+  ctx: ImportContext,
+  objects: readonly StixObject[],
+  rejected: { problems: ImportProblem[]; upgradedFrom20: boolean },
+  now = new Date(),
+): Promise<ImportSummary> {
+  const importId = randomUUID()
+  const at = now.toISOString()
+  const summary: ImportSummary = {
+    importId,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    rejected: new Set(rejected.problems.map((p) => p.index)).size,
+    problems: rejected.problems,
+    upgradedFrom20: rejected.upgradedFrom20,
+  }
+  // One row per (id, modified): a bundle repeating an object keeps its last occurrence.
+  const unique = new Map<string, StixObject>()
+  for (const object of objects) {
+    unique.set(`${object.id}\u0000${typeof object.modified === 'string' ? object.modified : ''}`, object)
+  }
+  const all = [...unique.values()]
+  const batchSize = 5000
+  await db.transaction().execute(async (trx) => {
+    // An object's label depends only on its own TLP marking: one label row per TLP seen.
+    const labelIds = new Map<Tlp | null, string>()
+    const labelIdOf = async (objectTlp: Tlp | null): Promise<string> => {
+      let id = labelIds.get(objectTlp)
+      if (id === undefined) {
+        id = await ensureLabel(trx, tightenToTlp(ctx.label, objectTlp, ctx.userId), now)
+        labelIds.set(objectTlp, id)
+      }
+      return id
+    }
+    for (let start = 0; start < all.length; start += batchSize) {
+      const batch = all.slice(start, start + batchSize)
+      await storeBatch(trx, ctx, batch, labelIdOf, importId, at, summary)
+      ctx.onProgress?.(Math.min(start + batchSize, all.length), all.length)
+    }
+    await trx
+      .insertInto('intel_imports')
+      .values({
+        id: importId,
+        org_id: ctx.orgId,
+        user_id: ctx.userId,
+        format: ctx.format,
+        source: ctx.source,
+        label_id: await labelIdOf(null),
+        created: summary.created,
+        updated: summary.updated,
+        unchanged: summary.unchanged,
+        rejected: summary.rejected,
+        started_at: at,
+        finished_at: new Date().toISOString(),
+      })
+      .execute()
+    await recordAudit(
+      trx,
+      ctx.actor,
+      {
+        action: 'intel.imported',
+        targetType: 'import',
+        targetId: importId,
+        details: {
+          format: ctx.format,
+          source: ctx.source,
+          orgId: ctx.orgId,
+          label: ctx.label,
+          created: summary.created,
+          updated: summary.updated,
+          unchanged: summary.unchanged,
+          rejected: summary.rejected,
+        },
+      },
+      now,
+    )
+  })
+  return summary
+}
+
+async function storeBatch(
+  trx: Trx,
+  ctx: ImportContext,
+  batch: readonly StixObject[],
+  labelIdOf: (objectTlp: Tlp | null) => Promise<string>,
+  importId: string,
+  at: string,
+  summary: ImportSummary,
+): Promise<void> {
+  const held = await findHeldVersions(
+    trx,
+    ctx.orgId,
+    batch.map((o) => o.id),
+  )
+  const inserts: StixObjectRow[] = []
+  const newLatest = new Map<string, string>()
+  const reindex = new Map<string, StixObject>()
+  for (const object of batch) {
+    const modified = typeof object.modified === 'string' ? object.modified : ''
+    const json = JSON.stringify(object)
+    const mine = held.byId.get(object.id)
+    const existing = mine?.versions.get(modified)
+    const validUntil = typeof object.valid_until === 'string' ? object.valid_until : null
+    const revoked = object.revoked === true ? 1 : 0
+    if (existing !== undefined) {
+      if (existing === json) {
+        summary.unchanged += 1
+        continue
+      }
+      await replaceStixObjectContent(
+        trx,
+        { id: object.id, modified, ownerOrgId: ctx.orgId },
+        { json, valid_until: validUntil, revoked, source: ctx.source, import_id: importId, added_at: at },
+      )
+      summary.updated += 1
+      if ((mine?.latest ?? '') === modified) {
+        reindex.set(object.id, object)
+      }
+      continue
+    }
+    // A new version: latest when no newer one is held (timestamps of one id compare as strings
+    // only at equal precision, so compare them as instants, then as strings).
+    const currentLatest = mine?.latest ?? null
+    const isLatest = currentLatest === null || isNewer(modified, currentLatest)
+    if (mine === undefined) {
+      summary.created += 1
+    } else {
+      summary.updated += 1
+    }
+    inserts.push({
+      id: object.id,
+      modified,
+      owner_org_id: ctx.orgId,
+      type: object.type,
+      created: typeof object.created === 'string' ? object.created : null,
+      valid_until: validUntil,
+      revoked,
+      is_latest: isLatest && currentLatest === null ? 1 : 0,
+      label_id: await labelIdOf(tlpOfObject(object)),
+      json,
+      source: ctx.source,
+      import_id: importId,
+      added_at: at,
+    })
+    if (isLatest) {
+      if (currentLatest !== null) {
+        newLatest.set(object.id, modified)
+      }
+      reindex.set(object.id, object)
+      if (mine !== undefined) {
+        mine.latest = modified
+        mine.versions.set(modified, json)
+      } else {
+        held.byId.set(object.id, { versions: new Map([[modified, json]]), latest: modified })
+      }
+    }
+  }
+  await insertStixObjects(trx, inserts)
+  if (newLatest.size > 0) {
+    await setLatestVersions(trx, ctx.orgId, newLatest)
+  }
+  const observables: ObservableTable[] = []
+  const refs: StixRefTable[] = []
+  for (const object of reindex.values()) {
+    for (const o of observablesOfObject(object)) {
+      observables.push({
+        object_id: object.id,
+        owner_org_id: ctx.orgId,
+        kind: o.kind,
+        key: o.key,
+        range_start: o.rangeStart,
+        range_end: o.rangeEnd,
+        network: o.rangeStart !== null && o.rangeStart !== o.rangeEnd ? 1 : 0,
+        origin: o.origin,
+      })
+    }
+    for (const r of refsOfObject(object)) {
+      refs.push({ from_id: object.id, owner_org_id: ctx.orgId, to_id: r.to, property: r.property })
+    }
+  }
+  await replaceIndex(trx, ctx.orgId, [...reindex.keys()], observables, refs)
+}
+
+function isNewer(candidate: string, current: string): boolean {
+  return compareStixTimestamps(candidate, current) > 0
+}

@@ -1,0 +1,313 @@
+import { sql, type ExpressionBuilder } from 'kysely'
+import { classifyValue, type Observable } from '../../../core/intel/observable.js'
+import type { Viewer } from '../../../core/trust/label.js'
+import type { Database } from '../../store/database.js'
+import type { Db } from '../../store/store.js'
+import { visibleLabelIds } from '../trust/trust.sql.js'
+import type { ObservableTable, StixObjectRow, StixObjectTable } from './intel.table.js'
+
+/** Filters of the object search and of exports. */
+export interface ObjectFilter {
+  /** STIX types to include. */
+  types?: readonly string[]
+  /** Only objects added at or after / before these instants (ISO 8601). */
+  addedAfter?: string
+  addedBefore?: string
+  /** Only objects whose label has one of these TLP levels. */
+  tlp?: readonly string[]
+  /** Only objects from this source (e.g. `file:apt1.json`). */
+  source?: string
+  /** Only objects carrying this observable value (any kind: IP, domain, hash, …). */
+  value?: string
+  /** Leave out indicators whose `valid_until` has passed (the default for exports). */
+  excludeExpired?: boolean
+  /** The current instant, for expiry. */
+  now?: string
+}
+
+/** The latest versions `viewer` may see, with the filters applied. */
+export function visibleObjects(db: Db, viewer: Viewer, filter: ObjectFilter) {
+  let query = db
+    .selectFrom('stix_objects as s')
+    .where('s.is_latest', '=', 1)
+    .where('s.label_id', 'in', visibleLabelIds(db, viewer))
+  if (filter.types !== undefined && filter.types.length > 0) {
+    query = query.where('s.type', 'in', [...filter.types])
+  }
+  if (filter.addedAfter !== undefined) {
+    query = query.where('s.added_at', '>=', filter.addedAfter)
+  }
+  if (filter.addedBefore !== undefined) {
+    query = query.where('s.added_at', '<', filter.addedBefore)
+  }
+  if (filter.source !== undefined) {
+    query = query.where('s.source', '=', filter.source)
+  }
+  if (filter.tlp !== undefined && filter.tlp.length > 0) {
+    const tlps = [...filter.tlp]
+    query = query.where('s.label_id', 'in', db.selectFrom('labels').select('id').where('tlp', 'in', tlps))
+  }
+  if (filter.excludeExpired === true) {
+    const now = filter.now ?? new Date().toISOString()
+    query = query.where((eb) => eb.or([eb('s.valid_until', 'is', null), eb('s.valid_until', '>', now)]))
+  }
+  if (filter.value !== undefined) {
+    const observable = classifyValue(filter.value)
+    const key = observable?.key ?? `other:${filter.value}`
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('observables as o')
+          .select('o.object_id')
+          .whereRef('o.object_id', '=', 's.id')
+          .whereRef('o.owner_org_id', '=', 's.owner_org_id')
+          .where('o.key', '=', key),
+      ),
+    )
+  }
+  return query
+}
+
+/** One page of visible objects, newest first, and the total. */
+export async function searchObjects(
+  db: Db,
+  viewer: Viewer,
+  filter: ObjectFilter & { limit: number; offset: number },
+): Promise<{ rows: StixObjectRow[]; total: number }> {
+  const [rows, count] = await Promise.all([
+    visibleObjects(db, viewer, filter)
+      .selectAll('s')
+      .orderBy('s.added_at', 'desc')
+      .orderBy('s.id')
+      .orderBy('s.owner_org_id')
+      .limit(filter.limit)
+      .offset(filter.offset)
+      .execute(),
+    visibleObjects(db, viewer, filter)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow(),
+  ])
+  return { rows, total: Number(count.n) }
+}
+
+/**
+ * The copy of an object `viewer` sees: the latest visible version, the viewer's own organisation's
+ * copy first; undefined when there is none (missing and invisible look the same).
+ */
+export async function findVisibleObject(
+  db: Db,
+  viewer: Viewer,
+  id: string,
+): Promise<StixObjectRow | undefined> {
+  const ownOrg = viewer.kind === 'user' ? viewer.orgId : ''
+  return db
+    .selectFrom('stix_objects as s')
+    .selectAll('s')
+    .where('s.id', '=', id)
+    .where('s.is_latest', '=', 1)
+    .where('s.label_id', 'in', visibleLabelIds(db, viewer))
+    .orderBy(sql`case when s.owner_org_id = ${ownOrg} then 0 else 1 end`)
+    .orderBy('s.added_at', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+}
+
+/** Every visible version of one owner's copy of an object, newest first. */
+export async function findVisibleVersions(
+  db: Db,
+  viewer: Viewer,
+  id: string,
+  ownerOrgId: string,
+): Promise<{ modified: string; added_at: string }[]> {
+  const rows = await db
+    .selectFrom('stix_objects as s')
+    .select(['s.modified', 's.added_at'])
+    .where('s.id', '=', id)
+    .where('s.owner_org_id', '=', ownerOrgId)
+    .where('s.label_id', 'in', visibleLabelIds(db, viewer))
+    .execute()
+  return rows.sort((a, b) => (a.modified < b.modified ? 1 : a.modified > b.modified ? -1 : 0))
+}
+
+/** Visible objects that reference `id` or that `id` references (relationships, reports, sightings). */
+export async function findVisibleNeighbours(
+  db: Db,
+  viewer: Viewer,
+  id: string,
+  ownerOrgId: string,
+  limit: number,
+): Promise<{ direction: 'out' | 'in'; property: string; row: StixObjectRow }[]> {
+  const outgoing = await db
+    .selectFrom('stix_refs as r')
+    .innerJoin('stix_objects as s', (join) => join.onRef('s.id', '=', 'r.to_id').on('s.is_latest', '=', 1))
+    .selectAll('s')
+    .select('r.property')
+    .where('r.from_id', '=', id)
+    .where('r.owner_org_id', '=', ownerOrgId)
+    .where('s.label_id', 'in', visibleLabelIds(db, viewer))
+    .limit(limit)
+    .execute()
+  const incoming = await db
+    .selectFrom('stix_refs as r')
+    .innerJoin('stix_objects as s', (join) =>
+      join
+        .onRef('s.id', '=', 'r.from_id')
+        .onRef('s.owner_org_id', '=', 'r.owner_org_id')
+        .on('s.is_latest', '=', 1),
+    )
+    .selectAll('s')
+    .select('r.property')
+    .where('r.to_id', '=', id)
+    .where('s.label_id', 'in', visibleLabelIds(db, viewer))
+    .limit(limit)
+    .execute()
+  const strip = ({ property, ...row }: StixObjectRow & { property: string }) => ({ property, row })
+  return [
+    ...outgoing.map((r) => ({ direction: 'out' as const, ...strip(r) })),
+    ...incoming.map((r) => ({ direction: 'in' as const, ...strip(r) })),
+  ]
+}
+
+/** One correlation hit: a visible object carrying the value, with the reports that contain it. */
+export interface CorrelationHit {
+  readonly row: StixObjectRow
+  readonly matchedKey: string
+  readonly reports: string[]
+}
+
+/** The correlation of one value: what it is, and where it appears (one page, with the total). */
+export interface Correlation {
+  readonly value: string
+  readonly observable: Observable | null
+  readonly hits: CorrelationHit[]
+  readonly total: number
+}
+
+type CorrelationScope = ExpressionBuilder<
+  Database & { o: ObservableTable } & { s: StixObjectTable },
+  'o' | 's'
+>
+
+function matchCondition(observable: Observable) {
+  return (eb: CorrelationScope) => {
+    const exact = eb('o.key', '=', observable.key)
+    if (observable.rangeStart === null || observable.rangeEnd === null) {
+      return exact
+    }
+    const start = observable.rangeStart
+    const end = observable.rangeEnd
+    return eb.or([
+      exact,
+      // A network among the observables that contains (or overlaps) the looked-up address or network.
+      eb.and([
+        eb('o.kind', '=', observable.kind),
+        eb('o.network', '=', 1),
+        eb('o.range_start', '<=', end),
+        eb('o.range_end', '>=', start),
+      ]),
+      // Single addresses inside a looked-up network.
+      eb.and([
+        eb('o.kind', '=', observable.kind),
+        eb('o.network', '=', 0),
+        eb('o.range_start', '>=', start),
+        eb('o.range_start', '<=', end),
+      ]),
+    ])
+  }
+}
+
+function correlationBase(db: Db, viewer: Viewer) {
+  // CROSS JOIN fixes the join order on SQLite (PostgreSQL plans it freely): start from the
+  // observable index, which is selective, not from every object.
+  return db
+    .selectFrom('observables as o')
+    .crossJoin('stix_objects as s')
+    .whereRef('s.id', '=', 'o.object_id')
+    .whereRef('s.owner_org_id', '=', 'o.owner_org_id')
+    .where('s.is_latest', '=', 1)
+    .where('s.label_id', 'in', visibleLabelIds(db, viewer))
+}
+
+/**
+ * Where, visible to `viewer`, do these values appear? For each value at most `limit` objects (from
+ * `offset`), with the total, so a very common value cannot blow the answer up.
+ */
+export async function correlateValues(
+  db: Db,
+  viewer: Viewer,
+  values: readonly string[],
+  page: { limit: number; offset: number },
+): Promise<Correlation[]> {
+  const out: Correlation[] = []
+  for (const value of values) {
+    const observable = classifyValue(value)
+    if (observable === null) {
+      out.push({ value, observable: null, hits: [], total: 0 })
+      continue
+    }
+    const condition = matchCondition(observable)
+    const [rows, count] = await Promise.all([
+      correlationBase(db, viewer)
+        .where(condition)
+        .selectAll('s')
+        .select('o.key as matched_key')
+        .orderBy('s.added_at', 'desc')
+        .orderBy('s.id')
+        .limit(page.limit)
+        .offset(page.offset)
+        .execute(),
+      correlationBase(db, viewer)
+        .where(condition)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow(),
+    ])
+    const reports = await reportsContaining(
+      db,
+      viewer,
+      rows.map((r) => r.id),
+    )
+    out.push({
+      value,
+      observable,
+      total: Number(count.n),
+      hits: rows.map(({ matched_key, ...row }) => ({
+        row,
+        matchedKey: matched_key,
+        reports: reports.get(row.id) ?? [],
+      })),
+    })
+  }
+  return out
+}
+
+/** Visible reports and groupings that reference any of the ids: id → report ids. */
+async function reportsContaining(
+  db: Db,
+  viewer: Viewer,
+  ids: readonly string[],
+): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>()
+  if (ids.length === 0) {
+    return out
+  }
+  const rows = await db
+    .selectFrom('stix_refs as r')
+    .crossJoin('stix_objects as s')
+    .whereRef('s.id', '=', 'r.from_id')
+    .whereRef('s.owner_org_id', '=', 'r.owner_org_id')
+    .where('s.is_latest', '=', 1)
+    .select(['r.to_id', 's.id'])
+    .where('r.to_id', 'in', [...new Set(ids)])
+    .where('r.property', '=', 'object_refs')
+    .where('s.type', 'in', ['report', 'grouping'])
+    .where('s.label_id', 'in', visibleLabelIds(db, viewer))
+    .execute()
+  for (const row of rows) {
+    const list = out.get(row.to_id) ?? []
+    if (!list.includes(row.id)) {
+      list.push(row.id)
+    }
+    out.set(row.to_id, list)
+  }
+  return out
+}

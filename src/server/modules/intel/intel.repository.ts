@@ -1,0 +1,136 @@
+import type { Db, Trx } from '../../store/store.js'
+import type { ObservableTable, StixObjectRow, StixRefTable } from './intel.table.js'
+
+/** Rows per multi-row INSERT: well under SQLite's bound-parameter limit with 13 columns. */
+const INSERT_CHUNK = 500
+
+/** The versions an owner already holds of some ids: id → (modified → json), plus the latest modified. */
+export interface HeldVersions {
+  readonly byId: Map<string, { versions: Map<string, string>; latest: string | null }>
+}
+
+/** Loads the versions `ownerOrgId` holds of the given ids. */
+export async function findHeldVersions(
+  trx: Trx,
+  ownerOrgId: string,
+  ids: readonly string[],
+): Promise<HeldVersions> {
+  const byId = new Map<string, { versions: Map<string, string>; latest: string | null }>()
+  for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
+    const rows = await trx
+      .selectFrom('stix_objects')
+      .select(['id', 'modified', 'json', 'is_latest'])
+      .where('owner_org_id', '=', ownerOrgId)
+      .where('id', 'in', ids.slice(i, i + INSERT_CHUNK))
+      .execute()
+    for (const row of rows) {
+      let held = byId.get(row.id)
+      if (held === undefined) {
+        held = { versions: new Map(), latest: null }
+        byId.set(row.id, held)
+      }
+      held.versions.set(row.modified, row.json)
+      if (row.is_latest === 1) {
+        held.latest = row.modified
+      }
+    }
+  }
+  return { byId }
+}
+
+/** Inserts object rows in chunks. */
+export async function insertStixObjects(trx: Trx, rows: readonly StixObjectRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await trx
+      .insertInto('stix_objects')
+      .values(rows.slice(i, i + INSERT_CHUNK))
+      .execute()
+  }
+}
+
+/** Replaces the content of one held version (same id and modified, different content). */
+export async function replaceStixObjectContent(
+  trx: Trx,
+  key: { id: string; modified: string; ownerOrgId: string },
+  change: Pick<StixObjectRow, 'json' | 'valid_until' | 'revoked' | 'source' | 'import_id' | 'added_at'>,
+): Promise<void> {
+  await trx
+    .updateTable('stix_objects')
+    .set(change)
+    .where('id', '=', key.id)
+    .where('modified', '=', key.modified)
+    .where('owner_org_id', '=', key.ownerOrgId)
+    .execute()
+}
+
+/** Marks which version of each id is the latest for an owner. */
+export async function setLatestVersions(
+  trx: Trx,
+  ownerOrgId: string,
+  latest: ReadonlyMap<string, string>,
+): Promise<void> {
+  const ids = [...latest.keys()]
+  for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
+    const chunk = ids.slice(i, i + INSERT_CHUNK)
+    await trx
+      .updateTable('stix_objects')
+      .set({ is_latest: 0 })
+      .where('owner_org_id', '=', ownerOrgId)
+      .where('id', 'in', chunk)
+      .where('is_latest', '=', 1)
+      .execute()
+    for (const id of chunk) {
+      await trx
+        .updateTable('stix_objects')
+        .set({ is_latest: 1 })
+        .where('owner_org_id', '=', ownerOrgId)
+        .where('id', '=', id)
+        .where('modified', '=', latest.get(id) ?? '')
+        .execute()
+    }
+  }
+}
+
+/** Replaces the observable index and references of some objects of an owner (their latest versions). */
+export async function replaceIndex(
+  trx: Trx,
+  ownerOrgId: string,
+  ids: readonly string[],
+  observables: readonly ObservableTable[],
+  refs: readonly StixRefTable[],
+): Promise<void> {
+  for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
+    const chunk = ids.slice(i, i + INSERT_CHUNK)
+    await trx
+      .deleteFrom('observables')
+      .where('owner_org_id', '=', ownerOrgId)
+      .where('object_id', 'in', chunk)
+      .execute()
+    await trx
+      .deleteFrom('stix_refs')
+      .where('owner_org_id', '=', ownerOrgId)
+      .where('from_id', 'in', chunk)
+      .execute()
+  }
+  for (let i = 0; i < observables.length; i += INSERT_CHUNK) {
+    await trx
+      .insertInto('observables')
+      .values(observables.slice(i, i + INSERT_CHUNK))
+      .execute()
+  }
+  for (let i = 0; i < refs.length; i += INSERT_CHUNK) {
+    await trx
+      .insertInto('stix_refs')
+      .values(refs.slice(i, i + INSERT_CHUNK))
+      .execute()
+  }
+}
+
+/** Number of rows in the object store (all versions, all owners): for tests and health. */
+export async function countStixRows(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('stix_objects')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}

@@ -1,0 +1,301 @@
+import { randomUUID } from 'node:crypto'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { canSee } from '../../src/core/trust/label.js'
+import { countStixRows } from '../../src/server/modules/intel/intel.repository.js'
+import { errorCode, type ApiClient } from '../helpers/http.js'
+import {
+  assertExactVisibility,
+  createLeakWorld,
+  fullLabel,
+  labelMatrix,
+  type LeakWorld,
+  type Probe,
+} from '../helpers/leak-harness.js'
+import { startTestServer, type TestServer } from '../helpers/server.js'
+import { STORE_KINDS } from '../helpers/stores.js'
+
+const CORPUS = path.resolve(import.meta.dirname, '..', '..', '..', 'shared', 'corpus')
+const STIX = path.join(CORPUS, 'stix21')
+
+function corpusJson(relative: string): unknown {
+  return JSON.parse(readFileSync(path.join(STIX, relative), 'utf8'))
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name)
+    return statSync(full).isDirectory() ? walk(full) : name.endsWith('.json') ? [full] : []
+  })
+}
+
+/** Files the corpus README lists as breaking STIX 2.1 (plus TAXII server content, which is not STIX). */
+const BROKEN = [
+  'attack/index.json',
+  'attack/sample_3.3.0_stix-detection-strategy.json',
+  'python-stix2/sco-examples-bundle.json',
+]
+
+interface Summary {
+  created: number
+  updated: number
+  unchanged: number
+  rejected: number
+  problems: { index: number; id: string | null; property: string; message: string }[]
+}
+
+async function importJson(
+  client: ApiClient,
+  content: unknown,
+  query = '',
+): Promise<{ status: number; body: Summary; text: string }> {
+  const res = await client.request<Summary>('POST', `/api/v1/intel/import${query}`, content)
+  return { status: res.status, body: res.body, text: res.text }
+}
+
+describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
+  let server: TestServer
+  let world: LeakWorld
+
+  beforeAll(async () => {
+    server = await startTestServer(kind)
+    world = await createLeakWorld(server)
+  })
+  afterAll(async () => {
+    await server.close()
+  })
+
+  it('imports every valid STIX file of the corpus, and rejects every broken one whole', async () => {
+    const client = world.users.a1.client
+    const files = walk(STIX).filter((f) => !f.includes(`${path.sep}taxii21${path.sep}`))
+    let imported = 0
+    for (const file of files) {
+      const relative = path.relative(STIX, file)
+      const broken =
+        relative.startsWith(`invalid${path.sep}`) || BROKEN.includes(relative.split(path.sep).join('/'))
+      let content: unknown
+      try {
+        content = JSON.parse(readFileSync(file, 'utf8'))
+      } catch {
+        // Files that are not JSON at all (invalid/) are refused by the HTTP layer: send the raw text.
+        const res = await client.request('POST', '/api/v1/intel/import', readFileSync(file, 'utf8'))
+        expect(res.status, relative).toBe(400)
+        continue
+      }
+      const before = await countStixRows(server.store.db)
+      const res = await importJson(client, content)
+      if (broken) {
+        expect(res.status, `${relative}: ${res.text.slice(0, 300)}`).toBe(400)
+        expect(await countStixRows(server.store.db), relative).toBe(before)
+        continue
+      }
+      expect(res.status, `${relative}: ${res.text.slice(0, 500)}`).toBe(200)
+      expect(res.body.rejected, relative).toBe(0)
+      imported += 1
+    }
+    expect(imported).toBeGreaterThan(40)
+  })
+
+  it('names object and property when refusing, and imports the valid part with skipInvalid', async () => {
+    const client = world.users.b1.client
+    const content = corpusJson('attack/sample_3.3.0_stix-detection-strategy.json')
+    const strict = await importJson(client, content)
+    expect(strict.status).toBe(400)
+    const message = (
+      strict.body as unknown as {
+        error: { message: string; details: { problems: { id: string; property: string }[] } }
+      }
+    ).error
+    expect(message.details.problems.length).toBeGreaterThan(0)
+    expect(message.details.problems[0]?.id).toMatch(/--/)
+    expect(message.details.problems[0]?.property).not.toBe('')
+
+    const lenient = await importJson(client, content, '?skipInvalid=true')
+    expect(lenient.status, lenient.text.slice(0, 300)).toBe(200)
+    expect(lenient.body.rejected).toBeGreaterThan(0)
+    expect(lenient.body.problems.every((p) => p.message.length > 0)).toBe(true)
+  })
+
+  it('keeps every version; the latest wins, whatever the order of arrival', async () => {
+    const client = world.users.a1.client
+    const base = {
+      type: 'malware',
+      spec_version: '2.1',
+      id: 'malware--0f3c8b50-2c4a-4f8a-9f34-3c2f0f0c1a11',
+      created: '2024-01-01T00:00:00.000Z',
+      name: 'v1',
+      is_family: true,
+    }
+    const v1 = { ...base, modified: '2024-01-01T00:00:00.000Z' }
+    const v2 = { ...base, modified: '2024-02-01T00:00:00.000Z', name: 'v2' }
+    const v15 = { ...base, modified: '2024-01-15T00:00:00.000Z', name: 'v1.5' }
+    expect(
+      (
+        await importJson(client, {
+          type: 'bundle',
+          id: 'bundle--6f0f6b2a-1d5e-4a4c-9a34-1c9b0e3f2a10',
+          objects: [v1],
+        })
+      ).body.created,
+    ).toBe(1)
+    expect((await importJson(client, v2)).body.updated).toBe(1)
+    expect((await importJson(client, v15)).body.updated).toBe(1)
+    expect((await importJson(client, v2)).body.unchanged).toBe(1)
+    const detail = await client.get<{ object: { name: string }; versions: { modified: string }[] }>(
+      `/api/v1/intel/objects/${base.id}`,
+    )
+    expect(detail.body.object.name).toBe('v2')
+    expect(detail.body.versions.map((v) => v.modified)).toEqual([v2.modified, v15.modified, v1.modified])
+  })
+
+  it('correlates values across what the caller may see, with CIDR containment', async () => {
+    const client = world.users.a1.client
+    const res = await importJson(
+      client,
+      [
+        {
+          type: 'ipv4-addr',
+          spec_version: '2.1',
+          id: 'ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd',
+          value: '198.51.100.0/24',
+        },
+        {
+          type: 'indicator',
+          spec_version: '2.1',
+          id: 'indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f',
+          created: '2024-03-01T00:00:00.000Z',
+          modified: '2024-03-01T00:00:00.000Z',
+          name: 'C2',
+          pattern: "[domain-name:value = 'c2.bad.example'] OR [ipv4-addr:value = '203.0.113.77']",
+          pattern_type: 'stix',
+          valid_from: '2024-03-01T00:00:00Z',
+        },
+      ],
+      '?tlp=green&audience=community',
+    )
+    expect(res.status, res.text).toBe(200)
+    const one = await world.users.e1.client.get<{ results: { total: number; hits: { id: string }[] }[] }>(
+      '/api/v1/intel/correlate?value=198.51.100.9',
+    )
+    expect(one.body.results[0]?.hits.map((h) => h.id)).toContain(
+      'ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd',
+    )
+    const bulk = await world.users.e1.client.post<{ results: { value: string; total: number }[] }>(
+      '/api/v1/intel/correlate',
+      {
+        values: ['C2.Bad.Example', '203.0.113.77', 'nothing.example.net'],
+      },
+    )
+    expect(bulk.body.results.map((r) => r.total)).toEqual([1, 1, 0])
+    const anonymous = await server
+      .client()
+      .get<{ results: { total: number }[] }>('/api/v1/intel/correlate?value=203.0.113.77')
+    expect(anonymous.body.results[0]?.total).toBe(0)
+  })
+
+  it('round-trips STIX: export keeps ids, versions and content, with TLP 2.0 markings', async () => {
+    const client = world.users.c1.client
+    const apt1 = corpusJson('oasis-examples/threat-reports/apt1.json') as {
+      objects: { id: string; modified?: string }[]
+    }
+    const imported = await importJson(client, apt1, '?tlp=amber&audience=org&source=apt1')
+    expect(imported.status, imported.text.slice(0, 300)).toBe(200)
+    const exported = await client.get<{
+      objects: { id: string; type: string; modified?: string; object_marking_refs?: string[] }[]
+    }>('/api/v1/intel/export?format=stix&source=apt1&include_expired=true')
+    expect(exported.status).toBe(200)
+    const byId = new Map(exported.body.objects.map((o) => [o.id, o]))
+    for (const object of apt1.objects) {
+      const out = byId.get(object.id)
+      expect(out, object.id).toBeDefined()
+      expect(out?.modified).toBe(object.modified)
+    }
+    const markings = exported.body.objects.filter((o) => o.type === 'marking-definition').map((o) => o.id)
+    expect(markings).toContain('marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421')
+    expect(
+      exported.body.objects
+        .filter((o) => o.type !== 'marking-definition')
+        .every((o) => o.object_marking_refs?.includes(markings[0] ?? '')),
+    ).toBe(true)
+    // Another organisation's user sees none of it: amber, organisation only.
+    const outsider = await world.users.d1.client.get<{ objects: { id: string }[] }>(
+      '/api/v1/intel/export?format=stix&source=apt1',
+    )
+    expect(outsider.body.objects.some((o) => byId.has(o.id) && apt1.objects.some((a) => a.id === o.id))).toBe(
+      false,
+    )
+  })
+
+  it('shows exactly what canSee allows in search, details, counts, correlation and exports', async () => {
+    const probes: Probe[] = []
+    for (const [i, c] of labelMatrix(world).entries()) {
+      const id = `indicator--${(i + 1).toString(16).padStart(8, '0')}-7a1b-4c2d-8e3f-${'a'.repeat(12)}`
+      const res = await importJson(
+        world.users[c.owner].client,
+        {
+          type: 'indicator',
+          spec_version: '2.1',
+          id,
+          created: '2024-05-01T00:00:00.000Z',
+          modified: '2024-05-01T00:00:00.000Z',
+          pattern: `[ipv4-addr:value = '192.0.2.${i + 1}'] OR [domain-name:value = 'leakprobe.example']`,
+          pattern_type: 'stix',
+          valid_from: '2024-05-01T00:00:00Z',
+        },
+        `?tlp=${encodeURIComponent(c.input.tlp)}&pap=${c.input.pap ?? 'clear'}&audience=${c.input.audience}${(c.input.sharingGroups ?? []).map((g) => `&group=${g}`).join('')}${(c.input.recipients ?? []).map((r) => `&recipient=${r}`).join('')}&source=leakprobe`,
+      )
+      expect(res.status, res.text).toBe(200)
+      const label = fullLabel(world, c)
+      probes.push({ id, visibleTo: (p) => canSee(p.viewer, label) })
+    }
+    const ids = (body: unknown) =>
+      ((body as { items: { object: { id: string } }[] }).items ?? []).map((i) => i.object.id)
+    await assertExactVisibility(world.principals, probes, {
+      list: (client) => client.get('/api/v1/intel/objects?source=leakprobe&limit=1000'),
+      search: (client) => client.get('/api/v1/intel/objects?value=leakprobe.example&limit=1000'),
+      detail: (client, id) => client.get(`/api/v1/intel/objects/${id}`),
+      idsOf: ids,
+      missingId: () => `indicator--${randomUUID()}`,
+    })
+    for (const principal of world.principals) {
+      const expected = probes
+        .filter((p) => p.visibleTo(principal))
+        .map((p) => p.id)
+        .sort()
+      const correlation = await principal.client.get<{
+        results: { total: number; hits: { id: string }[] }[]
+      }>('/api/v1/intel/correlate?value=leakprobe.example&limit=500')
+      expect(
+        correlation.body.results[0]?.hits.map((h) => h.id).sort(),
+        `correlate as ${principal.name}`,
+      ).toEqual(expected)
+      expect(correlation.body.results[0]?.total).toBe(expected.length)
+      const exported = await principal.client.get<{ objects: { id: string; type: string }[] }>(
+        '/api/v1/intel/export?format=stix&source=leakprobe',
+      )
+      const exportedIds = exported.body.objects
+        .filter((o) => o.type === 'indicator')
+        .map((o) => o.id)
+        .sort()
+      expect(exportedIds, `export as ${principal.name}`).toEqual(expected)
+      const csv = await principal.client.get('/api/v1/intel/export?format=csv&source=leakprobe')
+      expect(csv.text.trim().split('\r\n').length - 1, `csv as ${principal.name}`).toBe(expected.length)
+    }
+  })
+
+  it('extracts IOCs from free text', async () => {
+    const res = await world.users.a1.client.post<{ items: { kind: string; value: string }[] }>(
+      '/api/v1/intel/extract',
+      {
+        text: 'Beacon to 198.51.100[.]23 via hxxp://dropper[.]net/x',
+      },
+    )
+    expect(res.body.items.map((i) => i.value)).toEqual(
+      expect.arrayContaining(['198.51.100.23', 'http://dropper.net/x']),
+    )
+    expect(errorCode(await world.users.a1.client.post('/api/v1/intel/extract', { text: 5 }))).toBe(
+      'validation_failed',
+    )
+  })
+})
