@@ -18,7 +18,7 @@ import type { Config } from '../server/config.js'
 import { badInput } from '../server/errors.js'
 import { findGroupIdsOfOrg } from '../server/modules/group/group.repository.js'
 import { resolveGroup } from '../server/modules/group/group.service.js'
-import { exportCsv, exportStixBundle } from '../server/modules/intel/intel.export.js'
+import { exportCsv, exportMispEvents, exportStixBundle } from '../server/modules/intel/intel.export.js'
 import type { ImportSummary } from '../server/modules/intel/intel.import.js'
 import { importContent } from '../server/modules/intel/intel.service.js'
 import { resolveOrganisation } from '../server/modules/org/org.service.js'
@@ -165,7 +165,7 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
     .command('export')
     .description('export what a user may see (the visibility rule applies; without --as: public only)')
     .addOption(
-      new Option('--format <format>', 'output format').choices(['stix', 'csv']).makeOptionMandatory(),
+      new Option('--format <format>', 'output format').choices(['stix', 'misp', 'csv']).makeOptionMandatory(),
     )
     .option('--as <user>', 'export as this user (e-mail or id): exactly what they may see')
     .option('--type <type>', 'STIX type; repeatable', collect, [])
@@ -182,7 +182,7 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
     .option('--output <file>', 'write to a file instead of standard output')
     .action(
       async (opts: {
-        format: 'stix' | 'csv'
+        format: 'stix' | 'misp' | 'csv'
         as?: string
         type: string[]
         addedAfter?: string
@@ -226,7 +226,9 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
           const chunks =
             opts.format === 'csv'
               ? exportCsv(store.db, viewer, filter)
-              : exportStixBundle(store.db, viewer, filter)
+              : opts.format === 'misp'
+                ? exportMispEvents(store.db, viewer, filter)
+                : exportStixBundle(store.db, viewer, filter)
           await pipeline(
             Readable.from(chunks),
             opts.output === undefined ? process.stdout : createWriteStream(opts.output),

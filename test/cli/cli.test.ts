@@ -306,6 +306,84 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
     expect(text.stdout).toMatch(/Energy circle\s+ISAC-Energy\s+3\s+yes/)
   })
 
+  it('imports STIX and MISP files, and exports exactly what a user may see', async () => {
+    const corpus = path.resolve(import.meta.dirname, '..', '..', '..', 'shared', 'corpus')
+    const apt1 = path.join(corpus, 'stix21', 'oasis-examples', 'threat-reports', 'apt1.json')
+    const summary = json<{ created: number; rejected: number }>(
+      await liaison(location, ['import', apt1, '--org', 'CERT-CLI', '--json']),
+    )
+    expect(summary.created).toBe(76)
+    expect(summary.rejected).toBe(0)
+    const again = await liaison(location, ['import', apt1, '--org', 'CERT-CLI'])
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stdout).toMatch(/0 created, 0 updated, 76 unchanged, 0 rejected/)
+
+    const misp = path.join(corpus, 'misp', 'pymisp', '57c4445b-c548-4654-af0b-4be3950d210f.json')
+    const fromMisp = await liaison(location, [
+      'import',
+      misp,
+      '--org',
+      'CERT-CLI',
+      '--tlp',
+      'green',
+      '--audience',
+      'community',
+    ])
+    expect(fromMisp.code, fromMisp.stderr).toBe(0)
+
+    const broken = await liaison(location, [
+      'import',
+      path.join(corpus, 'stix21', 'invalid', 'invalid_timestamp.json'),
+      '--org',
+      'CERT-CLI',
+    ])
+    expect(broken.code).toBe(2)
+    expect(broken.stderr).toMatch(/modified/)
+    const partial = await liaison(location, [
+      'import',
+      path.join(corpus, 'stix21', 'attack', 'sample_3.3.0_stix-detection-strategy.json'),
+      '--org',
+      'CERT-CLI',
+      '--skip-invalid',
+    ])
+    expect(partial.code).toBe(1)
+    expect(partial.stdout).toMatch(/rejected: object \d+ \(/)
+
+    const asMember = await liaison(location, [
+      'export',
+      '--format',
+      'stix',
+      '--as',
+      'handler@cert-cli.example',
+      '--source',
+      'file:apt1.json',
+    ])
+    expect(asMember.code, asMember.stderr).toBe(0)
+    const bundle = JSON.parse(asMember.stdout) as { objects: { type: string }[] }
+    expect(bundle.objects.filter((o) => o.type !== 'marking-definition')).toHaveLength(76)
+    const anonymous = await liaison(location, ['export', '--format', 'stix', '--source', 'file:apt1.json'])
+    expect((JSON.parse(anonymous.stdout) as { objects: unknown[] }).objects).toHaveLength(0)
+    const csv = await liaison(location, [
+      'export',
+      '--format',
+      'csv',
+      '--as',
+      'handler@cert-cli.example',
+      '--source',
+      'file:apt1.json',
+    ])
+    expect(csv.stdout.trim().split('\r\n')).toHaveLength(77)
+    const mispOut = await liaison(location, [
+      'export',
+      '--format',
+      'misp',
+      '--as',
+      'handler@cert-cli.example',
+    ])
+    expect(mispOut.code, mispOut.stderr).toBe(0)
+    expect((JSON.parse(mispOut.stdout) as { response: unknown[] }).response.length).toBeGreaterThan(0)
+  })
+
   it('has --help on every command', async () => {
     const commands = [
       [],
@@ -325,6 +403,8 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
       ['group', 'add-member'],
       ['group', 'remove-member'],
       ['group', 'list'],
+      ['import'],
+      ['export'],
       ['audit'],
       ['audit', 'verify'],
     ]

@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto'
 import { markingDefinitionForTlp, tlpOfMarkingRef, type StixObject } from '../../../core/stix/stix.js'
-import type { SharingLabel, Tlp, Viewer } from '../../../core/trust/label.js'
+import { Audience, Tlp, type SharingLabel, type Viewer } from '../../../core/trust/label.js'
+import { stixToMispEvent, toMispJson } from '../../../core/misp/from-stix.js'
+import type { StixObject as MispStixObject } from '../../../core/misp/misp.js'
+import { LiaisonError } from '../../errors.js'
 import type { Db } from '../../store/store.js'
 import { findLabels } from '../trust/label.repository.js'
 import { visibleObjects, type ObjectFilter } from './intel.query.js'
 import type { StixObjectRow } from './intel.table.js'
 
 /** Export formats. */
-export const EXPORT_FORMATS = ['stix', 'csv'] as const
+export const EXPORT_FORMATS = ['stix', 'misp', 'csv'] as const
 /** One of {@link EXPORT_FORMATS}. */
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]
 
@@ -153,4 +156,77 @@ export async function* exportCsv(db: Db, viewer: Viewer, filter: ObjectFilter): 
     }
     yield chunk
   }
+}
+
+/** At most this many objects go into one MISP export (MISP events are built in memory). */
+export const MISP_EXPORT_LIMIT = 500_000
+
+/**
+ * MISP events of what `viewer` may see, as `{"response":[{"Event":…},…]}`: one event per report or
+ * grouping (with the objects it references), and one more event for objects in no report. Each
+ * event's `tlp:` tag and distribution come from the strictest label of its objects.
+ */
+export async function* exportMispEvents(
+  db: Db,
+  viewer: Viewer,
+  filter: ObjectFilter,
+): AsyncGenerator<string> {
+  const objects = new Map<string, { object: StixObject; label: SharingLabel }>()
+  for await (const page of visiblePages(db, viewer, filter)) {
+    for (const { row, label } of page) {
+      if (!objects.has(row.id)) {
+        objects.set(row.id, { object: JSON.parse(row.json) as StixObject, label })
+      }
+      if (objects.size > MISP_EXPORT_LIMIT) {
+        throw new LiaisonError(
+          400,
+          'validation_failed',
+          `the MISP export would hold more than ${MISP_EXPORT_LIMIT} objects: narrow it with filters`,
+          { field: 'format' },
+        )
+      }
+    }
+  }
+  yield '{"response":['
+  const inReports = new Set<string>()
+  let first = true
+  const emit = (members: { object: StixObject; label: SharingLabel }[], reportId?: string): string => {
+    const tlp = members.reduce<Tlp>(
+      (t, m) => (Tlp.rank(m.label.tlp) > Tlp.rank(t) ? m.label.tlp : t),
+      'clear',
+    )
+    const audience = members.reduce<Audience>(
+      (a, m) => (Audience.breadth(m.label.audience) < Audience.breadth(a) ? m.label.audience : a),
+      'public',
+    )
+    const { event } = stixToMispEvent(
+      members.map((m) => m.object as MispStixObject),
+      { ...(reportId === undefined ? {} : { reportId }), tlp, audience },
+    )
+    const text = `${first ? '' : ','}${JSON.stringify(toMispJson(event))}`
+    first = false
+    return text
+  }
+  for (const entry of objects.values()) {
+    const object = entry.object
+    if (object.type !== 'report' && object.type !== 'grouping') {
+      continue
+    }
+    const refs = Array.isArray(object.object_refs) ? object.object_refs : []
+    const members = [entry]
+    for (const ref of refs) {
+      const member = typeof ref === 'string' ? objects.get(ref) : undefined
+      if (member !== undefined) {
+        members.push(member)
+        inReports.add(ref as string)
+      }
+    }
+    inReports.add(object.id)
+    yield emit(members, object.id)
+  }
+  const rest = [...objects.values()].filter((e) => !inReports.has(e.object.id))
+  if (rest.length > 0) {
+    yield emit(rest)
+  }
+  yield ']}'
 }

@@ -10,7 +10,7 @@ import { principalOf } from '../../http/auth.plugin.js'
 import { withErrors } from '../../http/schemas.js'
 import type { Store } from '../../store/store.js'
 import { findLabels } from '../trust/label.repository.js'
-import { exportCsv, exportStixBundle, EXPORT_FORMATS } from './intel.export.js'
+import { exportCsv, exportMispEvents, exportStixBundle, EXPORT_FORMATS } from './intel.export.js'
 import { presentStoredObject } from './intel.presenter.js'
 import {
   correlateValues,
@@ -376,9 +376,19 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => D
       const viewer = viewerOf(request)
       const format = request.query.format
       const body =
-        format === 'csv' ? exportCsv(store.db, viewer, filter) : exportStixBundle(store.db, viewer, filter)
+        format === 'csv'
+          ? exportCsv(store.db, viewer, filter)
+          : format === 'misp'
+            ? exportMispEvents(store.db, viewer, filter)
+            : exportStixBundle(store.db, viewer, filter)
       return reply
-        .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/stix+json;version=2.1')
+        .type(
+          format === 'csv'
+            ? 'text/csv; charset=utf-8'
+            : format === 'misp'
+              ? 'application/json'
+              : 'application/stix+json;version=2.1',
+        )
         .header(
           'content-disposition',
           `attachment; filename="liaison-export.${format === 'csv' ? 'csv' : 'json'}"`,

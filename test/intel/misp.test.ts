@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { countStixRows } from '../../src/server/modules/intel/intel.repository.js'
+import { errorCode } from '../helpers/http.js'
+import { createLeakWorld, type LeakWorld } from '../helpers/leak-harness.js'
+import { startTestServer, type TestServer } from '../helpers/server.js'
+import { STORE_KINDS } from '../helpers/stores.js'
+
+const MISP = path.resolve(import.meta.dirname, '..', '..', '..', 'shared', 'corpus', 'misp')
+
+interface MispAttributeJson {
+  uuid: string
+  type: string
+  category: string
+  value: string
+  to_ids: boolean | string
+  Tag?: { name: string }[]
+}
+interface MispEventJson {
+  uuid: string
+  info: string
+  Attribute?: MispAttributeJson[]
+  Tag?: { name: string }[]
+}
+
+function corpusEvent(relative: string): { Event: MispEventJson } {
+  return JSON.parse(readFileSync(path.join(MISP, relative), 'utf8')) as { Event: MispEventJson }
+}
+
+const EVENTS = [
+  'pymisp/57c4445b-c548-4654-af0b-4be3950d210f.json',
+  'pymisp/reportlab_testfiles/long_event.json',
+  'pymisp/reportlab_testfiles/galaxy_1.json',
+  'pymisp/reportlab_testfiles/mainly_objects_1.json',
+  'pymisp/reportlab_testfiles/sighting_1.json',
+  'misp-core/tests/event.json',
+  'misp-core/stixtest/misp_indicators_test.json',
+  'eset-malware-ioc/sshdoor/misp-events/abafar.json',
+]
+
+describe.each(STORE_KINDS)('MISP in and out (%s)', (kind) => {
+  let server: TestServer
+  let world: LeakWorld
+
+  beforeAll(async () => {
+    server = await startTestServer(kind)
+    world = await createLeakWorld(server)
+  })
+  afterAll(async () => {
+    await server.close()
+  })
+
+  it('imports real MISP events, in the Event and response envelopes', async () => {
+    for (const file of EVENTS) {
+      const res = await world.users.a1.client.post<{ created: number; rejected: number }>(
+        '/api/v1/intel/import',
+        corpusEvent(file),
+      )
+      expect(res.status, `${file}: ${res.text.slice(0, 400)}`).toBe(200)
+      expect(res.body.rejected, file).toBe(0)
+    }
+    const wrapped = await world.users.b1.client.post<{ created: number }>('/api/v1/intel/import', {
+      response: [corpusEvent('pymisp/reportlab_testfiles/sighting_2.json')],
+    })
+    expect(wrapped.status, wrapped.text.slice(0, 300)).toBe(200)
+    expect(wrapped.body.created).toBeGreaterThan(0)
+  })
+
+  it('round-trips an event: uuids, attributes and tags come back', async () => {
+    const source = corpusEvent('pymisp/57c4445b-c548-4654-af0b-4be3950d210f.json').Event
+    const client = world.users.c1.client
+    const imported = await client.request('POST', '/api/v1/intel/import?source=roundtrip', { Event: source })
+    expect(imported.status, imported.text.slice(0, 300)).toBe(200)
+    const exported = await client.get<{ response: { Event: MispEventJson }[] }>(
+      '/api/v1/intel/export?format=misp&source=roundtrip&include_expired=true',
+    )
+    expect(exported.status, exported.text.slice(0, 300)).toBe(200)
+    const event = exported.body.response.find((e) => e.Event.uuid === source.uuid)?.Event
+    expect(event, 'the event comes back with its uuid').toBeDefined()
+    const back = new Map((event?.Attribute ?? []).map((a) => [a.uuid, a]))
+    for (const attribute of source.Attribute ?? []) {
+      const out = back.get(attribute.uuid)
+      expect(out, attribute.uuid).toBeDefined()
+      expect(out).toMatchObject({
+        type: attribute.type,
+        category: attribute.category,
+        value: attribute.value,
+      })
+      expect(String(out?.to_ids)).toBe(String(attribute.to_ids))
+    }
+    const tags = (event?.Tag ?? []).map((t) => t.name)
+    for (const tag of (source.Tag ?? []).map((t) => t.name).filter((t) => !t.startsWith('tlp:'))) {
+      expect(tags, tag).toContain(tag)
+    }
+  })
+
+  it('refuses a broken event whole, naming the attribute and field; imports the rest with skipInvalid', async () => {
+    const event = structuredClone(corpusEvent('pymisp/57c4445b-c548-4654-af0b-4be3950d210f.json').Event)
+    const attributes = event.Attribute ?? []
+    const broken = attributes[0]
+    expect(broken).toBeDefined()
+    if (broken === undefined) {
+      return
+    }
+    broken.type = 'ip-dst|port'
+    broken.value = '198.51.100.1'
+    const before = await countStixRows(server.store.db)
+    const strict = await world.users.d1.client.post('/api/v1/intel/import', { Event: event })
+    expect(strict.status).toBe(400)
+    expect(errorCode(strict)).toBe('validation_failed')
+    expect(strict.text).toContain(broken.uuid)
+    expect(await countStixRows(server.store.db)).toBe(before)
+    const lenient = await world.users.d1.client.request<{ rejected: number; created: number }>(
+      'POST',
+      '/api/v1/intel/import?skipInvalid=true',
+      { Event: event },
+    )
+    expect(lenient.status, lenient.text.slice(0, 300)).toBe(200)
+    expect(lenient.body.rejected).toBeGreaterThan(0)
+    expect(lenient.body.created).toBeGreaterThan(0)
+  })
+
+  it('takes the event’s TLP tag and distribution as the default label', async () => {
+    // tlp:white and distribution "this community" → TLP:CLEAR, community: visible to any organisation.
+    const event = structuredClone(
+      corpusEvent('pymisp/57c4445b-c548-4654-af0b-4be3950d210f.json').Event,
+    ) as MispEventJson & {
+      distribution?: string
+    }
+    event.uuid = '5a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d'
+    event.distribution = '1'
+    for (const a of event.Attribute ?? []) {
+      a.uuid = a.uuid.replace(/^.{8}/, '0badc0de')
+    }
+    const res = await world.users.b1.client.post('/api/v1/intel/import?source=tlpclear', { Event: event })
+    expect(res.status, res.text.slice(0, 300)).toBe(200)
+    const seen = await world.users.e1.client.get<{
+      items: { label: { tlp: string; audience: string } }[]
+      total: number
+    }>('/api/v1/intel/objects?source=tlpclear')
+    expect(seen.body.total).toBeGreaterThan(0)
+    expect(seen.body.items.every((i) => i.label.tlp === 'clear' && i.label.audience === 'community')).toBe(
+      true,
+    )
+  })
+})
