@@ -200,7 +200,7 @@ export async function* exportMispEvents(
       'public',
     )
     const { event } = stixToMispEvent(
-      members.map((m) => m.object as MispStixObject),
+      members.map((m) => m.object),
       { ...(reportId === undefined ? {} : { reportId }), tlp, audience },
     )
     const text = `${first ? '' : ','}${JSON.stringify(toMispJson(event))}`
