@@ -26,7 +26,9 @@ const dist = new URL('../dist/src/', import.meta.url)
 const { openStore } = await import(new URL('server/store/store.js', dist).href)
 const { migrateToLatest } = await import(new URL('server/store/migrate.js', dist).href)
 const { importContent } = await import(new URL('server/modules/intel/intel.service.js', dist).href)
-const { correlateValues } = await import(new URL('server/modules/intel/intel.query.js', dist).href)
+const { correlateMany, correlateValues } = await import(
+  new URL('server/modules/intel/intel.query.js', dist).href
+)
 const { createOrganisation } = await import(new URL('server/modules/org/org.service.js', dist).href)
 
 const log = (text) => process.stderr.write(`${text}\n`)
@@ -127,7 +129,7 @@ for (let i = 0; i < singles; i++) {
 const singleLookupsPerSecond = Math.round(singles / ((performance.now() - t) / 1000))
 const bulkValues = Array.from({ length: 10000 }, (_, i) => valueOf((i * 104729) % count))
 t = performance.now()
-await correlateValues(store.db, viewer, bulkValues, { limit: 10, offset: 0 })
+await correlateMany(store.db, viewer, bulkValues, 10)
 const bulkCorrelate10kSeconds = (performance.now() - t) / 1000
 await store.close()
 

@@ -290,6 +290,15 @@ async function reportsContaining(
   if (ids.length === 0) {
     return out
   }
+  const unique = [...new Set(ids)]
+  if (unique.length > KEY_CHUNK) {
+    for (let i = 0; i < unique.length; i += KEY_CHUNK) {
+      for (const [id, list] of await reportsContaining(db, viewer, unique.slice(i, i + KEY_CHUNK))) {
+        out.set(id, list)
+      }
+    }
+    return out
+  }
   const rows = await db
     .selectFrom('stix_refs as r')
     .crossJoin('stix_objects as s')
@@ -297,7 +306,7 @@ async function reportsContaining(
     .whereRef('s.owner_org_id', '=', 'r.owner_org_id')
     .where('s.is_latest', '=', 1)
     .select(['r.to_id', 's.id'])
-    .where('r.to_id', 'in', [...new Set(ids)])
+    .where('r.to_id', 'in', unique)
     .where('r.property', '=', 'object_refs')
     .where('s.type', 'in', ['report', 'grouping'])
     .where('s.label_id', 'in', visibleLabelIds(db, viewer))
@@ -310,4 +319,98 @@ async function reportsContaining(
     out.set(row.to_id, list)
   }
   return out
+}
+
+const KEY_CHUNK = 500
+
+/**
+ * The same answer as {@link correlateValues} for many values at once, in a few queries per 500
+ * values instead of three per value: exact keys in one ranked query per chunk (at most `limit` hits
+ * per value, newest first), visible networks loaded once and matched in memory, reports in one query.
+ * Looked-up networks (CIDR values) still get their own containment query each.
+ */
+export async function correlateMany(
+  db: Db,
+  viewer: Viewer,
+  values: readonly string[],
+  limit: number,
+): Promise<Correlation[]> {
+  const observables = values.map((value) => ({ value, observable: classifyValue(value) }))
+  const keys = [...new Set(observables.flatMap((o) => (o.observable === null ? [] : [o.observable.key])))]
+  const exact = new Map<string, { row: StixObjectRow; matchedKey: string }[]>()
+  const counts = new Map<string, number>()
+  for (let i = 0; i < keys.length; i += KEY_CHUNK) {
+    const chunk = keys.slice(i, i + KEY_CHUNK)
+    const ranked = correlationBase(db, viewer)
+      .where('o.key', 'in', chunk)
+      .selectAll('s')
+      .select([
+        'o.key as matched_key',
+        sql<number>`row_number() over (partition by o.key order by s.added_at desc, s.id)`.as('rank'),
+      ])
+    const rows = await db.selectFrom(ranked.as('r')).selectAll().where('r.rank', '<=', limit).execute()
+    for (const { rank: _rank, matched_key, ...row } of rows) {
+      const list = exact.get(matched_key) ?? []
+      list.push({ row, matchedKey: matched_key })
+      exact.set(matched_key, list)
+    }
+    const totals = await correlationBase(db, viewer)
+      .where('o.key', 'in', chunk)
+      .select(['o.key', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('o.key')
+      .execute()
+    for (const t of totals) {
+      counts.set(t.key, Number(t.n))
+    }
+  }
+  const needsNetworks = observables.some((o) => o.observable?.rangeStart != null)
+  const networks = needsNetworks
+    ? await correlationBase(db, viewer)
+        .where('o.network', '=', 1)
+        .selectAll('s')
+        .select(['o.key as matched_key', 'o.kind', 'o.range_start', 'o.range_end'])
+        .execute()
+    : []
+  const out: Correlation[] = []
+  for (const { value, observable } of observables) {
+    if (observable === null) {
+      out.push({ value, observable: null, hits: [], total: 0 })
+      continue
+    }
+    if (observable.rangeStart !== null && observable.rangeStart !== observable.rangeEnd) {
+      // A looked-up network: the single-value path also finds the addresses inside it.
+      const [one] = await correlateValues(db, viewer, [value], { limit, offset: 0 })
+      if (one !== undefined) {
+        out.push(one)
+      }
+      continue
+    }
+    const hits = [...(exact.get(observable.key) ?? [])]
+    let total = counts.get(observable.key) ?? 0
+    if (observable.rangeStart !== null && observable.rangeEnd !== null) {
+      const start = observable.rangeStart
+      const end = observable.rangeEnd
+      for (const n of networks) {
+        if (
+          n.kind === observable.kind &&
+          (n.range_start ?? '') <= end &&
+          (n.range_end ?? '') >= start &&
+          n.matched_key !== observable.key
+        ) {
+          total += 1
+          if (hits.length < limit) {
+            const { matched_key, kind: _kind, range_start: _start, range_end: _end, ...row } = n
+            hits.push({ row, matchedKey: matched_key })
+          }
+        }
+      }
+    }
+    out.push({ value, observable, total, hits: hits.map((h) => ({ ...h, reports: [] })) })
+  }
+  const reports = await reportsContaining(
+    db,
+    viewer,
+    out.flatMap((c) => c.hits.map((h) => h.row.id)),
+  )
+  return out.map((c) => ({ ...c, hits: c.hits.map((h) => ({ ...h, reports: reports.get(h.row.id) ?? [] })) }))
 }

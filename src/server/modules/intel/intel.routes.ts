@@ -13,6 +13,7 @@ import { findLabels } from '../trust/label.repository.js'
 import { exportCsv, exportMispEvents, exportStixBundle, EXPORT_FORMATS } from './intel.export.js'
 import { presentStoredObject } from './intel.presenter.js'
 import {
+  correlateMany,
   correlateValues,
   findVisibleNeighbours,
   findVisibleObject,
@@ -280,7 +281,10 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => D
   )
 
   const correlate = async (request: FastifyRequest, values: string[], limit: number, offset: number) => {
-    const results = await correlateValues(store.db, viewerOf(request), values, { limit, offset })
+    const results =
+      values.length === 1
+        ? await correlateValues(store.db, viewerOf(request), values, { limit, offset })
+        : await correlateMany(store.db, viewerOf(request), values, limit)
     return {
       results: results.map((r) => ({
         value: r.value,
