@@ -20,6 +20,7 @@ import { UPCOMING_MODULES, type UpcomingModuleKey } from './shell/modules.js'
 import { NotFoundPage, RouteErrorPage } from './shell/fallback.page.js'
 import { ADMIN_TABS, type AdminTab } from './admin/admin.tabs.js'
 import { isDocumentKind, type DocumentFilter } from './knowledge/knowledge.api.js'
+import { parseIntelFilter } from './intel/intel.api.js'
 
 /** What every route can reach through its context. */
 export interface RouterContext {
@@ -125,11 +126,40 @@ function createModuleRoute<const TKey extends UpcomingModuleKey>(key: TKey) {
 }
 
 const incidentsRoute = createModuleRoute('incidents')
-const intelligenceRoute = createModuleRoute('intelligence')
 const advisoriesRoute = createModuleRoute('advisories')
 const cooperationRoute = createModuleRoute('cooperation')
 const crisisRoute = createModuleRoute('crisis')
 const metricsRoute = createModuleRoute('metrics')
+
+const intelligenceRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/intelligence',
+  validateSearch: parseIntelFilter,
+  component: lazyRouteComponent(() => import('./intel/intel.page.js'), 'IntelligencePage'),
+})
+
+const intelImportRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/intelligence/import',
+  beforeLoad: ({ context }) => {
+    if (context.me.user.role === 'viewer') {
+      throw redirect({ to: '/intelligence' })
+    }
+  },
+  component: lazyRouteComponent(() => import('./intel/import.page.js'), 'ImportPage'),
+})
+
+const intelExtractRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/intelligence/extract',
+  component: lazyRouteComponent(() => import('./intel/extract.page.js'), 'ExtractPage'),
+})
+
+const intelObjectRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/intelligence/objects/$id',
+  component: lazyRouteComponent(() => import('./intel/object.page.js'), 'ObjectPage'),
+})
 
 const directoryRoute = createRoute({
   getParentRoute: () => appRoute,
@@ -219,6 +249,9 @@ const routeTree = rootRoute.addChildren([
     organisationRoute,
     incidentsRoute,
     intelligenceRoute,
+    intelImportRoute,
+    intelExtractRoute,
+    intelObjectRoute,
     sharingRoute,
     groupRoute,
     advisoriesRoute,

@@ -25,6 +25,18 @@ export interface Store {
 
 let pgTypesSet = false
 
+const rawSqlite = new WeakMap<object, SqliteDatabase.Database>()
+
+/**
+ * The better-sqlite3 handle behind a SQLite store's Kysely instance, for the few hot paths that
+ * insert rows by the hundred thousand with cached prepared statements (Kysely prepares every query
+ * anew). Statements run on the same single connection, so they join the open transaction. Undefined
+ * for PostgreSQL.
+ */
+export function rawSqliteOf(db: Db): SqliteDatabase.Database | undefined {
+  return rawSqlite.get(db)
+}
+
 /**
  * Opens the store the config names: PostgreSQL when `databaseUrl` is set, else the SQLite file
  * `<dataDir>/liaison.db` (created with its folder if missing).
@@ -46,6 +58,7 @@ export function openSqlite(file: string): Store {
   // Another process (the CLI next to a running server) may hold the write lock for a moment.
   sqlite.pragma('busy_timeout = 10000')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  rawSqlite.set(db, sqlite)
   return {
     db,
     kind: 'sqlite',

@@ -38,6 +38,11 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token
 }
 
+/** The CSRF token to send with unsafe requests made without {@link api} (e.g. an upload with progress). */
+export function getCsrfToken(): string | null {
+  return csrfToken
+}
+
 /** Options of {@link api}. */
 export interface ApiOptions {
   /** HTTP method; `GET` when omitted. */

@@ -10,7 +10,7 @@ import { useMe } from './use-me.js'
 const MODULE_LINKS = [
   { to: '/directory', label: MODULES.directory.title },
   { to: '/incidents', label: UPCOMING_MODULES.incidents.title },
-  { to: '/intelligence', label: UPCOMING_MODULES.intelligence.title },
+  { to: '/intelligence', label: MODULES.intelligence.title },
   { to: '/sharing', label: MODULES.sharing.title },
   { to: '/advisories', label: UPCOMING_MODULES.advisories.title },
   { to: '/cooperation', label: UPCOMING_MODULES.cooperation.title },

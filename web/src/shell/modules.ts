@@ -18,6 +18,11 @@ export const MODULES = {
     purpose:
       'Sharing groups are trust circles of organisations. Label an item for a group and only its member organisations see it.',
   },
+  intelligence: {
+    title: 'Intelligence',
+    purpose:
+      'Collect and enrich indicators, threat actors and reports, with STIX 2.1 and MISP import and export.',
+  },
   knowledge: {
     title: 'Knowledge',
     purpose:
@@ -31,11 +36,6 @@ export const UPCOMING_MODULES = {
     title: 'Incidents',
     purpose:
       'Record, triage and coordinate the handling of security incidents, classified with the RSIT taxonomy.',
-  },
-  intelligence: {
-    title: 'Intelligence',
-    purpose:
-      'Collect and enrich indicators, threat actors and reports, with STIX 2.1 and MISP import and export.',
   },
   advisories: {
     title: 'Advisories',

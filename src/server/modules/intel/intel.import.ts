@@ -6,7 +6,7 @@ import { validateStixContent } from '../../../core/stix/validate.js'
 import { observableAt, observablesOfSco } from '../../../core/intel/observable.js'
 import { Tlp, tightenToTlp, type Audience, type SharingLabel } from '../../../core/trust/label.js'
 import { LiaisonError } from '../../errors.js'
-import type { Db, Trx } from '../../store/store.js'
+import { rawSqliteOf, type Db, type Trx } from '../../store/store.js'
 import { recordAudit, type AuditActor } from '../audit/audit.service.js'
 import { ensureLabel } from '../trust/label.repository.js'
 import {
@@ -222,6 +222,7 @@ export async function storeStixObjects(
   }
   const all = [...unique.values()]
   const batchSize = 5000
+  const sqlite = rawSqliteOf(db)
   await db.transaction().execute(async (trx) => {
     // An object's label depends only on its own TLP marking: one label row per TLP seen.
     const labelIds = new Map<Tlp | null, string>()
@@ -235,7 +236,7 @@ export async function storeStixObjects(
     }
     for (let start = 0; start < all.length; start += batchSize) {
       const batch = all.slice(start, start + batchSize)
-      await storeBatch(trx, ctx, batch, labelIdOf, importId, at, summary)
+      await storeBatch(trx, ctx, batch, labelIdOf, importId, at, summary, sqlite)
       ctx.onProgress?.(Math.min(start + batchSize, all.length), all.length)
     }
     await trx
@@ -287,14 +288,24 @@ async function storeBatch(
   importId: string,
   at: string,
   summary: ImportSummary,
+  sqlite: ReturnType<typeof rawSqliteOf>,
 ): Promise<void> {
   const held = await findHeldVersions(
     trx,
     ctx.orgId,
     batch.map((o) => o.id),
   )
+  // Resolve the (few) labels of this batch up front; the loop below then stays synchronous.
+  const labelOfTlp = new Map<Tlp | null, string>()
+  for (const object of batch) {
+    const tlp = tlpOfObject(object)
+    if (!labelOfTlp.has(tlp)) {
+      labelOfTlp.set(tlp, await labelIdOf(tlp))
+    }
+  }
   const inserts: StixObjectRow[] = []
   const newLatest = new Map<string, string>()
+  const heldBefore = new Set(held.byId.keys())
   const reindex = new Map<string, StixObject>()
   for (const object of batch) {
     const modified = typeof object.modified === 'string' ? object.modified : ''
@@ -337,7 +348,7 @@ async function storeBatch(
       valid_until: validUntil,
       revoked,
       is_latest: isLatest && currentLatest === null ? 1 : 0,
-      label_id: await labelIdOf(tlpOfObject(object)),
+      label_id: labelOfTlp.get(tlpOfObject(object)) ?? '',
       json,
       source: ctx.source,
       import_id: importId,
@@ -356,7 +367,7 @@ async function storeBatch(
       }
     }
   }
-  await insertStixObjects(trx, inserts)
+  await insertStixObjects(trx, inserts, sqlite)
   if (newLatest.size > 0) {
     await setLatestVersions(trx, ctx.orgId, newLatest)
   }
@@ -379,7 +390,9 @@ async function storeBatch(
       refs.push({ from_id: object.id, owner_org_id: ctx.orgId, to_id: r.to, property: r.property })
     }
   }
-  await replaceIndex(trx, ctx.orgId, [...reindex.keys()], observables, refs)
+  // Only ids this owner held before can have index rows to replace.
+  const stale = [...reindex.keys()].filter((id) => heldBefore.has(id))
+  await replaceIndex(trx, ctx.orgId, stale, observables, refs, sqlite)
 }
 
 function isNewer(candidate: string, current: string): boolean {

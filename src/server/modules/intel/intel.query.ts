@@ -363,7 +363,7 @@ export async function correlateMany(
       counts.set(t.key, Number(t.n))
     }
   }
-  const needsNetworks = observables.some((o) => o.observable?.rangeStart != null)
+  const needsNetworks = observables.some((o) => o.observable !== null && o.observable.rangeStart !== null)
   const networks = needsNetworks
     ? await correlationBase(db, viewer)
         .where('o.network', '=', 1)

@@ -1,3 +1,4 @@
+import type SqliteDatabase from 'better-sqlite3'
 import type { Db, Trx } from '../../store/store.js'
 import type { ObservableTable, StixObjectRow, StixRefTable } from './intel.table.js'
 
@@ -38,8 +39,77 @@ export async function findHeldVersions(
   return { byId }
 }
 
-/** Inserts object rows in chunks. */
-export async function insertStixObjects(trx: Trx, rows: readonly StixObjectRow[]): Promise<void> {
+const STIX_COLUMNS = [
+  'id',
+  'modified',
+  'owner_org_id',
+  'type',
+  'created',
+  'valid_until',
+  'revoked',
+  'is_latest',
+  'label_id',
+  'json',
+  'source',
+  'import_id',
+  'added_at',
+] as const satisfies readonly (keyof StixObjectRow)[]
+const OBSERVABLE_COLUMNS = [
+  'object_id',
+  'owner_org_id',
+  'kind',
+  'key',
+  'range_start',
+  'range_end',
+  'network',
+  'origin',
+] as const satisfies readonly (keyof ObservableTable)[]
+const REF_COLUMNS = [
+  'from_id',
+  'owner_org_id',
+  'to_id',
+  'property',
+] as const satisfies readonly (keyof StixRefTable)[]
+
+const statements = new WeakMap<SqliteDatabase.Database, Map<string, SqliteDatabase.Statement>>()
+
+/** Inserts rows with one cached prepared statement per table (SQLite's fast path). */
+function insertRaw<T>(
+  sqlite: SqliteDatabase.Database,
+  table: string,
+  columns: readonly (keyof T & string)[],
+  rows: readonly T[],
+): void {
+  let cache = statements.get(sqlite)
+  if (cache === undefined) {
+    cache = new Map()
+    statements.set(sqlite, cache)
+  }
+  let statement = cache.get(table)
+  if (statement === undefined) {
+    statement = sqlite.prepare(
+      `insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`,
+    )
+    cache.set(table, statement)
+  }
+  for (const row of rows) {
+    statement.run(...columns.map((c) => row[c] as unknown))
+  }
+}
+
+/**
+ * Inserts object rows: on SQLite through a cached prepared statement on the transaction's own
+ * connection (`sqlite`), elsewhere in multi-row chunks.
+ */
+export async function insertStixObjects(
+  trx: Trx,
+  rows: readonly StixObjectRow[],
+  sqlite?: SqliteDatabase.Database,
+): Promise<void> {
+  if (sqlite !== undefined) {
+    insertRaw(sqlite, 'stix_objects', STIX_COLUMNS, rows)
+    return
+  }
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
     await trx
       .insertInto('stix_objects')
@@ -98,6 +168,7 @@ export async function replaceIndex(
   ids: readonly string[],
   observables: readonly ObservableTable[],
   refs: readonly StixRefTable[],
+  sqlite?: SqliteDatabase.Database,
 ): Promise<void> {
   for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
     const chunk = ids.slice(i, i + INSERT_CHUNK)
@@ -111,6 +182,11 @@ export async function replaceIndex(
       .where('owner_org_id', '=', ownerOrgId)
       .where('from_id', 'in', chunk)
       .execute()
+  }
+  if (sqlite !== undefined) {
+    insertRaw(sqlite, 'observables', OBSERVABLE_COLUMNS, observables)
+    insertRaw(sqlite, 'stix_refs', REF_COLUMNS, refs)
+    return
   }
   for (let i = 0; i < observables.length; i += INSERT_CHUNK) {
     await trx

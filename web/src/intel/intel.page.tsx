@@ -1,0 +1,305 @@
+import {
+  Badge,
+  Button,
+  Checkbox,
+  Group,
+  Modal,
+  MultiSelect,
+  Pagination,
+  Pill,
+  Radio,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core'
+import { useQuery } from '@tanstack/react-query'
+import { getRouteApi, Link } from '@tanstack/react-router'
+import { useState, type FormEvent } from 'react'
+import { AnchorLink } from '../lib/anchor-link.js'
+import { formatDateTime } from '../lib/format.js'
+import { usePageTitle } from '../lib/page-title.js'
+import { QueryStatus } from '../lib/query-status.js'
+import { MODULES } from '../shell/modules.js'
+import { useMe } from '../shell/use-me.js'
+import { LabelBadge } from '../trust/label-badge.js'
+import { TLP_LEVELS, tlpText, type Tlp } from '../trust/label.constants.js'
+import { useLabelNames } from '../trust/trust.api.js'
+import {
+  exportUrl,
+  INTEL_PAGE_SIZE,
+  objectsQuery,
+  objectTitle,
+  STIX_TYPES,
+  type ExportFormat,
+  type IntelFilter,
+} from './intel.api.js'
+
+const intelRouteApi = getRouteApi('/app/intelligence')
+
+const TYPE_OPTIONS = STIX_TYPES.map((type) => ({ value: type, label: type }))
+const TLP_OPTIONS = TLP_LEVELS.map((tlp) => ({ value: tlp, label: tlpText(tlp) }))
+
+/** A chosen filter value, with a remove button that says what it removes. */
+function renderPill({
+  option,
+  onRemove,
+  disabled,
+}: {
+  option: { label: string }
+  onRemove?: () => void
+  disabled?: boolean
+}) {
+  return (
+    <Pill
+      withRemoveButton={disabled !== true}
+      onRemove={onRemove}
+      removeButtonProps={{ 'aria-label': `Remove ${option.label}` }}
+    >
+      {option.label}
+    </Pill>
+  )
+}
+
+function ExportDialog({
+  opened,
+  onClose,
+  filter,
+}: {
+  opened: boolean
+  onClose: () => void
+  filter: IntelFilter
+}) {
+  const [format, setFormat] = useState<ExportFormat>('stix')
+  const [includeExpired, setIncludeExpired] = useState(false)
+  const filters = [
+    filter.value === undefined ? null : `value “${filter.value}”`,
+    filter.type === undefined ? null : `types ${filter.type.join(', ')}`,
+    filter.tlp === undefined ? null : filter.tlp.map(tlpText).join(', '),
+  ].filter((part) => part !== null)
+  return (
+    <Modal
+      opened={opened}
+      onClose={onClose}
+      title="Export objects"
+      closeButtonProps={{ 'aria-label': 'Close the export dialog' }}
+    >
+      <Stack gap="md" data-testid="export-dialog">
+        <Radio.Group
+          label="Format"
+          value={format}
+          onChange={(value) => setFormat(value === 'csv' || value === 'misp' ? value : 'stix')}
+        >
+          <Group gap="md" mt="xs">
+            <Radio value="stix" label="STIX 2.1 bundle" />
+            <Radio value="misp" label="MISP events" />
+            <Radio value="csv" label="CSV" />
+          </Group>
+        </Radio.Group>
+        <Text size="sm">
+          {filters.length === 0
+            ? 'Every object you may see.'
+            : `The objects you may see that match the current filters: ${filters.join('; ')}.`}
+        </Text>
+        <Checkbox
+          label="Include expired indicators"
+          checked={includeExpired}
+          onChange={(event) => setIncludeExpired(event.currentTarget.checked)}
+        />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button
+            component="a"
+            href={exportUrl(filter, format, includeExpired)}
+            download
+            onClick={onClose}
+            data-testid="export-link"
+          >
+            Download
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  )
+}
+
+/** Intelligence: search the STIX objects the caller may see, by value, type and TLP. */
+export function IntelligencePage() {
+  usePageTitle(MODULES.intelligence.title)
+  const me = useMe()
+  const names = useLabelNames()
+  const search = intelRouteApi.useSearch()
+  const navigate = intelRouteApi.useNavigate()
+  const page = search.page ?? 1
+  const objects = useQuery(objectsQuery(search))
+  const [value, setValue] = useState(search.value ?? '')
+  const [exporting, setExporting] = useState(false)
+  const items = objects.data?.items ?? []
+  const total = objects.data?.total ?? 0
+  const pages = Math.max(1, Math.ceil(total / INTEL_PAGE_SIZE))
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault()
+    const trimmed = value.trim()
+    void navigate({
+      search: (previous) => ({ ...previous, value: trimmed === '' ? undefined : trimmed, page: undefined }),
+    })
+  }
+
+  return (
+    <Stack gap="md" maw={1200}>
+      <Group justify="space-between" align="flex-start">
+        <Stack gap={4}>
+          <Title order={1}>{MODULES.intelligence.title}</Title>
+          <Text c="dimmed" size="sm">
+            {MODULES.intelligence.purpose}
+          </Text>
+        </Stack>
+        <Group gap="sm">
+          <Button variant="default" component={Link} to="/intelligence/extract">
+            Extract IOCs
+          </Button>
+          <Button variant="default" onClick={() => setExporting(true)}>
+            Export
+          </Button>
+          {me.user.role === 'viewer' ? null : (
+            <Button component={Link} to="/intelligence/import">
+              Import
+            </Button>
+          )}
+        </Group>
+      </Group>
+
+      <Stack gap="sm" component="section" aria-labelledby="objects-heading">
+        <Title order={2} size="h4" id="objects-heading">
+          Objects
+        </Title>
+        <form onSubmit={submit} role="search" aria-label="Find objects" data-testid="intel-search-form">
+          <Group gap="sm" align="flex-end">
+            <TextInput
+              label="Value"
+              description="An IP address, domain, URL, hash or e-mail address"
+              type="search"
+              w={320}
+              maxLength={2000}
+              value={value}
+              onChange={(event) => setValue(event.currentTarget.value)}
+            />
+            <Button type="submit">Search</Button>
+            <MultiSelect
+              label="Types"
+              placeholder={search.type === undefined ? 'All types' : undefined}
+              w={320}
+              data={TYPE_OPTIONS}
+              value={search.type ?? []}
+              searchable
+              clearable
+              clearButtonProps={{ 'aria-label': 'Clear the types' }}
+              renderPill={renderPill}
+              onChange={(types) =>
+                void navigate({
+                  search: (previous) => ({
+                    ...previous,
+                    type: types.length === 0 ? undefined : types,
+                    page: undefined,
+                  }),
+                  replace: true,
+                })
+              }
+            />
+            <MultiSelect
+              label="TLP"
+              placeholder={search.tlp === undefined ? 'Any TLP' : undefined}
+              w={260}
+              data={TLP_OPTIONS}
+              value={search.tlp ?? []}
+              clearable
+              clearButtonProps={{ 'aria-label': 'Clear the TLP filter' }}
+              renderPill={renderPill}
+              onChange={(tlps) =>
+                void navigate({
+                  search: (previous) => ({
+                    ...previous,
+                    tlp:
+                      tlps.length === 0
+                        ? undefined
+                        : tlps.filter((t): t is Tlp => TLP_LEVELS.some((level) => level === t)),
+                    page: undefined,
+                  }),
+                  replace: true,
+                })
+              }
+            />
+          </Group>
+        </form>
+        <QueryStatus pending={objects.isPending} error={objects.error} what="objects" />
+        {objects.data ? (
+          <Text size="sm" c="dimmed" role="status" data-testid="objects-total">
+            {total === 1 ? '1 object' : `${total} objects`}
+            {pages > 1 ? `, page ${page} of ${pages}` : ''}
+          </Text>
+        ) : null}
+        {items.length > 0 ? (
+          <Table.ScrollContainer minWidth={860}>
+            <Table
+              striped
+              highlightOnHover
+              aria-labelledby="objects-heading"
+              data-testid="objects-table"
+              style={{ opacity: objects.isPlaceholderData ? 0.6 : 1 }}
+            >
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Type</Table.Th>
+                  <Table.Th>Name, value or pattern</Table.Th>
+                  <Table.Th>Label</Table.Th>
+                  <Table.Th>Owner</Table.Th>
+                  <Table.Th>Added</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {items.map((item) => (
+                  <Table.Tr key={`${item.ownerOrgId}/${item.object.id}`}>
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}>{item.object.type}</Table.Td>
+                    <Table.Td style={{ overflowWrap: 'anywhere' }}>
+                      <AnchorLink to="/intelligence/objects/$id" params={{ id: item.object.id }}>
+                        {objectTitle(item.object)}
+                      </AnchorLink>
+                      {item.expired ? (
+                        <Badge ml="xs" size="sm" color="gray" variant="light">
+                          Expired
+                        </Badge>
+                      ) : null}
+                    </Table.Td>
+                    <Table.Td>
+                      <LabelBadge label={item.label} />
+                    </Table.Td>
+                    <Table.Td>{names.orgName(item.ownerOrgId)}</Table.Td>
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(item.addedAt)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        ) : null}
+        {pages > 1 ? (
+          <Pagination
+            total={pages}
+            value={Math.min(page, pages)}
+            onChange={(next) =>
+              void navigate({ search: (previous) => ({ ...previous, page: next === 1 ? undefined : next }) })
+            }
+            getControlProps={(control) => ({
+              'aria-label': control === 'previous' ? 'Previous page' : 'Next page',
+            })}
+            getItemProps={(item) => ({ 'aria-label': `Page ${item}` })}
+          />
+        ) : null}
+      </Stack>
+      <ExportDialog opened={exporting} onClose={() => setExporting(false)} filter={search} />
+    </Stack>
+  )
+}
