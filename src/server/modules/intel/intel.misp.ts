@@ -66,7 +66,10 @@ export function prepareMisp(content: unknown, skipInvalid: boolean): PreparedCon
     for (const problem of mapped.problems.filter((p) => p.severity === 'error')) {
       problems.push(asStixProblem(problem, problems.length))
     }
-    objects.push(...(mapped.objects as StixObject[]))
+    // A loop, not push(...): a mega-event maps to close to a million objects, more than fit as arguments.
+    for (const object of mapped.objects as StixObject[]) {
+      objects.push(object)
+    }
     if (mapped.tlp !== null && (tlpHint === null || Tlp.rank(mapped.tlp) > Tlp.rank(tlpHint))) {
       tlpHint = mapped.tlp
     }
