@@ -7,10 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOrg, createUserWithPassword } from '../helpers/factories.js'
 import { ApiClient } from '../helpers/http.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
+import { CORPUS_DIR } from '../helpers/corpus.js'
 
 const CHROMIUM = process.env.LIAISON_CHROMIUM ?? '/usr/bin/chromium'
 const RESULTS = path.resolve(import.meta.dirname, '..', '..', 'test-results')
-const CORPUS = path.resolve(import.meta.dirname, '..', '..', '..', 'shared', 'corpus', 'stix21')
+const CORPUS = path.join(CORPUS_DIR, 'stix21')
 const APT1 = path.join(CORPUS, 'oasis-examples', 'threat-reports', 'apt1.json')
 const INVALID = path.join(CORPUS, 'invalid', 'invalid_timestamp.json')
 /** Flags for a headless Chromium on a machine without network or GPU, running as root. */

@@ -7,6 +7,7 @@ import { buildApp } from '../../src/server/app.js'
 import { readConfig } from '../../src/server/config.js'
 import { ApiClient } from '../helpers/http.js'
 import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
+import { CORPUS_DIR } from '../helpers/corpus.js'
 
 const run = promisify(execFile)
 const BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'liaison.js')
@@ -307,7 +308,7 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
   })
 
   it('imports STIX and MISP files, and exports exactly what a user may see', async () => {
-    const corpus = path.resolve(import.meta.dirname, '..', '..', '..', 'shared', 'corpus')
+    const corpus = CORPUS_DIR
     const apt1 = path.join(corpus, 'stix21', 'oasis-examples', 'threat-reports', 'apt1.json')
     const summary = json<{ created: number; rejected: number }>(
       await liaison(location, ['import', apt1, '--org', 'CERT-CLI', '--json']),

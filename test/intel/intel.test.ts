@@ -15,8 +15,9 @@ import {
 } from '../helpers/leak-harness.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { STORE_KINDS } from '../helpers/stores.js'
+import { CORPUS_DIR } from '../helpers/corpus.js'
 
-const CORPUS = path.resolve(import.meta.dirname, '..', '..', '..', 'shared', 'corpus')
+const CORPUS = CORPUS_DIR
 const STIX = path.join(CORPUS, 'stix21')
 
 function corpusJson(relative: string): unknown {

@@ -6,8 +6,9 @@ import { errorCode } from '../helpers/http.js'
 import { createLeakWorld, type LeakWorld } from '../helpers/leak-harness.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { STORE_KINDS } from '../helpers/stores.js'
+import { CORPUS_DIR } from '../helpers/corpus.js'
 
-const MISP = path.resolve(import.meta.dirname, '..', '..', '..', 'shared', 'corpus', 'misp')
+const MISP = path.join(CORPUS_DIR, 'misp')
 
 interface MispAttributeJson {
   uuid: string

@@ -1,3 +1,4 @@
+import { CORPUS_DIR } from '../../../test/helpers/corpus.js'
 // Every MISP event of the shared corpus: parse it, map it to STIX and back, and check that nothing the
 // MISP side cares about (uuids, types, categories, values, to_ids, comments, tags…) is lost.
 
@@ -9,7 +10,7 @@ import type { MispAttribute, MispEvent, MispGalaxy, MispSighting } from './misp.
 import { parseMispContent } from './parse.js'
 import { mispEventToStix } from './to-stix.js'
 
-const CORPUS = join(process.env.LIAISON_CORPUS_DIR ?? '/work/shared/corpus', 'misp')
+const CORPUS = join(CORPUS_DIR, 'misp')
 const ROOTS = ['misp-core', 'misp-rfc', 'pymisp', 'eset-malware-ioc', 'misp-stix/tests']
 
 interface CorpusFile {
@@ -229,7 +230,7 @@ function comparable(event: MispEvent): Record<string, unknown> {
   return json
 }
 
-describe.skipIf(!existsSync(CORPUS))('MISP corpus', () => {
+describe('MISP corpus', () => {
   const corpus = loadCorpus()
   const parsed = corpus.map(({ file, json }) => ({ file, ...parseMispContent(json) }))
   const eventFiles = parsed.filter((entry) => entry.events.length > 0)

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { CORPUS_DIR } from '../../../test/helpers/corpus.js'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { stixToMispEvent, toMispJson } from './from-stix.js'
@@ -6,7 +7,7 @@ import type { MispEvent, StixObject } from './misp.js'
 import { parseMispContent } from './parse.js'
 import { mispEventToStix } from './to-stix.js'
 
-const OASIS = join(process.env.LIAISON_CORPUS_DIR ?? '/work/shared/corpus', 'stix21', 'oasis-examples')
+const OASIS = join(CORPUS_DIR, 'stix21', 'oasis-examples')
 const CREATED = '2024-05-31T16:08:37.000Z'
 const ORG = 'identity--9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d'
 const GREEN_TLP1 = 'marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da'
@@ -240,7 +241,7 @@ describe('toMispJson', () => {
   })
 })
 
-describe.skipIf(!existsSync(OASIS))('the OASIS threat reports', () => {
+describe('the OASIS threat reports', () => {
   function bundle(name: string): StixObject[] {
     const parsed = JSON.parse(readFileSync(join(OASIS, 'threat-reports', name), 'utf8')) as {
       objects: StixObject[]

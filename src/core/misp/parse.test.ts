@@ -1,17 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { CORPUS_DIR } from '../../../test/helpers/corpus.js'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { MispProblem } from './misp.js'
 import { parseMispContent, parseMispEvent } from './parse.js'
 
 const EVENT_UUID = '5f0b6c2e-6a35-4d8c-9a3d-0c2f8f3e1a01'
-const RFC = join(
-  process.env.LIAISON_CORPUS_DIR ?? '/work/shared/corpus',
-  'misp',
-  'misp-rfc',
-  'misp-core-format',
-  'raw.md',
-)
+const RFC = join(CORPUS_DIR, 'misp', 'misp-rfc', 'misp-core-format', 'raw.md')
 
 const NEWLINES_RE = /\n\s*/g
 
@@ -265,7 +260,7 @@ describe('parseMispContent validation', () => {
   })
 })
 
-describe.skipIf(!existsSync(RFC))('the examples of the MISP core format draft', () => {
+describe('the examples of the MISP core format draft', () => {
   it('parses its Attribute, Tag, Sighting and Galaxy examples without errors', () => {
     const text = readFileSync(RFC, 'utf8')
     const blocks = [...text.matchAll(/~~~~~?\n([\s\S]*?)~~~~~?/g)].map((match) => match[1] ?? '')

@@ -1,3 +1,4 @@
+import { CORPUS_DIR } from '../../../test/helpers/corpus.js'
 // Agreement with misp-stix, the reference MISP -> STIX 2.1 converter, on its own documentation
 // examples (misp-stix/mapping) and test bundles (misp-stix/tests). Two differences are deliberate and
 // normalised here, nothing else is:
@@ -6,7 +7,7 @@
 // 2. containers do not carry misp-stix's own labels (`Threat-Report`, `misp:tool="MISP-STIX-Converter"`);
 //    published events use `report_types` instead.
 
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { stixToMispEvent } from './from-stix.js'
@@ -15,7 +16,7 @@ import { parseMispContent } from './parse.js'
 import { mispEventToStix } from './to-stix.js'
 import { isRecord } from './util.js'
 
-const CORPUS = join(process.env.LIAISON_CORPUS_DIR ?? '/work/shared/corpus', 'misp', 'misp-stix')
+const CORPUS = join(CORPUS_DIR, 'misp', 'misp-stix')
 const ORGC = { name: 'MISP-Project', uuid: 'a0c22599-9e58-4da4-96ac-7051603fa951' }
 const REPRESENTATIVE = [
   'ip-src',
@@ -94,7 +95,7 @@ function compare(
   return out
 }
 
-describe.skipIf(!existsSync(CORPUS))('agreement with misp-stix', () => {
+describe('agreement with misp-stix', () => {
   it('maps the representative attribute types like misp_attributes_to_stix21.json', () => {
     const mapping = readJson('mapping', 'misp_attributes_to_stix21.json')
     if (!isRecord(mapping)) {

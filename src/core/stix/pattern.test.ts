@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { CORPUS_DIR } from '../../../test/helpers/corpus.js'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -924,7 +925,7 @@ describe('robustness', () => {
   })
 })
 
-const CORPUS = '/work/shared/corpus/stix21'
+const CORPUS = join(CORPUS_DIR, 'stix21')
 
 function jsonFiles(dir: string): string[] {
   const out: string[] = []
@@ -959,7 +960,7 @@ function stixPatternsIn(value: unknown): string[] {
   return out
 }
 
-describe.skipIf(!existsSync(CORPUS))('STIX 2.1 corpus', () => {
+describe('STIX 2.1 corpus', () => {
   it('parses every STIX pattern of every indicator', () => {
     let files = 0
     const failures: string[] = []

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { CORPUS_DIR } from '../../../test/helpers/corpus.js'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -13,7 +14,7 @@ import {
 } from './sco-id.js'
 import { isJsonObject, SCO_TYPES, type StixObject } from './stix.js'
 
-const CORPUS = join(process.env.LIAISON_CORPUS_DIR ?? '/work/shared/corpus', 'stix21')
+const CORPUS = join(CORPUS_DIR, 'stix21')
 
 describe('canonicalJson (RFC 8785)', () => {
   it('sorts keys by UTF-16 code units and writes no white space', () => {
@@ -177,7 +178,7 @@ function loadScos(file: string): StixObject[] {
   )
 }
 
-describe.skipIf(!existsSync(CORPUS))('SCO ids of the corpus', () => {
+describe('SCO ids of the corpus', () => {
   it('computes the ids python-stix2 computes for the 82 SCO examples', () => {
     const scos = loadScos('python-stix2/sco-examples-bundle.json')
     expect(scos).toHaveLength(82)

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { CORPUS_DIR } from '../../../test/helpers/corpus.js'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { deterministicScoId } from './sco-id.js'
@@ -6,7 +7,7 @@ import type { StixObject } from './stix.js'
 import { upgradeStix20 } from './upgrade.js'
 import { validateStixContent } from './validate.js'
 
-const CORPUS = join(process.env.LIAISON_CORPUS_DIR ?? '/work/shared/corpus', 'stix21')
+const CORPUS = join(CORPUS_DIR, 'stix21')
 const permissive = { checkPattern: (): string | null => null }
 const CREATED = '2016-04-06T20:03:48.000Z'
 const OBSERVED_ID = 'observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf'
@@ -169,7 +170,7 @@ describe('upgradeStix20', () => {
     expect(result.objects[2]?.object_refs).toEqual(['ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4'])
   })
 
-  it.skipIf(!existsSync(CORPUS))('upgrades the STIX 2.0 file of the corpus to valid 2.1', () => {
+  it('upgrades the STIX 2.0 file of the corpus to valid 2.1', () => {
     const file =
       'python-stix2/stix2_data/malware/malware--b42378e0-f147-496f-992a-26a49705395b/20170531213215263882.json'
     const checked = validateStixContent(JSON.parse(readFileSync(join(CORPUS, file), 'utf8')), permissive)
