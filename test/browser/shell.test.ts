@@ -1,56 +1,22 @@
-/// <reference lib="dom" />
-// The functions passed to page.evaluate run in the browser.
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiClient } from '../helpers/http.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
-
-const CHROMIUM = process.env.LIAISON_CHROMIUM ?? '/usr/bin/chromium'
-const RESULTS = path.resolve(import.meta.dirname, '..', '..', 'test-results')
-/** Flags for a headless Chromium on a machine without network or GPU, running as root. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
-
-/** Every visible form control must have an accessible name (a label, aria-label or aria-labelledby). */
-async function unlabelledControls(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const controls = Array.from(document.querySelectorAll<HTMLElement>('input, select, textarea, button'))
-    return controls
-      .filter((el) => el.offsetParent !== null && (el as HTMLInputElement).type !== 'hidden')
-      .filter((el) => {
-        const labelledBy = el.getAttribute('aria-labelledby')
-        const labels = (el as HTMLInputElement).labels
-        const byLabel = labels !== null && labels !== undefined && labels.length > 0
-        const text = el.tagName === 'BUTTON' ? (el.textContent ?? '').trim() : ''
-        return !byLabel && !el.getAttribute('aria-label') && labelledBy === null && text === '' && !el.title
-      })
-      .map((el) => el.outerHTML.slice(0, 120))
-  })
-}
+import { launchChromium, RESULTS, unlabelledControls } from '../helpers/browser.js'
 
 describe('web shell in Chromium', () => {
   let server: TestServer
   let browser: Browser
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: install Debian's chromium`).toBe(true)
-    mkdirSync(RESULTS, { recursive: true })
     server = await startTestServer('sqlite')
     expect(
       existsSync(path.join(server.config.webDir, 'index.html')),
       'web UI not built: run npm run build',
     ).toBe(true)
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+    browser = await launchChromium()
   })
   afterAll(async () => {
     await browser?.close()

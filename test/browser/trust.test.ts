@@ -1,73 +1,18 @@
-/// <reference lib="dom" />
-// The functions passed to page.evaluate run in the browser.
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOrg, createUserWithPassword } from '../helpers/factories.js'
 import { ApiClient } from '../helpers/http.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
-
-const CHROMIUM = process.env.LIAISON_CHROMIUM ?? '/usr/bin/chromium'
-const RESULTS = path.resolve(import.meta.dirname, '..', '..', 'test-results')
-/** Flags for a headless Chromium on a machine without network or GPU, running as root. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
-
-/** Every visible form control must have an accessible name (a label, aria-label or aria-labelledby). */
-async function unlabelledControls(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const controls = Array.from(document.querySelectorAll<HTMLElement>('input, select, textarea, button'))
-    return controls
-      .filter((el) => el.offsetParent !== null && (el as HTMLInputElement).type !== 'hidden')
-      .filter((el) => {
-        const labelledBy = el.getAttribute('aria-labelledby')
-        const labels = (el as HTMLInputElement).labels
-        const byLabel = labels !== null && labels !== undefined && labels.length > 0
-        const text = el.tagName === 'BUTTON' ? (el.textContent ?? '').trim() : ''
-        return !byLabel && !el.getAttribute('aria-label') && labelledBy === null && text === '' && !el.title
-      })
-      .map((el) => el.outerHTML.slice(0, 120))
-  })
-}
-
-interface Person {
-  email: string
-  password: string
-}
-
-/** A fresh browser context signed in as `person`, on the home page. */
-async function logIn(
-  browser: Browser,
-  url: string,
-  person: Person,
-): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
-  const page = await context.newPage()
-  await page.goto(`${url}/login`)
-  const form = page.getByTestId('login-form')
-  await form.getByLabel('E-mail').fill(person.email)
-  await form.getByLabel('Password', { exact: true }).fill(person.password)
-  await form.getByRole('button', { name: 'Log in' }).click()
-  await page.waitForURL((location) => location.pathname === '/')
-  await page.getByTestId('whoami').waitFor()
-  return { context, page }
-}
-
-/** Opens a Mantine multi-select by its label and picks the option with this name. */
-async function pickOption(page: Page, label: string, option: string): Promise<void> {
-  await page.getByRole('combobox', { name: label, exact: true }).click()
-  await page.getByRole('option', { name: option, exact: true }).click()
-  await page.keyboard.press('Escape')
-}
+import {
+  launchChromium,
+  logIn,
+  pickOption,
+  RESULTS,
+  type Person,
+  unlabelledControls,
+} from '../helpers/browser.js'
 
 describe('trust in Chromium: sharing groups and labelled knowledge', () => {
   let server: TestServer
@@ -77,8 +22,6 @@ describe('trust in Chromium: sharing groups and labelled knowledge', () => {
   let gamma: Person
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: install Debian's chromium`).toBe(true)
-    mkdirSync(RESULTS, { recursive: true })
     server = await startTestServer('sqlite')
     expect(
       existsSync(path.join(server.config.webDir, 'index.html')),
@@ -106,7 +49,7 @@ describe('trust in Chromium: sharing groups and labelled knowledge', () => {
     alpha = { email: a.user.email, password: a.password, orgName: orgA.name }
     beta = { email: b.user.email, password: b.password, orgName: orgB.name }
     gamma = { email: c.user.email, password: c.password }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+    browser = await launchChromium()
   })
   afterAll(async () => {
     await browser?.close()
