@@ -332,6 +332,10 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
     ])
     expect(fromMisp.code, fromMisp.stderr).toBe(0)
 
+    const redNobody = await liaison(location, ['import', apt1, '--org', 'CERT-CLI', '--tlp', 'red'])
+    expect(redNobody.code).toBe(2)
+    expect(redNobody.stderr).toMatch(/TLP:RED needs a named recipient/)
+
     const broken = await liaison(location, [
       'import',
       path.join(corpus, 'stix21', 'invalid', 'invalid_timestamp.json'),

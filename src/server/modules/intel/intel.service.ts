@@ -12,6 +12,7 @@ import type { AuditActor } from '../audit/audit.service.js'
 import { labelFromInput } from '../trust/label.service.js'
 import { prepareMisp } from './intel.misp.js'
 import { prepareStix, storeStixObjects, tlpOfObject, type ImportSummary } from './intel.import.js'
+import { badInput } from '../../errors.js'
 
 /** The label an import asks for; what it leaves out gets the defaults. */
 export interface ImportLabelRequest {
@@ -75,6 +76,12 @@ export async function importContent(
   const hint = prepared.audienceHint
   const hintFits = hint !== null && hint !== 'group' && TLP_ALLOWED_FOR_AUDIENCE[hint].includes(tlp)
   const audience = request.label.audience ?? (hintFits ? hint : 'org')
+  // TLP:RED goes to named people: the importer by default; an import without a user (CLI without
+  // --user) must name recipients itself, whether the import or one of its objects is red.
+  const anyRed = tlp === 'red' || prepared.objects.some((o) => tlpOfObject(o) === 'red')
+  if (anyRed && importer.userId === '' && (request.label.recipients ?? []).length === 0) {
+    throw badInput('recipient', 'content under TLP:RED needs a named recipient: give --user or --recipient')
+  }
   const label = await labelFromInput(db, importer, {
     tlp,
     pap: request.label.pap ?? 'clear',
