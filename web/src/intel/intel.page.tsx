@@ -5,7 +5,6 @@ import {
   Group,
   Modal,
   MultiSelect,
-  Pagination,
   Pill,
   Radio,
   Stack,
@@ -35,6 +34,7 @@ import {
   type ExportFormat,
   type IntelFilter,
 } from './intel.api.js'
+import { PagePagination } from '../lib/page-pagination.js'
 
 const intelRouteApi = getRouteApi('/app/intelligence')
 
@@ -285,19 +285,13 @@ export function IntelligencePage() {
             </Table>
           </Table.ScrollContainer>
         ) : null}
-        {pages > 1 ? (
-          <Pagination
-            total={pages}
-            value={Math.min(page, pages)}
-            onChange={(next) =>
-              void navigate({ search: (previous) => ({ ...previous, page: next === 1 ? undefined : next }) })
-            }
-            getControlProps={(control) => ({
-              'aria-label': control === 'previous' ? 'Previous page' : 'Next page',
-            })}
-            getItemProps={(item) => ({ 'aria-label': `Page ${item}` })}
-          />
-        ) : null}
+        <PagePagination
+          pages={pages}
+          page={page}
+          onChange={(next) =>
+            void navigate({ search: (previous) => ({ ...previous, page: next === 1 ? undefined : next }) })
+          }
+        />
       </Stack>
       <ExportDialog opened={exporting} onClose={() => setExporting(false)} filter={search} />
     </Stack>

@@ -1,4 +1,4 @@
-import { Button, Group, NativeSelect, Pagination, Stack, Table, Text, TextInput, Title } from '@mantine/core'
+import { Button, Group, NativeSelect, Stack, Table, Text, TextInput, Title } from '@mantine/core'
 import { useDebouncedCallback } from '@mantine/hooks'
 import { useQuery } from '@tanstack/react-query'
 import { getRouteApi, Link } from '@tanstack/react-router'
@@ -17,6 +17,7 @@ import {
   documentsQuery,
   isDocumentKind,
 } from './knowledge.api.js'
+import { PagePagination } from '../lib/page-pagination.js'
 
 const knowledgeRouteApi = getRouteApi('/app/knowledge')
 
@@ -135,19 +136,13 @@ export function KnowledgePage() {
             </Table>
           </Table.ScrollContainer>
         ) : null}
-        {pages > 1 ? (
-          <Pagination
-            total={pages}
-            value={Math.min(page, pages)}
-            onChange={(next) =>
-              void navigate({ search: (previous) => ({ ...previous, page: next === 1 ? undefined : next }) })
-            }
-            getControlProps={(control) => ({
-              'aria-label': control === 'previous' ? 'Previous page' : 'Next page',
-            })}
-            getItemProps={(item) => ({ 'aria-label': `Page ${item}` })}
-          />
-        ) : null}
+        <PagePagination
+          pages={pages}
+          page={page}
+          onChange={(next) =>
+            void navigate({ search: (previous) => ({ ...previous, page: next === 1 ? undefined : next }) })
+          }
+        />
       </Stack>
     </Stack>
   )
