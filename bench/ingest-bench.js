@@ -1,10 +1,11 @@
 // Ingestion benchmark: `npm run bench:ingest -- --count N [--database-url postgres://…]`.
 // Generates N STIX indicators (~10 % of values shared, so correlation has work) and a MISP event
-// with 300,000 attributes, imports them through the CLI's code path (importContent), then measures
+// with 300,000 attributes, imports them through the CLI's code path (a large bundle file read piece by
+// piece, the MISP event whole), then measures
 // correlation (single and bulk) and the raw limit: plain prepared inserts of the same rows into SQLite.
 // Prints figures, ratios to the targets of issue 4, and a last line of JSON.
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
@@ -26,6 +27,9 @@ const dist = new URL('../dist/src/', import.meta.url)
 const { openStore } = await import(new URL('server/store/store.js', dist).href)
 const { migrateToLatest } = await import(new URL('server/store/migrate.js', dist).href)
 const { importContent } = await import(new URL('server/modules/intel/intel.service.js', dist).href)
+const { importStixFile, isLargeFile } = await import(
+  new URL('server/modules/intel/intel.stream.js', dist).href
+)
 const { correlateMany, correlateValues } = await import(
   new URL('server/modules/intel/intel.query.js', dist).href
 )
@@ -50,32 +54,50 @@ const valueOf = (i) => {
   return `${10 + ((n >>> 16) & 0xff)}.${(n >>> 8) & 0xff}.${n & 0xff}.${(n >>> 24) & 0xff}`
 }
 const uuidOf = (i) => `${i.toString(16).padStart(8, '0')}-0000-4000-8000-${'0'.repeat(12)}`
-log(`generating ${count} indicators…`)
+// The bundle is written to a file object by object and imported as the CLI imports a file: a large
+// bundle is read piece by piece, never held whole.
 const created = '2025-01-01T00:00:00.000Z'
-const objects = new Array(count)
-for (let i = 0; i < count; i++) {
-  objects[i] = {
-    type: 'indicator',
-    spec_version: '2.1',
-    id: `indicator--${uuidOf(i)}`,
-    created,
-    modified: created,
-    pattern: `[ipv4-addr:value = '${valueOf(i)}']`,
-    pattern_type: 'stix',
-    valid_from: created,
+const indicatorOf = (i) => ({
+  type: 'indicator',
+  spec_version: '2.1',
+  id: `indicator--${uuidOf(i)}`,
+  created,
+  modified: created,
+  pattern: `[ipv4-addr:value = '${valueOf(i)}']`,
+  pattern_type: 'stix',
+  valid_from: created,
+})
+log(`writing ${count} indicators to a bundle file…`)
+const bundleFile = path.join(dataDir, 'bundle.json')
+{
+  const fd = openSync(bundleFile, 'w')
+  writeSync(fd, `{"type":"bundle","id":"bundle--${randomUUID()}","objects":[\n`)
+  let chunk = []
+  for (let i = 0; i < count; i++) {
+    chunk.push(JSON.stringify(indicatorOf(i)))
+    if (chunk.length === 10000 || i === count - 1) {
+      writeSync(fd, chunk.join(',\n') + (i === count - 1 ? '\n' : ',\n'))
+      chunk = []
+    }
   }
+  writeSync(fd, ']}\n')
+  closeSync(fd)
 }
-const bundle = { type: 'bundle', id: `bundle--${randomUUID()}`, objects }
+const fileMb = Math.round(statSync(bundleFile).size / 1024 / 1024)
 
-log('importing…')
+log(`importing (${fileMb} MB)…`)
 let t = performance.now()
-const summary = await importContent(store.db, importer, bundle, {
+const request = {
   format: 'stix',
   label: { tlp: 'green', audience: 'community' },
   skipInvalid: false,
   source: 'bench',
-  onProgress: (done, total) => process.stderr.write(`\r  ${done}/${total}`),
-})
+  onCheck: (done, total) => process.stderr.write(`\r  checking ${Math.round((done / total) * 100)} %`),
+  onProgress: (done, total) => process.stderr.write(`\r  storing ${done}/${total}      `),
+}
+const summary = (await isLargeFile(bundleFile))
+  ? await importStixFile(store.db, importer, bundleFile, request)
+  : await importContent(store.db, importer, JSON.parse(readFileSync(bundleFile, 'utf8')), request)
 const importSeconds = (performance.now() - t) / 1000
 process.stderr.write('\n')
 const objectsPerSecond = Math.round(summary.created / importSeconds)
@@ -144,7 +166,8 @@ raw.exec(
 const insert = raw.prepare('insert into t values (?, ?, ?, ?, ?)')
 t = performance.now()
 raw.transaction(() => {
-  for (const object of objects) {
+  for (let i = 0; i < count; i++) {
+    const object = indicatorOf(i)
     insert.run(object.id, object.modified, org.id, object.type, JSON.stringify(object))
   }
 })()

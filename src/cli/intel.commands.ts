@@ -19,8 +19,12 @@ import { badInput } from '../server/errors.js'
 import { findGroupIdsOfOrg } from '../server/modules/group/group.repository.js'
 import { resolveGroup } from '../server/modules/group/group.service.js'
 import { exportCsv, exportMispEvents, exportStixBundle } from '../server/modules/intel/intel.export.js'
-import type { ImportSummary } from '../server/modules/intel/intel.import.js'
-import { importContent } from '../server/modules/intel/intel.service.js'
+import {
+  importContent,
+  type ImportRequest,
+  type ImportResult,
+} from '../server/modules/intel/intel.service.js'
+import { importStixFile, isLargeFile } from '../server/modules/intel/intel.stream.js'
 import { resolveOrganisation } from '../server/modules/org/org.service.js'
 import { resolveUser } from '../server/modules/user/user.service.js'
 import type { Store } from '../server/store/store.js'
@@ -80,7 +84,7 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
           json?: boolean
         },
       ) => {
-        const summaries: (ImportSummary & { file: string })[] = []
+        const summaries: (ImportResult & { file: string })[] = []
         await deps.withStore(deps.config(), async (store) => {
           const org = await resolveOrganisation(store.db, opts.org)
           const user = opts.user === undefined ? null : await resolveUser(store.db, opts.user)
@@ -103,17 +107,17 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
           }
           for (const file of files) {
             const started = Date.now()
-            let content: unknown
-            try {
-              content = JSON.parse(await readFile(file, 'utf8'))
-            } catch (error) {
-              throw badInput(
-                file,
-                `not readable JSON: ${error instanceof Error ? error.message : 'unknown error'}`,
-              )
-            }
             const showProgress = !opts.json && process.stderr.isTTY
-            const summary = await importContent(store.db, importer, content, {
+            const bar = (what: string, done: number, total: number) => {
+              if (showProgress) {
+                const width = 30
+                const filled = total === 0 ? width : Math.round((done / total) * width)
+                process.stderr.write(
+                  `\r${path.basename(file)} ${what} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`,
+                )
+              }
+            }
+            const request: ImportRequest = {
               format: opts.format,
               label: {
                 ...(opts.tlp === undefined ? {} : { tlp: opts.tlp }),
@@ -124,16 +128,28 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
               },
               skipInvalid: opts.skipInvalid === true,
               source: `file:${path.basename(file)}`,
-              onProgress: (done, total) => {
-                if (showProgress) {
-                  const width = 30
-                  const filled = total === 0 ? width : Math.round((done / total) * width)
-                  process.stderr.write(
-                    `\r${path.basename(file)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`,
-                  )
-                }
-              },
-            })
+              onCheck: (done, total) => bar('checking', done, total),
+              onProgress: (done, total) => bar('storing', done, total),
+            }
+            // A large STIX 2.1 bundle is read piece by piece; anything else (MISP, STIX 2.0, small
+            // files) whole.
+            const streamed =
+              opts.format !== 'misp' && (await isLargeFile(file))
+                ? await importStixFile(store.db, importer, file, request)
+                : null
+            let summary = streamed
+            if (summary === null) {
+              let content: unknown
+              try {
+                content = JSON.parse(await readFile(file, 'utf8'))
+              } catch (error) {
+                throw badInput(
+                  file,
+                  `not readable JSON: ${error instanceof Error ? error.message : 'unknown error'}`,
+                )
+              }
+              summary = await importContent(store.db, importer, content, request)
+            }
             if (showProgress) {
               process.stderr.write('\n')
             }
@@ -143,11 +159,26 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
               output.out(
                 `${file}: ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.rejected} rejected (${seconds} s)${summary.upgradedFrom20 ? ' [STIX 2.0 upgraded]' : ''}`,
               )
+              if (summary.release !== null) {
+                output.out(
+                  `  held for four-eyes release ${summary.release.id}: organisation only until another member approves it`,
+                )
+              }
               for (const problem of summary.problems.slice(0, 50)) {
                 output.out(`  rejected: ${problem.message}`)
               }
               if (summary.problems.length > 50) {
                 output.out(`  … and ${summary.problems.length - 50} more`)
+              }
+              const flagged = summary.warninglistHits
+              if (flagged.total > 0) {
+                output.out(`  ${flagged.total} value(s) on enabled warninglists (known-benign):`)
+                for (const hit of flagged.items.slice(0, 20)) {
+                  output.out(`  warninglist: ${hit.value} in ${hit.objectId} is on "${hit.warninglist}"`)
+                }
+                if (flagged.total > 20) {
+                  output.out(`  … and ${flagged.total - 20} more`)
+                }
               }
             }
           }
@@ -179,6 +210,7 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
     )
     .option('--source <source>', 'only objects from this source (e.g. file:apt1.json)')
     .option('--include-expired', 'keep indicators past valid_until')
+    .option('--for-blocking', 'leave out indicators and observables on enabled warninglists (known-benign)')
     .option('--output <file>', 'write to a file instead of standard output')
     .action(
       async (opts: {
@@ -190,6 +222,7 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
         tlp: string[]
         source?: string
         includeExpired?: boolean
+        forBlocking?: boolean
         output?: string
       }) => {
         await deps.withStore(deps.config(), async (store) => {
@@ -222,6 +255,7 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
             ...(opts.tlp.length === 0 ? {} : { tlp: opts.tlp }),
             ...(opts.source === undefined ? {} : { source: opts.source }),
             excludeExpired: opts.includeExpired !== true,
+            forBlocking: opts.forBlocking === true,
           }
           const chunks =
             opts.format === 'csv'

@@ -27,7 +27,9 @@ import { createUser, listUsers, resolveUser } from '../server/modules/user/user.
 import { packageVersion } from '../server/paths.js'
 import { migrateToLatest } from '../server/store/migrate.js'
 import { openStore, type Store } from '../server/store/store.js'
+import { addConstituencyCommands } from './constituency.commands.js'
 import { addIntelCommands } from './intel.commands.js'
+import { addWarninglistCommands } from './warninglist.commands.js'
 import { processOutput, table, type Output } from './output.js'
 
 /** Thrown by a command to end with a given exit code after printing its own message. */
@@ -397,6 +399,17 @@ export function buildProgram(env: NodeJS.ProcessEnv, output: Output = processOut
     fail: (exitCode) => {
       throw new ExitError(exitCode, '')
     },
+  })
+  addWarninglistCommands(program, { config, output, operator, withStore })
+  addConstituencyCommands(program, {
+    config,
+    output,
+    operator,
+    withStore,
+    fail: (exitCode) => {
+      throw new ExitError(exitCode, '')
+    },
+    readStdin,
   })
 
   const audit = program.command('audit').description('the hash-chained audit log')

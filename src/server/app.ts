@@ -8,7 +8,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { Config } from './config.js'
 import { LiaisonError, type ErrorCode } from './errors.js'
 import { registerAuth } from './http/auth.plugin.js'
@@ -35,7 +35,18 @@ export interface AppDeps {
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const now = deps.now ?? (() => new Date())
   const app = Fastify({
-    logger: { level: config.logLevel },
+    logger: {
+      level: config.logLevel,
+      serializers: {
+        // A reporter's status token may come as `?token=`: it never reaches the log.
+        req: (request: FastifyRequest) => ({
+          method: request.method,
+          url: redactSecretParams(request.url),
+          host: request.host,
+          remoteAddress: request.ip,
+        }),
+      },
+    },
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>()
@@ -152,6 +163,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   })
 
   return app
+}
+
+/** A request address with the values of secret query parameters (`token`) replaced by `***`. */
+export function redactSecretParams(url: string): string {
+  return url.replace(/([?&]token=)[^&#]*/gi, '$1***')
 }
 
 interface RenderedError {

@@ -34,6 +34,29 @@ export interface Config {
   readonly loginMaxPerAccount: number
   /** Folder of the built web UI (`LIAISON_WEB_DIR`, default `dist/web` of the package). */
   readonly webDir: string
+  /**
+   * Base of links sent to people, such as a reporter's status link (`LIAISON_PUBLIC_URL`, no trailing
+   * slash); null when unset: see {@link publicBaseUrl}.
+   */
+  readonly publicUrl: string | null
+  /** Reports per client address per hour before 429 (`LIAISON_REPORT_MAX_PER_ADDRESS`, default 10). */
+  readonly reportMaxPerAddress: number
+  /** Port of the SMTP intake listener (`LIAISON_SMTP_PORT`; 0 picks a free port); null: no listener. */
+  readonly smtpPort: number | null
+  /** Address of the SMTP intake listener (`LIAISON_SMTP_HOST`, default 127.0.0.1). */
+  readonly smtpHost: string
+  /** Largest message the intake accepts, in bytes (`LIAISON_SMTP_MAX_BYTES`, default 25 MiB). */
+  readonly smtpMaxBytes: number
+  /** PEM key and certificate files for STARTTLS on the intake (`LIAISON_SMTP_TLS_KEY_FILE`, `…_CERT_FILE`); null: no STARTTLS. */
+  readonly smtpTls: { readonly keyFile: string; readonly certFile: string } | null
+  /** Outbound SMTP relay, `smtp://host:port` (`LIAISON_SMTP_RELAY`); null: outbound mail is refused. */
+  readonly smtpRelay: string | null
+  /** The address reports are sent to and notifications come from (`LIAISON_REPORT_ADDRESS`, default report@localhost). */
+  readonly reportAddress: string
+  /** Armored OpenPGP private key that signs outbound mail (`LIAISON_OPENPGP_KEY_FILE`); null: unsigned. */
+  readonly openpgpKeyFile: string | null
+  /** Passphrase of that key (`LIAISON_OPENPGP_PASSPHRASE`), null when it has none. */
+  readonly openpgpPassphrase: string | null
 }
 
 /** Raised when one or more settings are invalid; lists every bad variable at once. */
@@ -104,6 +127,30 @@ export function readConfig(env: NodeJS.ProcessEnv, overrides: Partial<Config> = 
     problems.push('LIAISON_INSTANCE_NAME: must be 1 to 200 characters')
   }
 
+  const smtpRelay = env.LIAISON_SMTP_RELAY ? env.LIAISON_SMTP_RELAY : null
+  if (smtpRelay !== null && !/^smtps?:\/\/[^/\s]+(:\d+)?\/?$/.test(smtpRelay)) {
+    problems.push(`LIAISON_SMTP_RELAY: must be smtp://host:port or smtps://host:port, got "${smtpRelay}"`)
+  }
+  const reportAddress = (env.LIAISON_REPORT_ADDRESS ?? 'report@localhost').trim()
+  if (!/^[^\s@]+@[^\s@]+$/.test(reportAddress)) {
+    problems.push(`LIAISON_REPORT_ADDRESS: not an e-mail address: "${reportAddress}"`)
+  }
+
+  const smtpPort =
+    env.LIAISON_SMTP_PORT === undefined || env.LIAISON_SMTP_PORT === ''
+      ? null
+      : int('LIAISON_SMTP_PORT', 0, 0, 65535)
+  const smtpTlsKey = env.LIAISON_SMTP_TLS_KEY_FILE ? path.resolve(env.LIAISON_SMTP_TLS_KEY_FILE) : null
+  const smtpTlsCert = env.LIAISON_SMTP_TLS_CERT_FILE ? path.resolve(env.LIAISON_SMTP_TLS_CERT_FILE) : null
+  if ((smtpTlsKey === null) !== (smtpTlsCert === null)) {
+    problems.push('LIAISON_SMTP_TLS_KEY_FILE, LIAISON_SMTP_TLS_CERT_FILE: set both or neither')
+  }
+
+  const publicUrl = env.LIAISON_PUBLIC_URL ? env.LIAISON_PUBLIC_URL.replace(/\/+$/, '') : null
+  if (publicUrl !== null && !/^https?:\/\/[^/\s?#]+(\/[^\s?#]*)?$/.test(publicUrl)) {
+    problems.push(`LIAISON_PUBLIC_URL: must be an http:// or https:// URL without query, got "${publicUrl}"`)
+  }
+
   const config: Config = {
     dataDir: path.resolve(env.LIAISON_DATA_DIR ?? 'data'),
     host: env.LIAISON_HOST ?? '127.0.0.1',
@@ -119,10 +166,29 @@ export function readConfig(env: NodeJS.ProcessEnv, overrides: Partial<Config> = 
     loginMaxPerAddress: int('LIAISON_LOGIN_MAX_PER_ADDRESS', 20, 1, 100000),
     loginMaxPerAccount: int('LIAISON_LOGIN_MAX_PER_ACCOUNT', 5, 1, 1000),
     webDir: path.resolve(env.LIAISON_WEB_DIR ?? path.join(packageRoot(), 'dist', 'web')),
+    publicUrl,
+    reportMaxPerAddress: int('LIAISON_REPORT_MAX_PER_ADDRESS', 10, 1, 100000),
+    smtpPort,
+    smtpHost: env.LIAISON_SMTP_HOST ?? '127.0.0.1',
+    smtpMaxBytes: int('LIAISON_SMTP_MAX_BYTES', 25 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    smtpTls:
+      smtpTlsKey !== null && smtpTlsCert !== null ? { keyFile: smtpTlsKey, certFile: smtpTlsCert } : null,
+    smtpRelay,
+    reportAddress: reportAddress.toLowerCase(),
+    openpgpKeyFile: env.LIAISON_OPENPGP_KEY_FILE ? path.resolve(env.LIAISON_OPENPGP_KEY_FILE) : null,
+    openpgpPassphrase: env.LIAISON_OPENPGP_PASSPHRASE ? env.LIAISON_OPENPGP_PASSPHRASE : null,
     ...overrides,
   }
   if (problems.length > 0) {
     throw new ConfigError(problems)
   }
   return Object.freeze(config)
+}
+
+/**
+ * The base of links sent to people: `LIAISON_PUBLIC_URL`, else `http://<host>:<port>` of the
+ * listener. Routes that answer a request use the address the request came to when it is unset.
+ */
+export function publicBaseUrl(config: Pick<Config, 'publicUrl' | 'host' | 'port'>): string {
+  return config.publicUrl ?? `http://${config.host}:${config.port}`
 }

@@ -1,6 +1,7 @@
 import { buildApp } from './app.js'
 import { ensureInstance, firstStartBanner } from './bootstrap.js'
 import type { Config } from './config.js'
+import { startConfiguredMailIntake } from './modules/intake-mail/intake-mail.start.js'
 import { migrateToLatest } from './store/migrate.js'
 import { openStore } from './store/store.js'
 
@@ -8,6 +9,8 @@ import { openStore } from './store/store.js'
 export interface RunningServer {
   /** Base URL, e.g. http://127.0.0.1:8080. */
   readonly url: string
+  /** Where the SMTP intake listens, when `LIAISON_SMTP_PORT` is set. */
+  readonly smtp?: { readonly host: string; readonly port: number }
   /** Stops accepting requests, finishes those in flight, closes the store. */
   close(): Promise<void>
 }
@@ -33,9 +36,21 @@ export async function startServer(
     const app = await buildApp(config, { store })
     const address = await app.listen({ host: config.host, port: config.port })
     print(`Liaison listening on ${address} (store: ${store.kind}, ${store.location})`)
+    const intake = await startConfiguredMailIntake(config, store, {
+      baseUrl: address,
+      onError: (error) => app.log.error({ err: error }, 'SMTP intake'),
+    }).catch(async (error: unknown) => {
+      await app.close()
+      throw error
+    })
+    if (intake !== null) {
+      print(`SMTP intake for ${config.reportAddress} listening on ${intake.host}:${intake.port}`)
+    }
     return {
       url: address,
+      ...(intake === null ? {} : { smtp: { host: intake.host, port: intake.port } }),
       close: async () => {
+        await intake?.close()
         await app.close()
         await store.close()
       },

@@ -27,9 +27,15 @@ const PUBLIC = new Set([
   // So are public intelligence objects: search, detail, correlation and export filter by the rule.
   'GET /api/v1/intel/objects',
   'GET /api/v1/intel/objects/{id}',
+  'GET /api/v1/intel/objects/{id}/sightings',
   'GET /api/v1/intel/correlate',
   'POST /api/v1/intel/correlate',
   'GET /api/v1/intel/export',
+  'GET /api/v1/intel/expired',
+  // Anyone may report an incident; the reporter's status routes are opened by the secret token.
+  'POST /api/v1/reports',
+  'GET /api/v1/reports/status/{trackingId}',
+  'POST /api/v1/reports/status/{trackingId}/messages',
 ])
 
 function operationsOf(spec: { paths: Record<string, Record<string, SpecOperation>> }): Operation[] {

@@ -4,6 +4,8 @@ import type { Role } from '../../src/core/account/account.schema.js'
 import { buildApp } from '../../src/server/app.js'
 import { ensureInstance } from '../../src/server/bootstrap.js'
 import { readConfig, type Config, type StoreKind } from '../../src/server/config.js'
+import type { MailIntake } from '../../src/server/modules/intake-mail/intake-mail.listener.js'
+import { startConfiguredMailIntake } from '../../src/server/modules/intake-mail/intake-mail.start.js'
 import type { Store } from '../../src/server/store/store.js'
 import { createOrg, createUserWithPassword } from './factories.js'
 import { ApiClient } from './http.js'
@@ -15,6 +17,8 @@ export interface TestServer {
   readonly store: Store
   readonly config: Config
   readonly location: TestStoreLocation
+  /** The SMTP intake on a free loopback port (on unless `LIAISON_SMTP_PORT` is passed as ''). */
+  readonly smtp: MailIntake | null
   /** The first-start admin of the instance organisation, still holding the one-time password. */
   readonly admin: { email: string; oneTimePassword: string; orgId: string }
   /** A client with no credentials. */
@@ -27,10 +31,14 @@ export interface TestServer {
   close(): Promise<void>
 }
 
-/** Starts Liaison on 127.0.0.1 with a random port and a fresh store of the given kind. */
+/**
+ * Starts Liaison on 127.0.0.1 with a random port and a fresh store of the given kind; `options.now`
+ * pins the server's clock (sessions, expiry, timestamps of writes).
+ */
 export async function startTestServer(
   kind: StoreKind,
   env: Record<string, string> = {},
+  options: { now?: () => Date } = {},
 ): Promise<TestServer> {
   const location = await createStoreLocation(kind)
   const config = readConfig({
@@ -38,6 +46,7 @@ export async function startTestServer(
     LIAISON_HOST: '127.0.0.1',
     LIAISON_PORT: '0',
     LIAISON_LOG_LEVEL: 'silent',
+    LIAISON_SMTP_PORT: '0',
     ...env,
   })
   const store = await openTestStore(location)
@@ -50,15 +59,23 @@ export async function startTestServer(
     .select('id')
     .where('is_instance_owner', '=', 1)
     .executeTakeFirstOrThrow()
-  const app: FastifyInstance = await buildApp(config, { store })
+  const app: FastifyInstance = await buildApp(config, {
+    store,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = app.server.address() as AddressInfo
   const url = `http://127.0.0.1:${port}`
+  const smtp = await startConfiguredMailIntake(config, store, {
+    baseUrl: url,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  })
   return {
     url,
     store,
     config,
     location,
+    smtp,
     admin: { email: first.adminEmail, oneTimePassword: first.oneTimePassword, orgId: instanceOrg.id },
     client: () => new ApiClient(url),
     async loginAsNewUser(options = {}) {
@@ -72,6 +89,7 @@ export async function startTestServer(
       return { client, userId: user.id, orgId, email: user.email, password }
     },
     async close() {
+      await smtp?.close()
       await app.close()
       await store.close()
       await location.drop()

@@ -185,10 +185,11 @@ describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
     const bulk = await world.users.e1.client.post<{ results: { value: string; total: number }[] }>(
       '/api/v1/intel/correlate',
       {
-        values: ['C2.Bad.Example', '203.0.113.77', 'nothing.example.net'],
+        values: ['C2.Bad.Example', '203.0.113.77', 'nothing.example.net', '198.51.100.9', '2001:db8::1'],
       },
     )
-    expect(bulk.body.results.map((r) => r.total)).toEqual([1, 1, 0])
+    // 198.51.100.9 is inside the stored /24: bulk correlation finds containing networks too.
+    expect(bulk.body.results.map((r) => r.total)).toEqual([1, 1, 0, 1, 0])
     const anonymous = await server
       .client()
       .get<{ results: { total: number }[] }>('/api/v1/intel/correlate?value=203.0.113.77')
@@ -226,6 +227,31 @@ describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
     expect(outsider.body.objects.some((o) => byId.has(o.id) && apt1.objects.some((a) => a.id === o.id))).toBe(
       false,
     )
+  })
+
+  it('round-trips ATT&CK: x-mitre-* objects and properties come back exactly as imported', async () => {
+    const client = world.users.c1.client
+    const attack = corpusJson('attack/ics-attack-18.1.json') as { objects: Record<string, unknown>[] }
+    const custom = attack.objects.filter((o) => String(o.type).startsWith('x-mitre-'))
+    expect(custom.length).toBeGreaterThan(0)
+    const imported = await importJson(client, attack, '?tlp=green&audience=org&source=ics-attack')
+    expect(imported.status, imported.text.slice(0, 300)).toBe(200)
+    const exported = await client.get<{ objects: Record<string, unknown>[] }>(
+      '/api/v1/intel/export?format=stix&source=ics-attack&include_expired=true',
+    )
+    expect(exported.status).toBe(200)
+    const byKey = new Map(exported.body.objects.map((o) => [`${String(o.id)} ${String(o.modified)}`, o]))
+    for (const object of attack.objects) {
+      const out = byKey.get(`${String(object.id)} ${String(object.modified)}`)
+      expect(out, String(object.id)).toBeDefined()
+      const { object_marking_refs: outRefs, ...outRest } = out ?? {}
+      const { object_marking_refs: inRefs, ...inRest } = object
+      expect(outRest, String(object.id)).toEqual(inRest)
+      // The export adds the TLP marking of the stored label and keeps the object's own markings.
+      for (const ref of (inRefs as string[] | undefined) ?? []) {
+        expect(outRefs as string[], String(object.id)).toContain(ref)
+      }
+    }
   })
 
   it('shows exactly what canSee allows in search, details, counts, correlation and exports', async () => {
@@ -285,6 +311,36 @@ describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
     }
   })
 
+  it('lets viewers read intelligence but not import it, and changes nothing when refusing', async () => {
+    const viewer = await server.loginAsNewUser({ role: 'viewer' })
+    const before = await countStixRows(server.store.db)
+    const bundle = {
+      type: 'bundle',
+      id: 'bundle--6d6c1f4e-8a4e-4a39-9c38-2b0e0d3f5a11',
+      objects: [
+        {
+          type: 'ipv4-addr',
+          spec_version: '2.1',
+          id: 'ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd',
+          value: '198.51.100.3',
+        },
+      ],
+    }
+    const refused = await viewer.client.request('POST', '/api/v1/intel/import', bundle)
+    expect(refused.status).toBe(403)
+    expect(errorCode(refused)).toBe('forbidden')
+    const extract = await viewer.client.request('POST', '/api/v1/intel/extract', {
+      text: 'seen 198.51.100.3',
+      store: true,
+    })
+    expect(extract.status).toBe(403)
+    expect(await countStixRows(server.store.db)).toBe(before)
+    const search = await viewer.client.request('GET', '/api/v1/intel/objects')
+    expect(search.status).toBe(200)
+    const analyst = await server.loginAsNewUser({ role: 'analyst', orgId: viewer.orgId })
+    expect((await importJson(analyst.client, bundle)).status).toBe(200)
+  })
+
   it('extracts IOCs from free text', async () => {
     const res = await world.users.a1.client.post<{ items: { kind: string; value: string }[] }>(
       '/api/v1/intel/extract',
@@ -298,5 +354,82 @@ describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
     expect(errorCode(await world.users.a1.client.post('/api/v1/intel/extract', { text: 5 }))).toBe(
       'validation_failed',
     )
+  })
+
+  it('gives extracted observables their deterministic ids and stores them on request', async () => {
+    const text = 'Beacon to 198.51.100[.]3 and example[.]com, report to alice[at]example[.]org'
+    type Extracted = {
+      items: { value: string; sco: { id: string; type: string } }[]
+      import: { importId: string; created: number; unchanged: number; rejected: number } | null
+    }
+    const plain = await world.users.b1.client.post<Extracted>('/api/v1/intel/extract', { text })
+    expect(plain.status, plain.text).toBe(200)
+    expect(plain.body.import).toBeNull()
+    // stix21.md section 6.2 test vectors.
+    expect(Object.fromEntries(plain.body.items.map((i) => [i.value, i.sco.id]))).toMatchObject({
+      '198.51.100.3': 'ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4',
+      'example.com': 'domain-name--bedb4899-d24b-5401-bc86-8f6b4cc18ec7',
+      'alice@example.org': 'email-addr--4e768f86-4140-5e47-8df8-acaf2b0eec02',
+    })
+    // Extracting alone stores nothing: nobody correlates the value yet.
+    const before = await world.users.d1.client.get<{ results: { hits: { id: string }[] }[] }>(
+      '/api/v1/intel/correlate?value=198.51.100.3',
+    )
+    expect(before.body.results[0]?.hits.map((h) => h.id)).not.toContain(
+      'ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4',
+    )
+
+    const stored = await world.users.b1.client.post<Extracted>('/api/v1/intel/extract', {
+      text,
+      store: true,
+      label: { tlp: 'green', audience: 'community' },
+      source: 'mail-intake',
+    })
+    expect(stored.status, stored.text).toBe(200)
+    expect(stored.body.import).toMatchObject({ created: plain.body.items.length, rejected: 0 })
+    const after = await world.users.d1.client.get<{ results: { hits: { id: string }[] }[] }>(
+      '/api/v1/intel/correlate?value=198.51.100.3',
+    )
+    expect(after.body.results[0]?.hits.map((h) => h.id)).toContain(
+      'ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4',
+    )
+    const object = await world.users.d1.client.get<{
+      label: { tlp: string; audience: string }
+      source: string
+    }>('/api/v1/intel/objects/domain-name--bedb4899-d24b-5401-bc86-8f6b4cc18ec7')
+    expect(object.body).toMatchObject({
+      source: 'mail-intake',
+      label: { tlp: 'green', audience: 'community' },
+    })
+    // The same text again: the same ids, nothing new.
+    const again = await world.users.b1.client.post<Extracted>('/api/v1/intel/extract', { text, store: true })
+    expect(again.body.import).toMatchObject({ created: 0, unchanged: plain.body.items.length })
+    // By default the stored observables are the organisation's own (TLP:AMBER): C's copy stays with C.
+    const own = await world.users.c1.client.post<Extracted>('/api/v1/intel/extract', {
+      text: 'only here: 203.0.113.254',
+      store: true,
+    })
+    expect(own.body.import).toMatchObject({ created: 1 })
+    const hidden = await world.users.d1.client.get<{ results: { total: number }[] }>(
+      '/api/v1/intel/correlate?value=203.0.113.254',
+    )
+    expect(hidden.body.results[0]?.total).toBe(0)
+    // Nothing found: nothing to store.
+    const empty = await world.users.b1.client.post<Extracted>('/api/v1/intel/extract', {
+      text: 'no indicators here',
+      store: true,
+    })
+    expect(empty.body).toEqual({ items: [], import: null })
+    expect(
+      errorCode(
+        await world.users.b1.client.post('/api/v1/intel/extract', {
+          text,
+          store: true,
+          label: { tlp: 'amber', audience: 'public' },
+        }),
+      ),
+    ).toBe('validation_failed')
+    const anonymous = await server.client().post('/api/v1/intel/extract', { text, store: true })
+    expect(anonymous.status).toBe(401)
   })
 })

@@ -19,8 +19,10 @@ import { HomePage } from './shell/home.page.js'
 import { UPCOMING_MODULES, type UpcomingModuleKey } from './shell/modules.js'
 import { NotFoundPage, RouteErrorPage } from './shell/fallback.page.js'
 import { ADMIN_TABS, type AdminTab } from './admin/admin.tabs.js'
+import { canReadConstituency } from './constituency/constituency.api.js'
 import { isDocumentKind, type DocumentFilter } from './knowledge/knowledge.api.js'
 import { parseIntelFilter } from './intel/intel.api.js'
+import { isReportStatus, REPORT_READ_ROLES, type ReportStatus } from './report/report.api.js'
 
 /** What every route can reach through its context. */
 export interface RouterContext {
@@ -84,6 +86,20 @@ const changePasswordRoute = createRoute({
     }
   },
   component: ChangePasswordPage,
+})
+
+/** The public report form: no account needed; signed-in constituents get their contact filled in. */
+const reportFormRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/report',
+  component: lazyRouteComponent(() => import('./report/report.page.js'), 'ReportPage'),
+})
+
+/** The reporter's status page, opened by the secret link (token in the fragment or `?token=`). */
+const reportStatusRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/report/status/$trackingId',
+  component: lazyRouteComponent(() => import('./report/status.page.js'), 'ReportStatusPage'),
 })
 
 /** Pathless layout of every signed-in page: checks the session, then renders the app shell. */
@@ -155,10 +171,51 @@ const intelExtractRoute = createRoute({
   component: lazyRouteComponent(() => import('./intel/extract.page.js'), 'ExtractPage'),
 })
 
+const intelReleasesRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/intelligence/releases',
+  component: lazyRouteComponent(() => import('./intel/releases.page.js'), 'ReleasesPage'),
+})
+
 const intelObjectRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/intelligence/objects/$id',
   component: lazyRouteComponent(() => import('./intel/object.page.js'), 'ObjectPage'),
+})
+
+const reportsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/reports',
+  validateSearch: (search: Record<string, unknown>): { status?: ReportStatus; page?: number } => {
+    const page = Number(search.page)
+    return {
+      ...(isReportStatus(search.status) ? { status: search.status } : {}),
+      ...(Number.isInteger(page) && page > 1 ? { page } : {}),
+    }
+  },
+  beforeLoad: ({ context }) => {
+    if (!REPORT_READ_ROLES.includes(context.me.user.role)) {
+      throw redirect({ to: '/' })
+    }
+  },
+  component: lazyRouteComponent(() => import('./report/reports.page.js'), 'ReportsPage'),
+})
+
+const reportRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/reports/$reportId',
+  component: lazyRouteComponent(() => import('./report/report-detail.page.js'), 'ReportDetailPage'),
+})
+
+const constituencyRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/constituency',
+  beforeLoad: ({ context }) => {
+    if (!canReadConstituency(context.me)) {
+      throw redirect({ to: '/' })
+    }
+  },
+  component: lazyRouteComponent(() => import('./constituency/constituency.page.js'), 'ConstituencyPage'),
 })
 
 const directoryRoute = createRoute({
@@ -243,14 +300,20 @@ const adminRoute = createRoute({
 const routeTree = rootRoute.addChildren([
   loginRoute,
   changePasswordRoute,
+  reportFormRoute,
+  reportStatusRoute,
   appRoute.addChildren([
     homeRoute,
     directoryRoute,
     organisationRoute,
     incidentsRoute,
+    reportsRoute,
+    reportRoute,
+    constituencyRoute,
     intelligenceRoute,
     intelImportRoute,
     intelExtractRoute,
+    intelReleasesRoute,
     intelObjectRoute,
     sharingRoute,
     groupRoute,

@@ -12,6 +12,20 @@ const Country = Type.String({
 })
 const Email = Type.String({ format: 'email', maxLength: 254 })
 
+/** An organisation's intelligence settings, as the API returns them. */
+export const OrganisationSettingsSchema = Type.Object({
+  fourEyesRelease: Type.Boolean({
+    description:
+      'intelligence its members import for an audience beyond the organisation is held (organisation only) until a second member approves it',
+  }),
+  intelRetentionDays: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], {
+    description:
+      'its indicators without valid_until count as expired this many days after their modified (or created) time; null: never',
+  }),
+})
+/** Wire shape of an organisation's settings. */
+export type OrganisationSettingsWire = Static<typeof OrganisationSettingsSchema>
+
 /** An organisation as the API returns it. */
 export const OrganisationSchema = Type.Object({
   id: Id,
@@ -38,6 +52,10 @@ export const OrganisationSchema = Type.Object({
       description: "the organisation's private profile: only its own members see it, null for everyone else",
     },
   ),
+  settings: Type.Union([OrganisationSettingsSchema, Type.Null()], {
+    description:
+      "the organisation's intelligence settings: only its own members see them, null for everyone else",
+  }),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 })

@@ -1,11 +1,16 @@
 import { extractIOC } from 'ioc-extractor'
+import { deterministicScoId } from '../stix/sco-id.js'
 import { normaliseObservable, type Observable, type ObservableKind } from './observable.js'
 
 /** An indicator of compromise found in free text, normalised, with the SCO it becomes. */
 export interface ExtractedIoc {
   readonly observable: Observable
-  /** The STIX Cyber-observable Object for it (without `id`: the store computes the deterministic one). */
-  readonly sco: { type: string; [key: string]: unknown }
+  /**
+   * The STIX Cyber-observable Object for it, with its deterministic STIX 2.1 id (UUIDv5 over the
+   * ID-contributing properties): the same value gets the same id at every producer, so it can be
+   * imported as it is and correlates with everyone else's copy.
+   */
+  readonly sco: { type: string; id: string; [key: string]: unknown }
 }
 
 const HASH_NAMES: Partial<Record<ObservableKind, string>> = {
@@ -54,7 +59,8 @@ export function scoOf(observable: Observable): { type: string; [key: string]: un
 
 /**
  * Finds IOCs in free text, including defanged forms (`hxxp://`, `1.2.3[.]4`, `evil[.]com`,
- * `user[at]example[.]org`), and returns each distinct one once, normalised, with its SCO.
+ * `user[at]example[.]org`), and returns each distinct one once, normalised, with its SCO (deterministic
+ * id included).
  *
  * @example
  * extractIocs('C2 at hxxps://bad[.]example/gate.php and 198.51.100[.]7')
@@ -87,7 +93,8 @@ export function extractIocs(text: string): ExtractedIoc[] {
         continue
       }
       seen.add(observable.key)
-      out.push({ observable, sco })
+      // Every SCO built here has an ID-contributing property, so the id is never random.
+      out.push({ observable, sco: { ...sco, id: deterministicScoId(sco) } })
     }
   }
   return out

@@ -123,6 +123,13 @@ export interface ValidateOptions {
    * not checked (the pattern parser lives in `pattern.ts`).
    */
   readonly checkPattern?: (pattern: string) => string | null
+  /**
+   * The STIX version of the content when the caller already knows it (a bundle read in parts, whose
+   * version {@link stixVersionEvidence} established over all of it); detected otherwise.
+   */
+  readonly version?: Version
+  /** Index of the first item when the content is one part of a larger list (numbers in problems). */
+  readonly firstIndex?: number
 }
 
 type Version = '2.1' | '2.0'
@@ -1937,20 +1944,34 @@ function detectVersion(bundle: Readonly<Record<string, unknown>> | null, items: 
   }
   let looks20 = false
   for (const item of items) {
-    if (!isJsonObject(item)) {
-      continue
-    }
-    if (item.spec_version === '2.1') {
+    const evidence = stixVersionEvidence(item)
+    if (evidence === '2.1') {
       return '2.1'
     }
-    // An object without spec_version that is not an SCO is a 2.0 object (spec: the implicit value is 2.0).
-    if (item.spec_version === undefined && typeof item.type === 'string') {
-      const family = familyOf(item.type)
-      const sdoLike = family === 'custom' ? has(item, 'created') || has(item, 'modified') : family !== 'sco'
-      looks20 ||= sdoLike
-    }
+    looks20 ||= evidence === '2.0'
   }
   return looks20 ? '2.0' : '2.1'
+}
+
+/**
+ * What one element of a bundle says about the content's STIX version: `2.1` when it declares it
+ * (content with any such object is 2.1), `2.0` when it is an SDO/SRO without `spec_version` (the
+ * spec's implicit value), null when it says nothing (an SCO). Content is 2.0 when some element says
+ * 2.0 and none says 2.1, unless the bundle declares its version.
+ */
+export function stixVersionEvidence(item: unknown): Version | null {
+  if (!isJsonObject(item)) {
+    return null
+  }
+  if (item.spec_version === '2.1') {
+    return '2.1'
+  }
+  if (item.spec_version === undefined && typeof item.type === 'string') {
+    const family = familyOf(item.type)
+    const sdoLike = family === 'custom' ? has(item, 'created') || has(item, 'modified') : family !== 'sco'
+    return sdoLike ? '2.0' : null
+  }
+  return null
 }
 
 function checkBundle(ctx: Ctx, bundle: Readonly<Record<string, unknown>>): readonly unknown[] {
@@ -2030,10 +2051,12 @@ export function validateStixContent(content: unknown, options: ValidateOptions =
     fail(base, '', 'not-stix', 'is not STIX: expected a bundle, an object with a type, or a list of objects')
     return { specVersion: 'unknown', objects: [], problems, warnings }
   }
-  const version = detectVersion(bundle, items)
+  const version = options.version ?? detectVersion(bundle, items)
   const objects: { index: number; object: StixObject }[] = []
-  for (let index = 0; index < items.length; index++) {
-    const object = checkTopLevel({ ...base, index, version }, items[index])
+  const first = options.firstIndex ?? 0
+  for (let i = 0; i < items.length; i++) {
+    const index = first + i
+    const object = checkTopLevel({ ...base, index, version }, items[i])
     if (object !== null) {
       objects.push({ index, object })
     }

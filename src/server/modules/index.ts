@@ -4,12 +4,18 @@ import type { Store } from '../store/store.js'
 import { apiKeyRoutes } from './apikey/apikey.routes.js'
 import { auditRoutes } from './audit/audit.routes.js'
 import { authRoutes } from './auth/auth.routes.js'
+import { constituencyRoutes } from './constituency/constituency.routes.js'
 import { groupRoutes } from './group/group.routes.js'
+import { incidentRoutes } from './incident/incident.routes.js'
+import { intakeMailRoutes } from './intake-mail/intake-mail.routes.js'
 import { intelRoutes } from './intel/intel.routes.js'
 import { knowledgeRoutes } from './knowledge/knowledge.routes.js'
 import { orgRoutes } from './org/org.routes.js'
+import { releaseRoutes } from './release/release.routes.js'
+import { reportRoutes } from './report/report.routes.js'
 import { systemRoutes } from './system/system.routes.js'
 import { peopleRoutes, userRoutes } from './user/user.routes.js'
+import { warninglistRoutes } from './warninglist/warninglist.routes.js'
 
 /** What every module's routes receive. */
 export interface ModuleDeps {
@@ -32,6 +38,12 @@ export async function registerModules(app: FastifyInstance, deps: ModuleDeps): P
       await api.register(groupRoutes, deps)
       await api.register(knowledgeRoutes, deps)
       await api.register(intelRoutes, deps)
+      await api.register(releaseRoutes, deps)
+      await api.register(warninglistRoutes, deps)
+      await api.register(constituencyRoutes, deps)
+      await api.register(reportRoutes, deps)
+      await api.register(intakeMailRoutes, deps)
+      await api.register(incidentRoutes, deps)
     },
     { prefix: '/api/v1' },
   )

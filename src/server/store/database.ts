@@ -4,14 +4,38 @@ import type { SessionTable, LoginThrottleTable } from '../modules/auth/auth.tabl
 import type { ApiKeyTable } from '../modules/apikey/apikey.table.js'
 import type { AuditLogTable, AuditHeadTable } from '../modules/audit/audit.table.js'
 import type { SharingGroupMemberTable, SharingGroupTable } from '../modules/group/group.table.js'
+import type {
+  ConstituentRangeTable,
+  ConstituentTable,
+  NotificationTable,
+} from '../modules/constituency/constituency.table.js'
+import type {
+  IncidentEventTable,
+  IncidentLinkTable,
+  IncidentNoteTable,
+  IncidentParticipantTable,
+  IncidentReportTable,
+  IncidentSlaSettingTable,
+  IncidentTable,
+  IncidentTaskTable,
+} from '../modules/incident/incident.table.js'
 import type { DocumentTable } from '../modules/knowledge/knowledge.table.js'
+import type { RawMessageTable } from '../modules/intake-mail/intake-mail.table.js'
 import type {
   IntelImportTable,
   ObservableTable,
   StixObjectTable,
   StixRefTable,
 } from '../modules/intel/intel.table.js'
+import type { IntelReleaseTable } from '../modules/release/release.table.js'
+import type {
+  AttachmentTable,
+  ReportMessageTable,
+  ReportObservableTable,
+  ReportTable,
+} from '../modules/report/report.table.js'
 import type { LabelGroupTable, LabelRecipientTable, LabelTable } from '../modules/trust/trust.table.js'
+import type { WarninglistEntryTable, WarninglistTable } from '../modules/warninglist/warninglist.table.js'
 
 /** Every table of the store, as Kysely sees it. Each module owns its own tables. */
 export interface Database {
@@ -32,4 +56,23 @@ export interface Database {
   observables: ObservableTable
   stix_refs: StixRefTable
   intel_imports: IntelImportTable
+  intel_releases: IntelReleaseTable
+  warninglists: WarninglistTable
+  warninglist_entries: WarninglistEntryTable
+  reports: ReportTable
+  report_messages: ReportMessageTable
+  attachments: AttachmentTable
+  report_observables: ReportObservableTable
+  raw_messages: RawMessageTable
+  incidents: IncidentTable
+  incident_reports: IncidentReportTable
+  incident_tasks: IncidentTaskTable
+  incident_notes: IncidentNoteTable
+  incident_events: IncidentEventTable
+  incident_links: IncidentLinkTable
+  incident_participants: IncidentParticipantTable
+  incident_sla_settings: IncidentSlaSettingTable
+  constituents: ConstituentTable
+  constituent_ranges: ConstituentRangeTable
+  notifications: NotificationTable
 }

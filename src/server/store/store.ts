@@ -55,6 +55,10 @@ export function openSqlite(file: string): Store {
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('foreign_keys = ON')
+  // Large imports update several B-tree indexes at random keys (UUIDs): a page cache of 2 MB (the
+  // default) re-reads index pages from the OS for nearly every row; 256 MB keeps them in memory.
+  sqlite.pragma('cache_size = -262144')
+  sqlite.pragma('temp_store = MEMORY')
   // Another process (the CLI next to a running server) may hold the write lock for a moment.
   sqlite.pragma('busy_timeout = 10000')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })

@@ -81,3 +81,20 @@ export const auditQuery = queryOptions({
   queryKey: ['audit', AUDIT_LIMIT] as const,
   queryFn: ({ signal }) => api<{ items: AuditEntryWire[] }>(`/api/v1/audit?limit=${AUDIT_LIMIT}`, { signal }),
 })
+
+/** Body of the `settings` part of `PATCH /api/v1/organisations/{id}`; `null` days: keep for ever. */
+export interface OrganisationSettingsRequest {
+  fourEyesRelease?: boolean
+  intelRetentionDays?: number | null
+}
+
+/** Changes an organisation's intelligence settings (its own admins, instance admins). */
+export function updateOrganisationSettings(
+  id: string,
+  settings: OrganisationSettingsRequest,
+): Promise<OrganisationWire> {
+  return api<OrganisationWire>(`/api/v1/organisations/${encodeURIComponent(id)}`, {
+    method: 'PATCH',
+    body: { settings },
+  })
+}

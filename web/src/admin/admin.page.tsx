@@ -7,6 +7,7 @@ import { ApiKeysPanel } from './api-keys.panel.js'
 import { AuditPanel } from './audit.panel.js'
 import { OrganisationsPanel } from './organisations.panel.js'
 import { UsersPanel } from './users.panel.js'
+import { WarninglistsPanel } from './warninglists.panel.js'
 
 const adminRouteApi = getRouteApi('/app/admin')
 
@@ -14,6 +15,7 @@ const TAB_LABELS: Record<AdminTab, string> = {
   organisations: 'Organisations',
   users: 'Users',
   'api-keys': 'API keys',
+  warninglists: 'Warninglists',
   audit: 'Audit log',
 }
 
@@ -25,18 +27,26 @@ function ActivePanel({ tab }: { tab: AdminTab }) {
       return <UsersPanel />
     case 'api-keys':
       return <ApiKeysPanel />
+    case 'warninglists':
+      return <WarninglistsPanel />
     case 'audit':
       return <AuditPanel />
   }
 }
 
-/** Administration: organisations, users, the caller's API keys and, for instance admins, the audit log. */
+/**
+ * Administration: organisations, users, the caller's API keys and, for instance admins, the warninglists
+ * and the audit log.
+ */
 export function AdminPage() {
   usePageTitle('Administration')
   const me = useMe()
   const { tab } = adminRouteApi.useSearch()
   const navigate = adminRouteApi.useNavigate()
-  const tabs = ADMIN_TABS.filter((candidate) => candidate !== 'audit' || me.isInstanceAdmin)
+  // The audit log and the warninglists belong to the instance.
+  const tabs = ADMIN_TABS.filter(
+    (candidate) => (candidate !== 'audit' && candidate !== 'warninglists') || me.isInstanceAdmin,
+  )
   const active = tab !== undefined && tabs.includes(tab) ? tab : 'organisations'
 
   const select = (value: string | null) => {

@@ -21,6 +21,7 @@ import { useState, type FormEvent, type ReactNode } from 'react'
 import type { MeWire, OrganisationWire, OrgType } from '../../../src/core/account/account.schema.js'
 import { isOrgType, ORG_TYPE_LABELS, ORG_TYPE_OPTIONS } from '../account/account.constants.js'
 import { ME_KEY } from '../account/session.api.js'
+import { IntelSettings } from '../admin/intel-settings.form.js'
 import { ApiError } from '../lib/api.client.js'
 import { ErrorAlert } from '../lib/error-alert.js'
 import { formatDateTime, isWebAddress } from '../lib/format.js'
@@ -474,6 +475,8 @@ export function OrganisationPage() {
       </SimpleGrid>
 
       {org.private === null ? null : <PrivateProfile org={org} profile={org.private} />}
+
+      {org.settings === null ? null : <IntelSettings org={org} settings={org.settings} canEdit={canEdit} />}
 
       {canEdit && !editing ? (
         <Group>

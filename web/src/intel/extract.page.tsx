@@ -1,23 +1,39 @@
-import { Anchor, Button, Stack, Table, Text, Textarea, Title } from '@mantine/core'
-import { useMutation } from '@tanstack/react-query'
+import { Anchor, Button, Checkbox, Stack, Table, Text, Textarea, Title } from '@mantine/core'
+import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { Link } from '@tanstack/react-router'
 import { useState, type FormEvent } from 'react'
 import { AnchorLink } from '../lib/anchor-link.js'
 import { ErrorAlert } from '../lib/error-alert.js'
 import { usePageTitle } from '../lib/page-title.js'
-import { extractIocs } from './intel.api.js'
+import { useMe } from '../shell/use-me.js'
+import { LabelPicker } from '../trust/label-picker.js'
+import { DEFAULT_LABEL, labelProblems, type LabelInput } from '../trust/label.constants.js'
+import { ImportSummary } from './import.page.js'
+import { extractIocs, INTEL_KEY } from './intel.api.js'
 
-/** Finds IOCs (defanged forms too) in a pasted text. */
+/** Finds IOCs (defanged forms too) in a pasted text and, if asked, imports them. */
 export function ExtractPage() {
   usePageTitle('Extract IOCs')
+  const me = useMe()
+  const queryClient = useQueryClient()
   const [text, setText] = useState('')
-  const extract = useMutation({ mutationFn: extractIocs })
+  const [store, setStore] = useState(false)
+  const [label, setLabel] = useState<LabelInput>(DEFAULT_LABEL)
+  const problems = store ? labelProblems(label, me.organisation.id) : []
+  const extract = useMutation({
+    mutationFn: extractIocs,
+    onSuccess: async (result) => {
+      if (result.import !== null) {
+        await queryClient.invalidateQueries({ queryKey: INTEL_KEY })
+      }
+    },
+  })
   const items = extract.data?.items ?? []
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault()
-    if (text.trim() !== '') {
-      extract.mutate(text)
+    if (text.trim() !== '' && problems.length === 0) {
+      extract.mutate({ text, label: store ? label : null })
     }
   }
 
@@ -45,8 +61,30 @@ export function ExtractPage() {
             value={text}
             onChange={(event) => setText(event.currentTarget.value)}
           />
-          <Button type="submit" loading={extract.isPending} disabled={text.trim() === ''} w="fit-content">
-            Extract
+          {me.user.role === 'viewer' ? null : (
+            <Checkbox
+              label="Also import the IOCs found"
+              description="Each becomes a STIX observable of your organisation, under the label you choose."
+              checked={store}
+              onChange={(event) => setStore(event.currentTarget.checked)}
+            />
+          )}
+          {store ? (
+            <LabelPicker
+              value={label}
+              onChange={setLabel}
+              ownerOrgId={me.organisation.id}
+              legend="Sharing label of the imported IOCs"
+              disabled={extract.isPending}
+            />
+          ) : null}
+          <Button
+            type="submit"
+            loading={extract.isPending}
+            disabled={text.trim() === '' || problems.length > 0}
+            w="fit-content"
+          >
+            {store ? 'Extract and import' : 'Extract'}
           </Button>
         </Stack>
       </form>
@@ -79,6 +117,7 @@ export function ExtractPage() {
           ) : null}
         </Stack>
       ) : null}
+      {extract.data?.import ? <ImportSummary summary={extract.data.import} /> : null}
     </Stack>
   )
 }

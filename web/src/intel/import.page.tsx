@@ -7,6 +7,7 @@ import {
   Group,
   Paper,
   Progress,
+  Radio,
   SimpleGrid,
   Stack,
   Table,
@@ -16,12 +17,20 @@ import {
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { Link } from '@tanstack/react-router'
 import { useState, type FormEvent } from 'react'
+import { AnchorLink } from '../lib/anchor-link.js'
 import { ErrorAlert } from '../lib/error-alert.js'
 import { usePageTitle } from '../lib/page-title.js'
 import { useMe } from '../shell/use-me.js'
 import { LabelPicker } from '../trust/label-picker.js'
 import { DEFAULT_LABEL, labelProblems, type LabelInput } from '../trust/label.constants.js'
-import { importFile, INTEL_KEY, problemsOf, type ImportProblem, type ImportSummaryWire } from './intel.api.js'
+import {
+  importFile,
+  INTEL_KEY,
+  problemsOf,
+  type ImportFormat,
+  type ImportProblem,
+  type ImportSummaryWire,
+} from './intel.api.js'
 
 function ProblemsTable({ problems, caption }: { problems: ImportProblem[]; caption: string }) {
   return (
@@ -53,7 +62,8 @@ function ProblemsTable({ problems, caption }: { problems: ImportProblem[]; capti
   )
 }
 
-function Summary({ summary }: { summary: ImportSummaryWire }) {
+/** What an import did: counts, a pending four-eyes release, values on warninglists, objects left out. */
+export function ImportSummary({ summary }: { summary: ImportSummaryWire }) {
   const figures = [
     ['created', summary.created],
     ['updated', summary.updated],
@@ -81,6 +91,61 @@ function Summary({ summary }: { summary: ImportSummaryWire }) {
             The content was STIX 2.0 and was upgraded to STIX 2.1.
           </Text>
         ) : null}
+        {summary.release ? (
+          <Alert
+            color="indigo"
+            variant="light"
+            title="Held for a four-eyes release"
+            data-testid="import-release"
+          >
+            Your organisation releases intelligence with four eyes: the objects stay with your organisation
+            until another admin, analyst or coordinator approves the label you asked for.{' '}
+            <Anchor component={Link} to="/intelligence/releases" size="sm">
+              See the releases
+            </Anchor>
+          </Alert>
+        ) : null}
+        {summary.warninglistHits.total > 0 ? (
+          <Stack gap="xs" data-testid="import-warninglist-hits">
+            <Text size="sm" fw={600}>
+              {summary.warninglistHits.total === 1
+                ? '1 value is on a warninglist of known-benign values'
+                : `${summary.warninglistHits.total} values are on warninglists of known-benign values`}
+            </Text>
+            <Text size="sm" c="dimmed">
+              They were imported and are flagged; exports for blocking leave them out.
+            </Text>
+            <Table.ScrollContainer minWidth={560}>
+              <Table striped>
+                <Table.Caption>
+                  {summary.warninglistHits.items.length < summary.warninglistHits.total
+                    ? `The first ${summary.warninglistHits.items.length} values on warninglists`
+                    : 'Values on warninglists'}
+                </Table.Caption>
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Value</Table.Th>
+                    <Table.Th>Warninglist</Table.Th>
+                    <Table.Th>Object</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {summary.warninglistHits.items.map((hit) => (
+                    <Table.Tr key={`${hit.objectId}/${hit.value}/${hit.warninglist}`}>
+                      <Table.Td style={{ overflowWrap: 'anywhere' }}>{hit.value}</Table.Td>
+                      <Table.Td>{hit.warninglist}</Table.Td>
+                      <Table.Td style={{ overflowWrap: 'anywhere' }}>
+                        <AnchorLink to="/intelligence/objects/$id" params={{ id: hit.objectId }} size="sm">
+                          {hit.objectId}
+                        </AnchorLink>
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          </Stack>
+        ) : null}
         {summary.problems.length > 0 ? (
           <ProblemsTable problems={summary.problems} caption="Objects left out, and why" />
         ) : null}
@@ -101,13 +166,23 @@ export function ImportPage() {
   const [useMarkings, setUseMarkings] = useState(true)
   const [label, setLabel] = useState<LabelInput>(DEFAULT_LABEL)
   const [skipInvalid, setSkipInvalid] = useState(false)
+  const [format, setFormat] = useState<ImportFormat>('auto')
   const [progress, setProgress] = useState(0)
   const [fileError, setFileError] = useState<string | undefined>()
   const problems = useMarkings ? [] : labelProblems(label, me.organisation.id)
 
   const upload = useMutation({
-    mutationFn: (input: { file: File; label: LabelInput | null; skipInvalid: boolean }) =>
-      importFile(input.file, { label: input.label, skipInvalid: input.skipInvalid }, setProgress),
+    mutationFn: (input: {
+      file: File
+      label: LabelInput | null
+      skipInvalid: boolean
+      format: ImportFormat
+    }) =>
+      importFile(
+        input.file,
+        { label: input.label, skipInvalid: input.skipInvalid, format: input.format },
+        setProgress,
+      ),
     onMutate: () => setProgress(0),
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: INTEL_KEY })
@@ -125,7 +200,7 @@ export function ImportPage() {
     if (problems.length > 0) {
       return
     }
-    upload.mutate({ file, label: useMarkings ? null : label, skipInvalid })
+    upload.mutate({ file, label: useMarkings ? null : label, skipInvalid, format })
   }
 
   return (
@@ -158,6 +233,17 @@ export function ImportPage() {
             }}
             data-testid="import-file"
           />
+          <Radio.Group
+            label="Format"
+            value={format}
+            onChange={(value) => setFormat(value === 'stix' || value === 'misp' ? value : 'auto')}
+          >
+            <Group gap="md" mt="xs">
+              <Radio value="auto" label="Detect" />
+              <Radio value="stix" label="STIX" />
+              <Radio value="misp" label="MISP" />
+            </Group>
+          </Radio.Group>
           <Checkbox
             label="Use the content's markings"
             description="Without a label of yours, each object gets the strictest TLP marking of the content, for your organisation only."
@@ -213,7 +299,7 @@ export function ImportPage() {
           <ErrorAlert error={upload.error} title="Nothing was imported" />
         )
       ) : null}
-      {upload.data ? <Summary summary={upload.data} /> : null}
+      {upload.data ? <ImportSummary summary={upload.data} /> : null}
     </Stack>
   )
 }

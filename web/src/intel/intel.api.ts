@@ -1,4 +1,7 @@
 import { keepPreviousData, queryOptions } from '@tanstack/react-query'
+import type { Role } from '../../../src/core/account/account.schema.js'
+import type { ReleaseStatus, ReleaseWire } from '../../../src/core/intel/release.schema.js'
+import type { WarninglistWire } from '../../../src/core/intel/warninglist.schema.js'
 import { api, ApiError, getCsrfToken, type ListWire } from '../lib/api.client.js'
 import { TLP_LEVELS, type LabelInput, type SharingLabel, type Tlp } from '../trust/label.constants.js'
 
@@ -25,10 +28,54 @@ export interface RelatedObjectWire {
   name: string | null
 }
 
-/** One object with its versions and related objects. */
+/** Times seen and false-positive reports, from the sightings and opinions the caller may see. */
+export interface SightingCountsWire {
+  count: number
+  falsePositives: number
+}
+
+/** What the sightings, false positives and expirations the caller may see say about an object. */
+export interface SightingSummaryWire extends SightingCountsWire {
+  reports: number
+  firstSeen: string | null
+  lastSeen: string | null
+  expirations: number
+  sightedBy: { id: string; name: string | null }[]
+}
+
+/** One object with its versions, related objects and sightings summary. */
 export interface ObjectDetailWire extends StoredObjectWire {
   versions: { modified: string; addedAt: string }[]
   related: RelatedObjectWire[]
+  sightings: SightingSummaryWire
+}
+
+/** Why an indicator has expired, as `GET /api/v1/intel/expired` says. */
+export interface ExpiryWire {
+  reason: 'valid_until' | 'retention'
+  at: string
+  retentionDays: number | null
+}
+
+/** One expired indicator, with why. */
+export interface ExpiredObjectWire extends StoredObjectWire {
+  expiry: ExpiryWire
+}
+
+/** What a report about an object says (MISP sighting types 0, 1, 2). */
+export type SightingType = 'sighting' | 'false-positive' | 'expiration'
+
+/** The reports `POST /api/v1/intel/sightings` records, as offered to the user. */
+export const SIGHTING_TYPE_LABELS: Record<SightingType, string> = {
+  sighting: 'Sighting',
+  'false-positive': 'False positive',
+  expiration: 'Expiration',
+}
+
+/** One stored report about an object: a sighting, false positive, expiration or other opinion. */
+export interface SightingItemWire extends StoredObjectWire {
+  id: string
+  kind: SightingType | 'opinion'
 }
 
 /** A rule an imported object breaks. */
@@ -50,6 +97,10 @@ export interface ImportSummaryWire {
   rejected: number
   problems: ImportProblem[]
   upgradedFrom20: boolean
+  /** Set when the organisation's four-eyes release holds the objects until a second member approves. */
+  release?: { id: string; status: 'pending' } | null
+  /** Imported values on enabled warninglists (known-benign): flagged, not blocked. */
+  warninglistHits: { total: number; items: { objectId: string; value: string; warninglist: string }[] }
 }
 
 /** Where a value was found among the objects the caller may see. */
@@ -58,6 +109,8 @@ export interface CorrelationWire {
   kind: string | null
   key: string | null
   total: number
+  /** Names of the enabled warninglists (known-benign values) the value is on. */
+  warninglists: string[]
   hits: {
     id: string
     type: string
@@ -67,6 +120,7 @@ export interface CorrelationWire {
     firstSeen: string | null
     lastSeen: string | null
     reports: string[]
+    sightings: SightingCountsWire
   }[]
 }
 
@@ -120,8 +174,22 @@ export interface IntelFilter {
   value?: string
   type?: string[]
   tlp?: Tlp[]
+  /** Where the objects came from: the import's source (file name, feed, `api`, `sighting`, …). */
+  source?: string
+  /** Added on or after this day (YYYY-MM-DD, the reader's time zone). */
+  addedAfter?: string
+  /** Added on or before this day (YYYY-MM-DD, the reader's time zone). */
+  addedBefore?: string
+  /** `expired`: only expired indicators, with why. */
+  view?: 'expired'
   /** 1-based page number. */
   page?: number
+}
+
+const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/
+
+function isDay(value: unknown): value is string {
+  return typeof value === 'string' && DAY_PATTERN.test(value) && !Number.isNaN(new Date(value).getTime())
 }
 
 function asList(value: unknown): unknown[] {
@@ -147,6 +215,18 @@ export function parseIntelFilter(search: Record<string, unknown>): IntelFilter {
   if (tlps.length > 0) {
     filter.tlp = [...new Set(tlps)]
   }
+  if (typeof search.source === 'string' && search.source.trim() !== '') {
+    filter.source = search.source.trim().slice(0, 500)
+  }
+  if (isDay(search.addedAfter)) {
+    filter.addedAfter = search.addedAfter
+  }
+  if (isDay(search.addedBefore)) {
+    filter.addedBefore = search.addedBefore
+  }
+  if (search.view === 'expired') {
+    filter.view = 'expired'
+  }
   const page = Number(search.page)
   if (Number.isInteger(page) && page > 1) {
     filter.page = page
@@ -154,7 +234,15 @@ export function parseIntelFilter(search: Record<string, unknown>): IntelFilter {
   return filter
 }
 
-function filterParams({ value, type, tlp }: IntelFilter): URLSearchParams {
+/** The instant a day starts (or, with `end`, ends) in the reader's time zone, as ISO 8601. */
+function dayBoundary(day: string, end: boolean): string {
+  const [year = 0, month = 1, date = 1] = day.split('-').map(Number)
+  return end
+    ? new Date(year, month - 1, date, 23, 59, 59, 999).toISOString()
+    : new Date(year, month - 1, date).toISOString()
+}
+
+function filterParams({ value, type, tlp, source, addedAfter, addedBefore }: IntelFilter): URLSearchParams {
   const params = new URLSearchParams()
   if (value !== undefined && value !== '') {
     params.set('value', value)
@@ -165,7 +253,28 @@ function filterParams({ value, type, tlp }: IntelFilter): URLSearchParams {
   for (const t of tlp ?? []) {
     params.append('tlp', t)
   }
+  if (source !== undefined) {
+    params.set('source', source)
+  }
+  if (addedAfter !== undefined) {
+    params.set('added_after', dayBoundary(addedAfter, false))
+  }
+  if (addedBefore !== undefined) {
+    params.set('added_before', dayBoundary(addedBefore, true))
+  }
   return params
+}
+
+function filterKey(filter: IntelFilter) {
+  return {
+    value: filter.value ?? '',
+    type: filter.type ?? [],
+    tlp: filter.tlp ?? [],
+    source: filter.source ?? '',
+    addedAfter: filter.addedAfter ?? '',
+    addedBefore: filter.addedBefore ?? '',
+    page: filter.page ?? 1,
+  }
 }
 
 /** One page of the objects the caller may see, newest first, with the total. */
@@ -175,14 +284,72 @@ export function objectsQuery(filter: IntelFilter) {
   params.set('limit', String(INTEL_PAGE_SIZE))
   params.set('offset', String((page - 1) * INTEL_PAGE_SIZE))
   return queryOptions({
-    queryKey: [
-      ...INTEL_KEY,
-      'list',
-      { value: filter.value ?? '', type: filter.type ?? [], tlp: filter.tlp ?? [], page },
-    ] as const,
+    queryKey: [...INTEL_KEY, 'list', filterKey(filter)] as const,
     queryFn: ({ signal }) =>
       api<ListWire<StoredObjectWire>>(`/api/v1/intel/objects?${params.toString()}`, { signal }),
     placeholderData: keepPreviousData,
+  })
+}
+
+/** One page of the expired indicators the caller may see, newest first, each with why it expired. */
+export function expiredQuery(filter: IntelFilter) {
+  const page = filter.page ?? 1
+  const params = filterParams(filter)
+  params.set('limit', String(INTEL_PAGE_SIZE))
+  params.set('offset', String((page - 1) * INTEL_PAGE_SIZE))
+  return queryOptions({
+    queryKey: [...INTEL_KEY, 'expired', filterKey(filter)] as const,
+    queryFn: ({ signal }) =>
+      api<ListWire<ExpiredObjectWire>>(`/api/v1/intel/expired?${params.toString()}`, { signal }),
+    placeholderData: keepPreviousData,
+  })
+}
+
+/** How many reports a page of an object's sightings shows. */
+export const SIGHTINGS_PAGE_SIZE = 10
+
+/** One page of the sightings, false positives, expirations and opinions about an object, newest first. */
+export function sightingsQuery(id: string, page: number) {
+  const params = new URLSearchParams({
+    limit: String(SIGHTINGS_PAGE_SIZE),
+    offset: String((page - 1) * SIGHTINGS_PAGE_SIZE),
+  })
+  return queryOptions({
+    queryKey: [...INTEL_KEY, 'sightings', id, page] as const,
+    queryFn: ({ signal }) =>
+      api<ListWire<SightingItemWire>>(
+        `/api/v1/intel/objects/${encodeURIComponent(id)}/sightings?${params.toString()}`,
+        { signal },
+      ),
+    placeholderData: keepPreviousData,
+  })
+}
+
+/** Body of `POST /api/v1/intel/sightings` about one object. */
+export interface RecordSightingRequest {
+  objectId: string
+  type: SightingType
+  source?: string
+  count?: number
+  seenAt?: string
+  label: LabelInput
+}
+
+/** Records a sighting, false positive or expiration of an object (stored through an import). */
+export function recordSighting(input: RecordSightingRequest): Promise<{ objectIds: string[] }> {
+  const { label, ...rest } = input
+  return api<{ objectIds: string[] }>('/api/v1/intel/sightings', {
+    method: 'POST',
+    body: {
+      ...rest,
+      label: {
+        tlp: label.tlp,
+        pap: label.pap,
+        audience: label.audience,
+        sharingGroups: label.sharingGroups,
+        recipients: label.recipients,
+      },
+    },
   })
 }
 
@@ -195,40 +362,103 @@ export function objectQuery(id: string) {
   })
 }
 
-/** Where each of `values` appears among the objects the caller may see. */
+/** How many hits per value a page of correlations shows. */
+export const CORRELATION_PAGE_SIZE = 20
+
+/** Where each of `values` appears among the objects the caller may see: the first page of each. */
 export function correlationQuery(values: string[]) {
   return queryOptions({
     queryKey: [...INTEL_KEY, 'correlate', values] as const,
     queryFn: ({ signal }) =>
       api<{ results: CorrelationWire[] }>('/api/v1/intel/correlate', {
         method: 'POST',
-        body: { values, limit: 20 },
+        body: { values, limit: CORRELATION_PAGE_SIZE },
         signal,
       }),
     enabled: values.length > 0,
   })
 }
 
-/** The IOCs in a text, defanged forms included. */
-export function extractIocs(text: string): Promise<{ items: IocWire[] }> {
-  return api<{ items: IocWire[] }>('/api/v1/intel/extract', { method: 'POST', body: { text } })
+/** A further page of the hits of one value (`page` ≥ 2; the first comes with {@link correlationQuery}). */
+export function correlationPageQuery(value: string, page: number) {
+  const params = new URLSearchParams({
+    value,
+    limit: String(CORRELATION_PAGE_SIZE),
+    offset: String((page - 1) * CORRELATION_PAGE_SIZE),
+  })
+  return queryOptions({
+    queryKey: [...INTEL_KEY, 'correlate-page', value, page] as const,
+    queryFn: ({ signal }) =>
+      api<{ results: CorrelationWire[] }>(`/api/v1/intel/correlate?${params.toString()}`, { signal }),
+    enabled: page > 1,
+    placeholderData: keepPreviousData,
+  })
+}
+
+/** Answer of `POST /api/v1/intel/extract`; `import` is set when the IOCs were also imported. */
+export interface ExtractWire {
+  items: IocWire[]
+  import: ImportSummaryWire | null
+}
+
+/** The IOCs in a text, defanged forms included; with `label`, also imported under it. */
+export function extractIocs({
+  text,
+  label,
+}: {
+  text: string
+  label: LabelInput | null
+}): Promise<ExtractWire> {
+  return api<ExtractWire>('/api/v1/intel/extract', {
+    method: 'POST',
+    body:
+      label === null
+        ? { text }
+        : {
+            text,
+            store: true,
+            label: {
+              tlp: label.tlp,
+              pap: label.pap,
+              audience: label.audience,
+              sharingGroups: label.sharingGroups,
+              recipients: label.recipients,
+            },
+          },
+  })
 }
 
 /** Export file formats. */
 export type ExportFormat = 'stix' | 'misp' | 'csv'
 
+/** Options of an export besides its format and filters. */
+export interface ExportOptions {
+  includeExpired: boolean
+  /** Leave out indicators and observables on enabled warninglists (known-benign values). */
+  forBlocking: boolean
+}
+
 /** The address of an export of what matches `filter` (a GET: the session cookie is enough). */
-export function exportUrl(filter: IntelFilter, format: ExportFormat, includeExpired: boolean): string {
+export function exportUrl(
+  filter: IntelFilter,
+  format: ExportFormat,
+  { includeExpired, forBlocking }: ExportOptions,
+): string {
   const params = filterParams(filter)
   params.set('format', format)
   params.set('include_expired', String(includeExpired))
+  params.set('forBlocking', String(forBlocking))
   return `/api/v1/intel/export?${params.toString()}`
 }
+
+/** How an import reads its file: detected, or said. */
+export type ImportFormat = 'auto' | 'stix' | 'misp'
 
 /** Options of an import; without a label the server uses the content's strictest marking. */
 export interface ImportOptions {
   label: LabelInput | null
   skipInvalid: boolean
+  format: ImportFormat
 }
 
 /**
@@ -237,10 +467,10 @@ export interface ImportOptions {
  */
 export function importFile(
   file: File,
-  { label, skipInvalid }: ImportOptions,
+  { label, skipInvalid, format }: ImportOptions,
   onProgress: (fraction: number) => void,
 ): Promise<ImportSummaryWire> {
-  const params = new URLSearchParams({ format: 'auto', skipInvalid: String(skipInvalid), source: file.name })
+  const params = new URLSearchParams({ format, skipInvalid: String(skipInvalid), source: file.name })
   if (label !== null) {
     params.set('tlp', label.tlp)
     params.set('pap', label.pap)
@@ -365,4 +595,99 @@ export function correlationValues(object: StixObject): string[] {
 /** True for STIX objects whose values can be correlated: indicators and cyber-observables. */
 export function isCorrelatable(object: StixObject): boolean {
   return correlationValues(object).length > 0
+}
+
+/** Query key of the organisation's four-eyes releases. */
+export const RELEASES_KEY = [...INTEL_KEY, 'releases'] as const
+
+/** How many releases a page shows. */
+export const RELEASES_PAGE_SIZE = 25
+
+export type { ReleaseStatus, ReleaseWire } from '../../../src/core/intel/release.schema.js'
+
+/** One page of the caller's organisation's releases, newest first; `status` narrows them. */
+export function releasesQuery(status: ReleaseStatus | null, page: number) {
+  const params = new URLSearchParams({
+    limit: String(RELEASES_PAGE_SIZE),
+    offset: String((page - 1) * RELEASES_PAGE_SIZE),
+  })
+  if (status !== null) {
+    params.set('status', status)
+  }
+  return queryOptions({
+    queryKey: [...RELEASES_KEY, status ?? 'all', page] as const,
+    queryFn: ({ signal }) =>
+      api<ListWire<ReleaseWire>>(`/api/v1/intel/releases?${params.toString()}`, { signal }),
+    placeholderData: keepPreviousData,
+  })
+}
+
+/** Approves or rejects a release; `reason` is optional. */
+export function decideRelease(
+  id: string,
+  decision: 'approve' | 'reject',
+  reason: string,
+): Promise<ReleaseWire> {
+  return api<ReleaseWire>(`/api/v1/intel/releases/${encodeURIComponent(id)}/${decision}`, {
+    method: 'POST',
+    body: reason.trim() === '' ? {} : { reason: reason.trim() },
+  })
+}
+
+/** Roles that may approve or reject a release of their organisation (never their own). */
+export const RELEASE_DECIDER_ROLES: readonly Role[] = ['admin', 'analyst', 'coordinator']
+
+/** A person as `GET /api/v1/people?ids=…` names them. */
+export interface NamedPersonWire {
+  id: string
+  name: string
+  orgId: string
+  orgName: string
+}
+
+/** The names of some people, by id (at most 500). */
+export function peopleByIdQuery(ids: string[]) {
+  const sorted = [...new Set(ids)].sort().slice(0, 500)
+  const params = new URLSearchParams()
+  for (const id of sorted) {
+    params.append('ids', id)
+  }
+  return queryOptions({
+    queryKey: ['people', 'by-ids', sorted] as const,
+    queryFn: ({ signal }) =>
+      api<{ items: NamedPersonWire[] }>(`/api/v1/people?${params.toString()}`, { signal }),
+    enabled: sorted.length > 0,
+    staleTime: 60_000,
+  })
+}
+
+/** Query key of the warninglists. */
+export const WARNINGLISTS_KEY = [...INTEL_KEY, 'warninglists'] as const
+
+export type { WarninglistWire } from '../../../src/core/intel/warninglist.schema.js'
+
+/** The warninglists of known-benign values, by name. */
+export const warninglistsQuery = queryOptions({
+  queryKey: WARNINGLISTS_KEY,
+  queryFn: ({ signal }) => api<{ items: WarninglistWire[] }>('/api/v1/intel/warninglists', { signal }),
+})
+
+/** Imports a MISP warninglist (`list.json` content); one of the same name is replaced. */
+export function importWarninglist(
+  content: unknown,
+): Promise<{ warninglist: WarninglistWire; replacedVersion: number | null }> {
+  return api('/api/v1/intel/warninglists', { method: 'POST', body: content })
+}
+
+/** Enables or disables a warninglist. */
+export function setWarninglistEnabled(id: string, enabled: boolean): Promise<WarninglistWire> {
+  return api<WarninglistWire>(`/api/v1/intel/warninglists/${encodeURIComponent(id)}`, {
+    method: 'PATCH',
+    body: { enabled },
+  })
+}
+
+/** Deletes a warninglist and its entries. */
+export function deleteWarninglist(id: string): Promise<WarninglistWire> {
+  return api<WarninglistWire>(`/api/v1/intel/warninglists/${encodeURIComponent(id)}`, { method: 'DELETE' })
 }

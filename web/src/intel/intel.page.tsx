@@ -7,6 +7,7 @@ import {
   MultiSelect,
   Pill,
   Radio,
+  SegmentedControl,
   Stack,
   Table,
   Text,
@@ -26,13 +27,17 @@ import { LabelBadge } from '../trust/label-badge.js'
 import { TLP_LEVELS, tlpText, type Tlp } from '../trust/label.constants.js'
 import { useLabelNames } from '../trust/trust.api.js'
 import {
+  expiredQuery,
   exportUrl,
   INTEL_PAGE_SIZE,
   objectsQuery,
   objectTitle,
   STIX_TYPES,
+  type ExpiredObjectWire,
   type ExportFormat,
+  type ExpiryWire,
   type IntelFilter,
+  type StoredObjectWire,
 } from './intel.api.js'
 import { PagePagination } from '../lib/page-pagination.js'
 
@@ -73,10 +78,14 @@ function ExportDialog({
 }) {
   const [format, setFormat] = useState<ExportFormat>('stix')
   const [includeExpired, setIncludeExpired] = useState(false)
+  const [forBlocking, setForBlocking] = useState(false)
   const filters = [
     filter.value === undefined ? null : `value “${filter.value}”`,
     filter.type === undefined ? null : `types ${filter.type.join(', ')}`,
     filter.tlp === undefined ? null : filter.tlp.map(tlpText).join(', '),
+    filter.source === undefined ? null : `source “${filter.source}”`,
+    filter.addedAfter === undefined ? null : `added since ${filter.addedAfter}`,
+    filter.addedBefore === undefined ? null : `added until ${filter.addedBefore}`,
   ].filter((part) => part !== null)
   return (
     <Modal
@@ -107,13 +116,19 @@ function ExportDialog({
           checked={includeExpired}
           onChange={(event) => setIncludeExpired(event.currentTarget.checked)}
         />
+        <Checkbox
+          label="For blocking"
+          description="Leave out indicators and observables whose values are on enabled warninglists of known-benign values."
+          checked={forBlocking}
+          onChange={(event) => setForBlocking(event.currentTarget.checked)}
+        />
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
             Cancel
           </Button>
           <Button
             component="a"
-            href={exportUrl(filter, format, includeExpired)}
+            href={exportUrl(filter, format, { includeExpired, forBlocking })}
             download
             onClick={onClose}
             data-testid="export-link"
@@ -126,7 +141,18 @@ function ExportDialog({
   )
 }
 
-/** Intelligence: search the STIX objects the caller may see, by value, type and TLP. */
+/** Why an indicator has expired, in words. */
+function expiryText(expiry: ExpiryWire): string {
+  return expiry.reason === 'valid_until'
+    ? `valid until ${formatDateTime(expiry.at)}`
+    : `older than the owner's retention of ${expiry.retentionDays ?? '?'} days, since ${formatDateTime(expiry.at)}`
+}
+
+function hasExpiry(item: StoredObjectWire | ExpiredObjectWire): item is ExpiredObjectWire {
+  return 'expiry' in item
+}
+
+/** Intelligence: search the STIX objects the caller may see, by value, type, TLP, source and time. */
 export function IntelligencePage() {
   usePageTitle(MODULES.intelligence.title)
   const me = useMe()
@@ -134,20 +160,36 @@ export function IntelligencePage() {
   const search = intelRouteApi.useSearch()
   const navigate = intelRouteApi.useNavigate()
   const page = search.page ?? 1
-  const objects = useQuery(objectsQuery(search))
+  const expiredView = search.view === 'expired'
+  const current = useQuery({ ...objectsQuery(search), enabled: !expiredView })
+  const expired = useQuery({ ...expiredQuery(search), enabled: expiredView })
+  const objects = expiredView ? expired : current
   const [value, setValue] = useState(search.value ?? '')
+  const [source, setSource] = useState(search.source ?? '')
   const [exporting, setExporting] = useState(false)
-  const items = objects.data?.items ?? []
+  const items: (StoredObjectWire | ExpiredObjectWire)[] = objects.data?.items ?? []
   const total = objects.data?.total ?? 0
   const pages = Math.max(1, Math.ceil(total / INTEL_PAGE_SIZE))
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault()
     const trimmed = value.trim()
+    const trimmedSource = source.trim()
     void navigate({
-      search: (previous) => ({ ...previous, value: trimmed === '' ? undefined : trimmed, page: undefined }),
+      search: (previous) => ({
+        ...previous,
+        value: trimmed === '' ? undefined : trimmed,
+        source: trimmedSource === '' ? undefined : trimmedSource,
+        page: undefined,
+      }),
     })
   }
+
+  const setDay = (key: 'addedAfter' | 'addedBefore', day: string) =>
+    void navigate({
+      search: (previous) => ({ ...previous, [key]: day === '' ? undefined : day, page: undefined }),
+      replace: true,
+    })
 
   return (
     <Stack gap="md" maw={1200}>
@@ -162,6 +204,9 @@ export function IntelligencePage() {
           <Button variant="default" component={Link} to="/intelligence/extract">
             Extract IOCs
           </Button>
+          <Button variant="default" component={Link} to="/intelligence/releases">
+            Releases
+          </Button>
           <Button variant="default" onClick={() => setExporting(true)}>
             Export
           </Button>
@@ -174,9 +219,28 @@ export function IntelligencePage() {
       </Group>
 
       <Stack gap="sm" component="section" aria-labelledby="objects-heading">
-        <Title order={2} size="h4" id="objects-heading">
-          Objects
-        </Title>
+        <Group justify="space-between" align="flex-end">
+          <Title order={2} size="h4" id="objects-heading">
+            {expiredView ? 'Expired indicators' : 'Objects'}
+          </Title>
+          <SegmentedControl
+            aria-label="Which objects"
+            value={expiredView ? 'expired' : 'all'}
+            data={[
+              { value: 'all', label: 'All objects' },
+              { value: 'expired', label: 'Expired indicators' },
+            ]}
+            onChange={(next) =>
+              void navigate({
+                search: (previous) => ({
+                  ...previous,
+                  view: next === 'expired' ? ('expired' as const) : undefined,
+                  page: undefined,
+                }),
+              })
+            }
+          />
+        </Group>
         <form onSubmit={submit} role="search" aria-label="Find objects" data-testid="intel-search-form">
           <Group gap="sm" align="flex-end">
             <TextInput
@@ -188,7 +252,17 @@ export function IntelligencePage() {
               value={value}
               onChange={(event) => setValue(event.currentTarget.value)}
             />
+            <TextInput
+              label="Source"
+              description="The file, feed or tool it came from"
+              w={220}
+              maxLength={500}
+              value={source}
+              onChange={(event) => setSource(event.currentTarget.value)}
+            />
             <Button type="submit">Search</Button>
+          </Group>
+          <Group gap="sm" align="flex-end" mt="sm">
             <MultiSelect
               label="Types"
               placeholder={search.type === undefined ? 'All types' : undefined}
@@ -233,12 +307,34 @@ export function IntelligencePage() {
                 })
               }
             />
+            <TextInput
+              label="Added since"
+              type="date"
+              w={170}
+              value={search.addedAfter ?? ''}
+              max={search.addedBefore}
+              onChange={(event) => setDay('addedAfter', event.currentTarget.value)}
+            />
+            <TextInput
+              label="Added until"
+              type="date"
+              w={170}
+              value={search.addedBefore ?? ''}
+              min={search.addedAfter}
+              onChange={(event) => setDay('addedBefore', event.currentTarget.value)}
+            />
           </Group>
         </form>
         <QueryStatus pending={objects.isPending} error={objects.error} what="objects" />
         {objects.data ? (
           <Text size="sm" c="dimmed" role="status" data-testid="objects-total">
-            {total === 1 ? '1 object' : `${total} objects`}
+            {expiredView
+              ? total === 1
+                ? '1 expired indicator'
+                : `${total} expired indicators`
+              : total === 1
+                ? '1 object'
+                : `${total} objects`}
             {pages > 1 ? `, page ${page} of ${pages}` : ''}
           </Text>
         ) : null}
@@ -258,6 +354,7 @@ export function IntelligencePage() {
                   <Table.Th>Label</Table.Th>
                   <Table.Th>Owner</Table.Th>
                   <Table.Th>Added</Table.Th>
+                  {expiredView ? <Table.Th>Expired</Table.Th> : null}
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -279,6 +376,11 @@ export function IntelligencePage() {
                     </Table.Td>
                     <Table.Td>{names.orgName(item.ownerOrgId)}</Table.Td>
                     <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(item.addedAt)}</Table.Td>
+                    {expiredView ? (
+                      <Table.Td data-testid="expiry-reason">
+                        {hasExpiry(item) ? expiryText(item.expiry) : '—'}
+                      </Table.Td>
+                    ) : null}
                   </Table.Tr>
                 ))}
               </Table.Tbody>

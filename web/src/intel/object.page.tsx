@@ -1,35 +1,56 @@
 import {
+  Alert,
   Anchor,
   Badge,
   Code,
   Collapse,
   Group,
   List,
+  Modal,
+  NumberInput,
   Paper,
+  Radio,
+  SimpleGrid,
   Stack,
   Table,
   Text,
+  TextInput,
   Title,
   Button,
 } from '@mantine/core'
-import { useQuery } from '@tanstack/react-query'
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { getRouteApi, Link } from '@tanstack/react-router'
-import { useState } from 'react'
+import { useState, type FormEvent } from 'react'
 import { describeLabel } from '../../../src/core/trust/describe.js'
 import { ApiError } from '../lib/api.client.js'
 import { AnchorLink } from '../lib/anchor-link.js'
+import { ErrorAlert } from '../lib/error-alert.js'
 import { formatDateTime, isWebAddress } from '../lib/format.js'
 import { MissingRecord } from '../lib/missing-record.js'
 import { usePageTitle } from '../lib/page-title.js'
+import { PagePagination } from '../lib/page-pagination.js'
 import { QueryStatus } from '../lib/query-status.js'
+import { useMe } from '../shell/use-me.js'
 import { LabelBadge } from '../trust/label-badge.js'
+import { LabelPicker } from '../trust/label-picker.js'
+import { DEFAULT_LABEL, labelProblems, type LabelInput } from '../trust/label.constants.js'
 import { useLabelNames } from '../trust/trust.api.js'
 import {
+  CORRELATION_PAGE_SIZE,
+  correlationPageQuery,
   correlationQuery,
   correlationValues,
+  INTEL_KEY,
   objectQuery,
   objectTitle,
+  recordSighting,
+  SIGHTING_TYPE_LABELS,
+  SIGHTINGS_PAGE_SIZE,
+  sightingsQuery,
+  type CorrelationWire,
   type ObjectDetailWire,
+  type SightingItemWire,
+  type SightingType,
   type StixObject,
 } from './intel.api.js'
 
@@ -134,9 +155,87 @@ function Properties({ object }: { object: StixObject }) {
   )
 }
 
+function CorrelationHits({ result, objectId }: { result: CorrelationWire; objectId: string }) {
+  const names = useLabelNames()
+  const [page, setPage] = useState(1)
+  const further = useQuery(correlationPageQuery(result.value, page))
+  const shown = page === 1 ? result : (further.data?.results[0] ?? null)
+  const hits = (shown?.hits ?? []).filter((hit) => hit.id !== objectId)
+  const pages = Math.max(1, Math.ceil(result.total / CORRELATION_PAGE_SIZE))
+  return (
+    <Stack gap={4} data-testid="correlation-result">
+      <Group gap="xs">
+        <Text size="sm" fw={600} style={{ overflowWrap: 'anywhere' }}>
+          {result.value}
+          {result.kind === null ? '' : ` (${result.kind})`}
+        </Text>
+        {result.warninglists.map((list) => (
+          <Badge key={list} size="sm" color="yellow" variant="light" tt="none" data-testid="warninglist-flag">
+            On warninglist: {list}
+          </Badge>
+        ))}
+      </Group>
+      {result.warninglists.length > 0 ? (
+        <Text size="xs" c="dimmed">
+          A known-benign value: exports for blocking leave it out.
+        </Text>
+      ) : null}
+      {page > 1 ? (
+        <QueryStatus pending={further.isPending} error={further.error} what="correlations" />
+      ) : null}
+      {hits.length === 0 && page === 1 ? (
+        <Text size="sm" c="dimmed">
+          Found nowhere else.
+        </Text>
+      ) : (
+        <List size="sm" spacing={2}>
+          {hits.map((hit) => (
+            <List.Item key={`${hit.ownerOrgId}/${hit.id}`}>
+              {hit.type}{' '}
+              <AnchorLink to="/intelligence/objects/$id" params={{ id: hit.id }} size="sm">
+                {hit.name ?? hit.id}
+              </AnchorLink>{' '}
+              · {names.orgName(hit.ownerOrgId)}
+              {hit.sightings.count > 0 ? (
+                <> · {hit.sightings.count === 1 ? 'seen once' : `seen ${hit.sightings.count} times`}</>
+              ) : null}
+              {hit.sightings.falsePositives > 0 ? (
+                <Badge ml="xs" size="xs" color="orange" variant="light" tt="none">
+                  {hit.sightings.falsePositives === 1
+                    ? '1 false positive'
+                    : `${hit.sightings.falsePositives} false positives`}
+                </Badge>
+              ) : null}
+              {hit.reports.length > 0 ? (
+                <>
+                  {' '}
+                  · in{' '}
+                  {hit.reports.map((report, index) => (
+                    <span key={report}>
+                      {index > 0 ? ', ' : ''}
+                      <AnchorLink to="/intelligence/objects/$id" params={{ id: report }} size="sm">
+                        {report}
+                      </AnchorLink>
+                    </span>
+                  ))}
+                </>
+              ) : null}
+            </List.Item>
+          ))}
+        </List>
+      )}
+      {pages > 1 ? (
+        <Text size="xs" c="dimmed">
+          {result.total} objects carry this value.
+        </Text>
+      ) : null}
+      <PagePagination pages={pages} page={page} onChange={setPage} />
+    </Stack>
+  )
+}
+
 function Correlations({ object }: { object: StixObject }) {
   const values = correlationValues(object)
-  const names = useLabelNames()
   const correlation = useQuery(correlationQuery(values))
   return (
     <Paper withBorder p="md" radius="md" component="section" aria-labelledby="correlate-heading">
@@ -149,49 +248,257 @@ function Correlations({ object }: { object: StixObject }) {
       </Text>
       <QueryStatus pending={correlation.isPending} error={correlation.error} what="correlations" />
       <Stack gap="sm" data-testid="correlations">
-        {(correlation.data?.results ?? []).map((result) => {
-          const hits = result.hits.filter((hit) => hit.id !== object.id)
-          return (
-            <Stack gap={4} key={result.value}>
-              <Text size="sm" fw={600} style={{ overflowWrap: 'anywhere' }}>
-                {result.value}
-                {result.kind === null ? '' : ` (${result.kind})`}
-              </Text>
-              {hits.length === 0 ? (
-                <Text size="sm" c="dimmed">
-                  Found nowhere else.
-                </Text>
-              ) : (
-                <List size="sm" spacing={2}>
-                  {hits.map((hit) => (
-                    <List.Item key={`${hit.ownerOrgId}/${hit.id}`}>
-                      {hit.type}{' '}
-                      <AnchorLink to="/intelligence/objects/$id" params={{ id: hit.id }} size="sm">
-                        {hit.name ?? hit.id}
-                      </AnchorLink>{' '}
-                      · {names.orgName(hit.ownerOrgId)}
-                      {hit.reports.length > 0 ? (
-                        <>
-                          {' '}
-                          · in{' '}
-                          {hit.reports.map((report, index) => (
-                            <span key={report}>
-                              {index > 0 ? ', ' : ''}
-                              <AnchorLink to="/intelligence/objects/$id" params={{ id: report }} size="sm">
-                                {report}
-                              </AnchorLink>
-                            </span>
-                          ))}
-                        </>
-                      ) : null}
-                    </List.Item>
-                  ))}
-                </List>
-              )}
-            </Stack>
-          )
-        })}
+        {(correlation.data?.results ?? []).map((result) => (
+          <CorrelationHits key={result.value} result={result} objectId={object.id} />
+        ))}
       </Stack>
+    </Paper>
+  )
+}
+
+const SIGHTING_KIND_LABELS: Record<SightingItemWire['kind'], string> = {
+  ...SIGHTING_TYPE_LABELS,
+  opinion: 'Opinion',
+}
+
+const SIGHTING_KIND_COLOURS: Record<SightingItemWire['kind'], string> = {
+  sighting: 'indigo',
+  'false-positive': 'orange',
+  expiration: 'gray',
+  opinion: 'gray',
+}
+
+/** When a report says the object was seen (or from when it is a false positive or expired). */
+function reportedAt(object: StixObject): string | null {
+  return text(object, 'last_seen') ?? text(object, 'first_seen') ?? text(object, 'created')
+}
+
+/** The free text of a report: the sensor or person that saw it, or an opinion's explanation. */
+function reportSource(object: StixObject): string | null {
+  return text(object, 'x_misp_source') ?? text(object, 'description') ?? text(object, 'explanation')
+}
+
+function RecordSightingDialog({
+  objectId,
+  opened,
+  onClose,
+}: {
+  objectId: string
+  opened: boolean
+  onClose: () => void
+}) {
+  const me = useMe()
+  const queryClient = useQueryClient()
+  const [type, setType] = useState<SightingType>('sighting')
+  const [source, setSource] = useState('')
+  const [count, setCount] = useState<number | string>(1)
+  const [label, setLabel] = useState<LabelInput>(DEFAULT_LABEL)
+  const problems = labelProblems(label, me.organisation.id)
+  const record = useMutation({
+    mutationFn: recordSighting,
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: INTEL_KEY })
+      setSource('')
+      setCount(1)
+      onClose()
+    },
+  })
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault()
+    if (problems.length > 0) {
+      return
+    }
+    record.mutate({
+      objectId,
+      type,
+      label,
+      ...(source.trim() === '' ? {} : { source: source.trim() }),
+      ...(type === 'sighting' && typeof count === 'number' && count > 1 ? { count } : {}),
+    })
+  }
+
+  return (
+    <Modal
+      opened={opened}
+      onClose={onClose}
+      title="Record a sighting or false positive"
+      size="lg"
+      closeButtonProps={{ 'aria-label': 'Close the sighting dialog' }}
+    >
+      <form onSubmit={submit} aria-label="Record a sighting" data-testid="sighting-form" noValidate>
+        <Stack gap="md">
+          <ErrorAlert error={record.error} title="Nothing was recorded" />
+          <Radio.Group
+            label="What you report"
+            value={type}
+            onChange={(value) =>
+              setType(value === 'false-positive' || value === 'expiration' ? value : 'sighting')
+            }
+          >
+            <Stack gap="xs" mt="xs">
+              <Radio value="sighting" label="Sighting: we saw it" />
+              <Radio value="false-positive" label="False positive: it is benign or wrong" />
+              <Radio value="expiration" label="Expiration: it is no longer valid" />
+            </Stack>
+          </Radio.Group>
+          <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+            <TextInput
+              label="Source"
+              description="Optional. The sensor, feed or person that saw it."
+              maxLength={500}
+              value={source}
+              onChange={(event) => setSource(event.currentTarget.value)}
+            />
+            {type === 'sighting' ? (
+              <NumberInput
+                label="Times seen"
+                min={1}
+                max={999_999_999}
+                allowDecimal={false}
+                hideControls
+                value={count}
+                onChange={setCount}
+              />
+            ) : null}
+          </SimpleGrid>
+          <LabelPicker
+            value={label}
+            onChange={setLabel}
+            ownerOrgId={me.organisation.id}
+            legend="Sharing label of your report"
+            disabled={record.isPending}
+          />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={record.isPending} disabled={problems.length > 0}>
+              Record {SIGHTING_TYPE_LABELS[type].toLowerCase()}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  )
+}
+
+function Sightings({ item }: { item: ObjectDetailWire }) {
+  const me = useMe()
+  const names = useLabelNames()
+  const [page, setPage] = useState(1)
+  const [recording, setRecording] = useState(false)
+  const list = useQuery(sightingsQuery(item.object.id, page))
+  const summary = item.sightings
+  const total = list.data?.total ?? 0
+  const pages = Math.max(1, Math.ceil(total / SIGHTINGS_PAGE_SIZE))
+  const figures = [
+    ['Times seen', String(summary.count)],
+    ['False positives', String(summary.falsePositives)],
+    ['Expirations', String(summary.expirations)],
+    ['First seen', formatDateTime(summary.firstSeen)],
+    ['Last seen', formatDateTime(summary.lastSeen)],
+  ] as const
+  return (
+    <Paper withBorder p="md" radius="md" component="section" aria-labelledby="sightings-heading">
+      <Group justify="space-between" mb="xs">
+        <Title order={2} size="h4" id="sightings-heading">
+          Sightings
+        </Title>
+        {me.user.role === 'viewer' ? null : (
+          <Button size="xs" variant="default" onClick={() => setRecording(true)}>
+            Record sighting or false positive
+          </Button>
+        )}
+      </Group>
+      <Stack gap="sm">
+        {summary.falsePositives > 0 ? (
+          <Alert
+            color="orange"
+            variant="light"
+            title="Reported as a false positive"
+            data-testid="false-positive-alert"
+          >
+            {summary.falsePositives === 1
+              ? 'One report says this is a false positive.'
+              : `${summary.falsePositives} reports say this is a false positive.`}
+          </Alert>
+        ) : null}
+        <SimpleGrid cols={{ base: 2, sm: 5 }} data-testid="sightings-summary">
+          {figures.map(([name, value]) => (
+            <Stack gap={0} key={name}>
+              <Text size="xs" c="dimmed">
+                {name}
+              </Text>
+              <Text size="sm" fw={600} data-testid={`sightings-${name.toLowerCase().replaceAll(' ', '-')}`}>
+                {value}
+              </Text>
+            </Stack>
+          ))}
+        </SimpleGrid>
+        {summary.sightedBy.length > 0 ? (
+          <Text size="sm">
+            Sighted by{' '}
+            {summary.sightedBy.map((by) => by.name ?? 'an organisation you may not see').join(', ')}
+          </Text>
+        ) : null}
+        <QueryStatus pending={list.isPending} error={list.error} what="sightings" />
+        {list.data && total === 0 ? (
+          <Text size="sm" c="dimmed">
+            No sighting, false positive or expiration you may see.
+          </Text>
+        ) : null}
+        {(list.data?.items.length ?? 0) > 0 ? (
+          <Table.ScrollContainer minWidth={640}>
+            <Table striped aria-labelledby="sightings-heading" data-testid="sightings-table">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Kind</Table.Th>
+                  <Table.Th>When</Table.Th>
+                  <Table.Th>Count</Table.Th>
+                  <Table.Th>Source</Table.Th>
+                  <Table.Th>By</Table.Th>
+                  <Table.Th>Label</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {(list.data?.items ?? []).map((report) => (
+                  <Table.Tr key={`${report.ownerOrgId}/${report.id}`}>
+                    <Table.Td>
+                      <Badge size="sm" variant="light" tt="none" color={SIGHTING_KIND_COLOURS[report.kind]}>
+                        {SIGHTING_KIND_LABELS[report.kind]}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                      {formatDateTime(reportedAt(report.object))}
+                    </Table.Td>
+                    <Table.Td>
+                      {report.kind === 'sighting' && typeof report.object.count === 'number'
+                        ? report.object.count
+                        : '—'}
+                    </Table.Td>
+                    <Table.Td style={{ overflowWrap: 'anywhere' }}>
+                      {reportSource(report.object) ?? '—'}
+                    </Table.Td>
+                    <Table.Td>{names.orgName(report.ownerOrgId)}</Table.Td>
+                    <Table.Td>
+                      <LabelBadge label={report.label} />
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        ) : null}
+        <PagePagination pages={pages} page={page} onChange={setPage} />
+      </Stack>
+      {me.user.role === 'viewer' ? null : (
+        <RecordSightingDialog
+          objectId={item.object.id}
+          opened={recording}
+          onClose={() => setRecording(false)}
+        />
+      )}
     </Paper>
   )
 }
@@ -225,7 +532,10 @@ function Related({ item }: { item: ObjectDetailWire }) {
   )
 }
 
-/** One STIX object: its properties, label, related objects, versions, correlations and raw JSON. */
+/**
+ * One STIX object: its properties, label, related objects, sightings, correlations, versions and raw
+ * JSON.
+ */
 export function ObjectPage() {
   const { id } = objectRouteApi.useParams()
   const names = useLabelNames()
@@ -296,6 +606,8 @@ export function ObjectPage() {
       </Paper>
 
       <Related item={item} />
+
+      <Sightings item={item} />
 
       {correlationValues(object).length > 0 ? <Correlations object={object} /> : null}
 

@@ -3,6 +3,8 @@ import { useDisclosure } from '@mantine/hooks'
 import { useMutation, useQuery } from '@tanstack/react-query'
 import { Link, Outlet, useRouterState } from '@tanstack/react-router'
 import { logout } from '../account/session.api.js'
+import { canReadConstituency } from '../constituency/constituency.api.js'
+import { REPORT_READ_ROLES } from '../report/report.api.js'
 import { healthQuery } from './health.api.js'
 import { MODULES, UPCOMING_MODULES } from './modules.js'
 import { useMe } from './use-me.js'
@@ -41,6 +43,9 @@ export function AppLayout() {
   const links = [
     { to: '/', label: 'Home' },
     ...MODULE_LINKS,
+    ...(REPORT_READ_ROLES.includes(me.user.role) ? [{ to: '/reports', label: 'Reports' } as const] : []),
+    ...(canReadConstituency(me) ? [{ to: '/constituency', label: 'Constituency' } as const] : []),
+    { to: '/report', label: 'Report an incident' },
     ...(me.user.role === 'admin' ? [{ to: '/admin', label: 'Admin' } as const] : []),
   ] as const
 

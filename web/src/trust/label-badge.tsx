@@ -29,6 +29,8 @@ export function TlpBadge({ tlp, size = 'sm' }: TlpBadgeProps) {
         backgroundColor: MARKING_BACKGROUND,
         color: TLP_COLOURS[tlp],
         borderColor: MARKING_BACKGROUND,
+        // Never cut to an ellipsis in a narrow table cell: the marking must be read whole.
+        minWidth: 'max-content',
       }}
     >
       {tlpText(tlp)}
@@ -54,6 +56,8 @@ export function PapBadge({ pap, size = 'sm' }: PapBadgeProps) {
         backgroundColor: MARKING_BACKGROUND,
         color: PAP_COLOURS[pap],
         borderColor: MARKING_BACKGROUND,
+        // Never cut to an ellipsis in a narrow table cell: the marking must be read whole.
+        minWidth: 'max-content',
       }}
     >
       {papText(pap)}

@@ -5,8 +5,11 @@ import { stixToMispEvent, toMispJson } from '../../../core/misp/from-stix.js'
 import { LiaisonError } from '../../errors.js'
 import type { Db } from '../../store/store.js'
 import { findLabels } from '../trust/label.repository.js'
+import { loadExpiryRule } from './intel.expiry.js'
 import { visibleObjects, type ObjectFilter } from './intel.query.js'
 import type { StixObjectRow } from './intel.table.js'
+import { observablesOfObject } from './intel.import.js'
+import { openWarninglistMatcher, type WarninglistMatcher } from '../warninglist/warninglist.service.js'
 
 /** Export formats. */
 export const EXPORT_FORMATS = ['stix', 'misp', 'csv'] as const
@@ -17,13 +20,18 @@ const PAGE = 1000
 
 /**
  * Every latest version `viewer` may see that matches the filter, page by page (keyset order by
- * added time, id, owner), with its label. Memory stays flat however large the store is.
+ * added time, id, owner), with its label. Memory stays flat however large the store is. Expiry
+ * (valid_until, retention rules) is judged once, at `filter.now`, for the whole export.
  */
 export async function* visiblePages(
   db: Db,
   viewer: Viewer,
-  filter: ObjectFilter,
+  unscoped: ObjectFilter,
 ): AsyncGenerator<{ row: StixObjectRow; label: SharingLabel }[]> {
+  const filter =
+    (unscoped.excludeExpired === true || unscoped.onlyExpired === true) && unscoped.expiry === undefined
+      ? { ...unscoped, expiry: await loadExpiryRule(db, unscoped.now ?? new Date().toISOString()) }
+      : unscoped
   let after: { added_at: string; id: string; owner_org_id: string } | null = null
   for (;;) {
     let query = visibleObjects(db, viewer, filter).selectAll('s')
@@ -76,6 +84,50 @@ export function withTlpMarking(object: StixObject, tlp: Tlp): StixObject {
   return { ...object, object_marking_refs: [markingDefinitionForTlp(tlp).id, ...others] }
 }
 
+/** Filters of an export. */
+export interface ExportFilter extends ObjectFilter {
+  /**
+   * For blocking: leave out indicators and observables with a value on an enabled warninglist
+   * (known-benign values, such as private networks or popular domains, must not be blocked).
+   */
+  forBlocking?: boolean
+}
+
+/** {@link visiblePages}, less what is on an enabled warninglist when the export is for blocking. */
+async function* exportPages(
+  db: Db,
+  viewer: Viewer,
+  filter: ExportFilter,
+): AsyncGenerator<{ row: StixObjectRow; label: SharingLabel }[]> {
+  // One matcher for the whole export: every page is judged against the same lists.
+  const matcher = filter.forBlocking === true ? await openWarninglistMatcher(db) : null
+  for await (const page of visiblePages(db, viewer, filter)) {
+    yield matcher === null || matcher.isEmpty ? page : await withoutWarninglisted(matcher, page)
+  }
+}
+
+async function withoutWarninglisted<T extends { row: StixObjectRow }>(
+  matcher: WarninglistMatcher,
+  page: readonly T[],
+): Promise<T[]> {
+  const owners: number[] = []
+  const observables: ReturnType<typeof observablesOfObject> = []
+  page.forEach(({ row }, i) => {
+    for (const observable of observablesOfObject(JSON.parse(row.json) as StixObject)) {
+      owners.push(i)
+      observables.push(observable)
+    }
+  })
+  const hits = await matcher.matchObservables(observables)
+  const listed = new Set<number>()
+  hits.forEach((found, j) => {
+    if (found.length > 0) {
+      listed.add(owners[j] ?? -1)
+    }
+  })
+  return page.filter((_, i) => !listed.has(i))
+}
+
 /**
  * A STIX 2.1 bundle of what `viewer` may see, streamed as text: TLP 2.0 marking definitions first,
  * then the objects with `object_marking_refs` set.
@@ -83,12 +135,12 @@ export function withTlpMarking(object: StixObject, tlp: Tlp): StixObject {
 export async function* exportStixBundle(
   db: Db,
   viewer: Viewer,
-  filter: ObjectFilter,
+  filter: ExportFilter,
 ): AsyncGenerator<string> {
   yield `{"type":"bundle","id":"bundle--${randomUUID()}","objects":[`
   let first = true
   const markingsSent = new Set<Tlp>()
-  for await (const page of visiblePages(db, viewer, filter)) {
+  for await (const page of exportPages(db, viewer, filter)) {
     let chunk = ''
     for (const { row, label } of page) {
       if (!markingsSent.has(label.tlp)) {
@@ -130,9 +182,9 @@ function csvCell(value: unknown): string {
 }
 
 /** A CSV of what `viewer` may see: one line per object, streamed. */
-export async function* exportCsv(db: Db, viewer: Viewer, filter: ObjectFilter): AsyncGenerator<string> {
+export async function* exportCsv(db: Db, viewer: Viewer, filter: ExportFilter): AsyncGenerator<string> {
   yield `${CSV_COLUMNS.join(',')}\r\n`
-  for await (const page of visiblePages(db, viewer, filter)) {
+  for await (const page of exportPages(db, viewer, filter)) {
     let chunk = ''
     for (const { row, label } of page) {
       const object = JSON.parse(row.json) as StixObject
@@ -168,10 +220,10 @@ export const MISP_EXPORT_LIMIT = 500_000
 export async function* exportMispEvents(
   db: Db,
   viewer: Viewer,
-  filter: ObjectFilter,
+  filter: ExportFilter,
 ): AsyncGenerator<string> {
   const objects = new Map<string, { object: StixObject; label: SharingLabel }>()
-  for await (const page of visiblePages(db, viewer, filter)) {
+  for await (const page of exportPages(db, viewer, filter)) {
     for (const { row, label } of page) {
       if (!objects.has(row.id)) {
         objects.set(row.id, { object: JSON.parse(row.json) as StixObject, label })

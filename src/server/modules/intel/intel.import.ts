@@ -61,6 +61,12 @@ export interface ImportProblem {
   readonly message: string
 }
 
+/** Objects to store arriving in parts (a bundle read piece by piece), and how many there are in all. */
+export interface StixBatches {
+  readonly total: number
+  readonly batches: AsyncIterable<readonly StixObject[]>
+}
+
 /** Content checked and turned into STIX objects, ready to store. */
 export interface PreparedContent {
   objects: StixObject[]
@@ -137,6 +143,24 @@ export function refsOfObject(object: StixObject): { to: string; property: string
 }
 
 /**
+ * The error that refuses an import: how many problems, the first (a problem of the content as a
+ * whole first), and up to 1,000 of them.
+ */
+export function importRefusal(problems: readonly ImportProblem[], problemCount: number): LiaisonError {
+  const first = problems.find((p) => p.index < 0) ?? problems[0]
+  return new LiaisonError(
+    400,
+    'validation_failed',
+    `${problemCount} problem(s), nothing imported; first: ${first?.message ?? ''}`,
+    {
+      field: first?.property ?? 'content',
+      problems: problems.slice(0, 1000),
+      problemCount,
+    },
+  )
+}
+
+/**
  * Validates STIX content (a bundle, one object, or an array) and returns the objects to store. A
  * strict import with any problem raises a 400 listing every problem; with `skipInvalid` the
  * objects with problems are left out and reported.
@@ -168,19 +192,8 @@ export function prepareStix(content: unknown, skipInvalid: boolean): PreparedCon
     }
   }
   // A problem of the content as a whole (not STIX at all, a broken bundle) leaves nothing to import.
-  const whole = problems.find((p) => p.index < 0)
-  if (!skipInvalid || whole !== undefined) {
-    const first = whole ?? problems[0]
-    throw new LiaisonError(
-      400,
-      'validation_failed',
-      `${problems.length} problem(s), nothing imported; first: ${first?.message ?? ''}`,
-      {
-        field: first?.property ?? 'content',
-        problems: problems.slice(0, 1000),
-        problemCount: problems.length,
-      },
-    )
+  if (!skipInvalid || problems.some((p) => p.index < 0)) {
+    throw importRefusal(problems, problems.length)
   }
   const bad = new Set(rejecting.map((p) => p.index))
   return {
@@ -200,8 +213,8 @@ export function prepareStix(content: unknown, skipInvalid: boolean): PreparedCon
 export async function storeStixObjects(
   db: Db,
   ctx: ImportContext,
-  objects: readonly StixObject[],
-  rejected: { problems: ImportProblem[]; upgradedFrom20: boolean },
+  objects: readonly StixObject[] | StixBatches,
+  rejected: { problems: ImportProblem[]; upgradedFrom20: boolean; rejectedCount?: number },
   now = new Date(),
 ): Promise<ImportSummary> {
   const importId = randomUUID()
@@ -211,16 +224,18 @@ export async function storeStixObjects(
     created: 0,
     updated: 0,
     unchanged: 0,
-    rejected: new Set(rejected.problems.map((p) => p.index)).size,
+    rejected: rejected.rejectedCount ?? new Set(rejected.problems.map((p) => p.index)).size,
     problems: rejected.problems,
     upgradedFrom20: rejected.upgradedFrom20,
   }
-  // One row per (id, modified): a bundle repeating an object keeps its last occurrence.
-  const unique = new Map<string, StixObject>()
-  for (const object of objects) {
-    unique.set(`${object.id}\u0000${typeof object.modified === 'string' ? object.modified : ''}`, object)
-  }
-  const all = [...unique.values()]
+  const input: StixBatches = Array.isArray(objects)
+    ? {
+        total: objects.length,
+        batches: (async function* () {
+          yield objects
+        })(),
+      }
+    : (objects as StixBatches)
   const batchSize = 5000
   const sqlite = rawSqliteOf(db)
   await db.transaction().execute(async (trx) => {
@@ -234,10 +249,29 @@ export async function storeStixObjects(
       }
       return id
     }
-    for (let start = 0; start < all.length; start += batchSize) {
-      const batch = all.slice(start, start + batchSize)
-      await storeBatch(trx, ctx, batch, labelIdOf, importId, at, summary, sqlite)
-      ctx.onProgress?.(Math.min(start + batchSize, all.length), all.length)
+    let done = 0
+    for await (const part of input.batches) {
+      // One row per (id, modified): a part repeating an object keeps its last occurrence (a later
+      // part repeating it replaces the stored content).
+      const unique = new Map<string, StixObject>()
+      for (const object of part) {
+        unique.set(`${object.id}\u0000${typeof object.modified === 'string' ? object.modified : ''}`, object)
+      }
+      const all = [...unique.values()]
+      for (let start = 0; start < all.length; start += batchSize) {
+        await storeBatch(
+          trx,
+          ctx,
+          all.slice(start, start + batchSize),
+          labelIdOf,
+          importId,
+          at,
+          summary,
+          sqlite,
+        )
+      }
+      done += part.length
+      ctx.onProgress?.(Math.min(done, input.total), input.total)
     }
     await trx
       .insertInto('intel_imports')
@@ -374,7 +408,14 @@ async function storeBatch(
   const observables: ObservableTable[] = []
   const refs: StixRefTable[] = []
   for (const object of reindex.values()) {
+    // One row per (key, origin) of an object: a pattern may name one value twice.
+    const seen = new Set<string>()
     for (const o of observablesOfObject(object)) {
+      const unique = `${o.key}\u0000${o.origin}`
+      if (seen.has(unique)) {
+        continue
+      }
+      seen.add(unique)
       observables.push({
         object_id: object.id,
         owner_org_id: ctx.orgId,
@@ -386,7 +427,13 @@ async function storeBatch(
         origin: o.origin,
       })
     }
+    const seenRefs = new Set<string>()
     for (const r of refsOfObject(object)) {
+      const unique = `${r.property}\u0000${r.to}`
+      if (seenRefs.has(unique)) {
+        continue
+      }
+      seenRefs.add(unique)
       refs.push({ from_id: object.id, owner_org_id: ctx.orgId, to_id: r.to, property: r.property })
     }
   }

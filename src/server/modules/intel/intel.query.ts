@@ -4,6 +4,7 @@ import type { Viewer } from '../../../core/trust/label.js'
 import type { Database } from '../../store/database.js'
 import type { Db } from '../../store/store.js'
 import { visibleLabelIds } from '../trust/trust.sql.js'
+import { expiredCondition, type ExpiryRule } from './intel.expiry.js'
 import type { ObservableTable, StixObjectRow, StixObjectTable } from './intel.table.js'
 
 /** Filters of the object search and of exports. */
@@ -19,10 +20,14 @@ export interface ObjectFilter {
   source?: string
   /** Only objects carrying this observable value (any kind: IP, domain, hash, …). */
   value?: string
-  /** Leave out indicators whose `valid_until` has passed (the default for exports). */
+  /** Leave out expired indicators (the default for exports); needs `expiry`. */
   excludeExpired?: boolean
+  /** Only expired indicators (the list of expired ones); needs `expiry`. */
+  onlyExpired?: boolean
   /** The current instant, for expiry. */
   now?: string
+  /** What "expired" means now: `loadExpiryRule` (valid_until passed, or the owner's retention rule). */
+  expiry?: ExpiryRule
 }
 
 /** The latest versions `viewer` may see, with the filters applied. */
@@ -47,9 +52,14 @@ export function visibleObjects(db: Db, viewer: Viewer, filter: ObjectFilter) {
     const tlps = [...filter.tlp]
     query = query.where('s.label_id', 'in', db.selectFrom('labels').select('id').where('tlp', 'in', tlps))
   }
-  if (filter.excludeExpired === true) {
-    const now = filter.now ?? new Date().toISOString()
-    query = query.where((eb) => eb.or([eb('s.valid_until', 'is', null), eb('s.valid_until', '>', now)]))
+  if (filter.excludeExpired === true || filter.onlyExpired === true) {
+    const rule = filter.expiry
+    if (rule === undefined) {
+      throw new Error('an expiry filter needs the expiry rule (loadExpiryRule)')
+    }
+    query = query.where((eb) =>
+      filter.onlyExpired === true ? expiredCondition(eb, rule) : eb.not(expiredCondition(eb, rule)),
+    )
   }
   if (filter.value !== undefined) {
     const observable = classifyValue(filter.value)
@@ -363,14 +373,24 @@ export async function correlateMany(
       counts.set(t.key, Number(t.n))
     }
   }
-  const needsNetworks = observables.some((o) => o.observable !== null && o.observable.rangeStart !== null)
-  const networks = needsNetworks
-    ? await correlationBase(db, viewer)
-        .where('o.network', '=', 1)
-        .selectAll('s')
-        .select(['o.key as matched_key', 'o.kind', 'o.range_start', 'o.range_end'])
-        .execute()
-    : []
+  // Networks that may contain the looked-up addresses: only of the kinds looked up, so the range
+  // index (kind, network, range_start) bounds the search to networks, never every observable.
+  const networkKinds = [
+    ...new Set(
+      observables.flatMap((o) =>
+        o.observable !== null && o.observable.rangeStart !== null ? [o.observable.kind] : [],
+      ),
+    ),
+  ]
+  const networks =
+    networkKinds.length > 0
+      ? await correlationBase(db, viewer)
+          .where('o.kind', 'in', networkKinds)
+          .where('o.network', '=', 1)
+          .selectAll('s')
+          .select(['o.key as matched_key', 'o.kind', 'o.range_start', 'o.range_end'])
+          .execute()
+      : []
   const out: Correlation[] = []
   for (const { value, observable } of observables) {
     if (observable === null) {

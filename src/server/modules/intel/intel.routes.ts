@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { extractIocs } from '../../../core/intel/ioc.js'
+import { SIGHTING_TYPES } from '../../../core/intel/sighting.js'
 import { AUDIENCES, PAP_LEVELS, TLP_LEVELS, type Viewer } from '../../../core/trust/label.js'
 import { SharingLabelSchema } from '../../../core/trust/label.schema.js'
 import { notFound } from '../../errors.js'
@@ -11,7 +12,8 @@ import { withErrors } from '../../http/schemas.js'
 import type { Store } from '../../store/store.js'
 import { findLabels } from '../trust/label.repository.js'
 import { exportCsv, exportMispEvents, exportStixBundle, EXPORT_FORMATS } from './intel.export.js'
-import { presentStoredObject } from './intel.presenter.js'
+import { loadExpiryRule, expiryOfRows } from './intel.expiry.js'
+import { presentExpiry, presentStoredObject } from './intel.presenter.js'
 import {
   correlateMany,
   correlateValues,
@@ -21,6 +23,8 @@ import {
   searchObjects,
 } from './intel.query.js'
 import { importContent, importerOf } from './intel.service.js'
+import { countSightings, listSightings, recordSighting, summariseSightings } from './intel.sightings.js'
+import { checkWarninglistValues } from '../warninglist/warninglist.service.js'
 
 const StixId = Type.String({ pattern: '^[a-z0-9-]+--[0-9a-fA-F-]{36}$', description: 'STIX id, type--UUID' })
 
@@ -31,6 +35,15 @@ const StoredObjectSchema = Type.Object({
   source: Type.Union([Type.String(), Type.Null()]),
   addedAt: Type.String({ format: 'date-time' }),
   expired: Type.Boolean(),
+})
+
+const ExpirySchema = Type.Object({
+  reason: Type.Enum(['valid_until', 'retention'], {
+    description:
+      "valid_until passed, or an indicator without valid_until older than its owner's retention period",
+  }),
+  at: Type.String({ format: 'date-time', description: 'when it expired' }),
+  retentionDays: Type.Union([Type.Integer(), Type.Null()], { description: 'for retention: the period' }),
 })
 
 const FilterQuery = {
@@ -63,13 +76,61 @@ const ImportSummarySchema = Type.Object({
   rejected: Type.Integer(),
   problems: Type.Array(ProblemSchema),
   upgradedFrom20: Type.Boolean(),
+  release: Type.Optional(
+    Type.Union(
+      [Type.Object({ id: Type.String({ format: 'uuid' }), status: Type.Enum(['pending']) }), Type.Null()],
+      {
+        description:
+          "set when the organisation's four-eyes release holds the objects (organisation only) until a second member approves (GET /api/v1/intel/releases/{id}); null otherwise",
+      },
+    ),
+  ),
+  warninglistHits: Type.Object(
+    {
+      total: Type.Integer(),
+      items: Type.Array(
+        Type.Object({ objectId: Type.String(), value: Type.String(), warninglist: Type.String() }),
+        { description: 'at most 1000' },
+      ),
+    },
+    { description: 'imported values on enabled warninglists (known-benign): flag, do not block' },
+  ),
 })
+
+const SightingCountsSchema = Type.Object(
+  {
+    count: Type.Integer({ description: "times seen: the sum of the sightings' count (1 when absent)" }),
+    falsePositives: Type.Integer({ description: 'false-positive reports' }),
+  },
+  { description: 'from the sightings and opinions you may see' },
+)
+
+const SightingSummarySchema = Type.Object(
+  {
+    ...SightingCountsSchema.properties,
+    reports: Type.Integer({ description: 'sighting objects' }),
+    firstSeen: Type.Union([Type.String(), Type.Null()]),
+    lastSeen: Type.Union([Type.String(), Type.Null()]),
+    expirations: Type.Integer({ description: 'expiration reports (MISP sighting type 2)' }),
+    sightedBy: Type.Array(
+      Type.Object({ id: Type.String(), name: Type.Union([Type.String(), Type.Null()]) }),
+      { description: 'where_sighted_refs of the sightings (at most 100), named when you may see them' },
+    ),
+  },
+  {
+    description:
+      'what the sightings, false positives (opinions) and expirations you may see say; an observable also counts those of the observed-data containing it',
+  },
+)
 
 const CorrelationSchema = Type.Object({
   value: Type.String(),
   kind: Type.Union([Type.String(), Type.Null()]),
   key: Type.Union([Type.String(), Type.Null()]),
   total: Type.Integer(),
+  warninglists: Type.Array(Type.String(), {
+    description: 'names of the enabled warninglists (known-benign values) the value is on',
+  }),
   hits: Type.Array(
     Type.Object({
       id: Type.String(),
@@ -80,9 +141,25 @@ const CorrelationSchema = Type.Object({
       firstSeen: Type.Union([Type.String(), Type.Null()]),
       lastSeen: Type.Union([Type.String(), Type.Null()]),
       reports: Type.Array(Type.String()),
+      sightings: SightingCountsSchema,
     }),
   ),
 })
+
+/** The label of content a write stores (as the import's query fields); omitted parts get the defaults. */
+const LabelRequestSchema = Type.Object(
+  {
+    tlp: Type.Optional(Type.Enum([...TLP_LEVELS])),
+    pap: Type.Optional(Type.Enum([...PAP_LEVELS])),
+    audience: Type.Optional(Type.Enum([...AUDIENCES])),
+    sharingGroups: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { maxItems: 100 })),
+    recipients: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { maxItems: 500 })),
+  },
+  {
+    additionalProperties: false,
+    description: 'default: TLP:AMBER, PAP:CLEAR, your organisation only (TLP:RED: you as recipient)',
+  },
+)
 
 /** Logged-in callers see by their principal; anonymous ones only public objects. */
 function viewerOf(request: FastifyRequest): Viewer {
@@ -215,11 +292,62 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => D
         store.db,
         rows.map((r) => r.label_id),
       )
-      const at = now().toISOString()
+      const expiries = await expiryOfRows(store.db, rows, now().toISOString())
       return {
-        items: rows.flatMap((row) => {
+        items: rows.flatMap((row, i) => {
           const label = labels.get(row.label_id)
-          return label === undefined ? [] : [presentStoredObject(row, label, at)]
+          return label === undefined ? [] : [presentStoredObject(row, label, expiries[i] ?? null)]
+        }),
+        total,
+      }
+    },
+  )
+
+  app.get(
+    '/intel/expired',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['intel'],
+        summary:
+          "Expired indicators you may see (valid_until passed, or the owner's retention period), newest first, with why",
+        querystring: Type.Object(
+          {
+            ...FilterQuery,
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+            offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: withErrors({
+          200: Type.Object({
+            items: Type.Array(Type.Object({ ...StoredObjectSchema.properties, expiry: ExpirySchema })),
+            total: Type.Integer(),
+          }),
+        }),
+      },
+    },
+    async (request) => {
+      const at = now().toISOString()
+      const { rows, total } = await searchObjects(store.db, viewerOf(request), {
+        ...filterOf(request.query),
+        onlyExpired: true,
+        expiry: await loadExpiryRule(store.db, at),
+        limit: request.query.limit ?? 100,
+        offset: request.query.offset ?? 0,
+      })
+      const labels = await findLabels(
+        store.db,
+        rows.map((r) => r.label_id),
+      )
+      const expiries = await expiryOfRows(store.db, rows, at)
+      return {
+        items: rows.flatMap((row, i) => {
+          const label = labels.get(row.label_id)
+          const expiry = expiries[i] ?? null
+          return label === undefined || expiry === null
+            ? []
+            : [{ ...presentStoredObject(row, label, expiry), expiry: presentExpiry(expiry) }]
         }),
         total,
       }
@@ -247,6 +375,7 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => D
                 name: Type.Union([Type.String(), Type.Null()]),
               }),
             ),
+            sightings: SightingSummarySchema,
           }),
         }),
       },
@@ -263,8 +392,10 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => D
       }
       const versions = await findVisibleVersions(store.db, viewer, row.id, row.owner_org_id)
       const neighbours = await findVisibleNeighbours(store.db, viewer, row.id, row.owner_org_id, 200)
+      const sightings = await summariseSightings(store.db, viewer, { id: row.id, type: row.type })
+      const [expiry] = await expiryOfRows(store.db, [row], now().toISOString())
       return {
-        ...presentStoredObject(row, label, now().toISOString()),
+        ...presentStoredObject(row, label, expiry ?? null),
         versions: versions.map((v) => ({ modified: v.modified, addedAt: v.added_at })),
         related: neighbours.map((n) => {
           const object = JSON.parse(n.row.json) as Record<string, unknown>
@@ -276,7 +407,136 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => D
             name: typeof object.name === 'string' ? object.name : null,
           }
         }),
+        sightings,
       }
+    },
+  )
+
+  app.get(
+    '/intel/objects/:id/sightings',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['intel'],
+        summary:
+          'The sightings, opinions and expirations you may see about an object (observables: also of the observed-data containing them), newest first',
+        params: Type.Object({ id: StixId }),
+        querystring: Type.Object(
+          {
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+            offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: withErrors({
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({
+                ...StoredObjectSchema.properties,
+                id: Type.String(),
+                kind: Type.Enum([...SIGHTING_TYPES, 'opinion'], {
+                  description: 'sighting, false-positive (opinion), expiration (note), or another opinion',
+                }),
+              }),
+            ),
+            total: Type.Integer(),
+          }),
+        }),
+      },
+    },
+    async (request) => {
+      const viewer = viewerOf(request)
+      const row = await findVisibleObject(store.db, viewer, request.params.id)
+      if (row === undefined) {
+        throw notFound('object', request.params.id)
+      }
+      const { items, total } = await listSightings(
+        store.db,
+        viewer,
+        { id: row.id, type: row.type },
+        { limit: request.query.limit ?? 100, offset: request.query.offset ?? 0 },
+      )
+      const labels = await findLabels(
+        store.db,
+        items.map((i) => i.row.label_id),
+      )
+      const expiries = await expiryOfRows(
+        store.db,
+        items.map((i) => i.row),
+        now().toISOString(),
+      )
+      return {
+        items: items.flatMap((item, i) => {
+          const label = labels.get(item.row.label_id)
+          return label === undefined
+            ? []
+            : [
+                {
+                  ...presentStoredObject(item.row, label, expiries[i] ?? null),
+                  id: item.row.id,
+                  kind: item.kind,
+                },
+              ]
+        }),
+        total,
+      }
+    },
+  )
+
+  app.post(
+    '/intel/sightings',
+    {
+      schema: {
+        tags: ['intel'],
+        summary:
+          'Record a sighting, false positive or expiration of an object, or of every object you may see carrying a value (like MISP sightings/add)',
+        body: Type.Object(
+          {
+            objectId: Type.Optional(StixId),
+            value: Type.Optional(
+              Type.String({ minLength: 1, maxLength: 2000, description: 'instead of objectId' }),
+            ),
+            type: Type.Optional(Type.Enum([...SIGHTING_TYPES], { default: 'sighting' })),
+            source: Type.Optional(
+              Type.String({ maxLength: 500, description: 'the sensor, feed or person that saw it' }),
+            ),
+            count: Type.Optional(
+              Type.Integer({ minimum: 1, maximum: 999_999_999, description: 'sightings only; default 1' }),
+            ),
+            seenAt: Type.Optional(Type.String({ format: 'date-time', description: 'default: now' })),
+            label: Type.Optional(LabelRequestSchema),
+          },
+          { additionalProperties: false },
+        ),
+        response: withErrors({
+          201: Type.Object({
+            type: Type.Enum([...SIGHTING_TYPES]),
+            targets: Type.Array(Type.Object({ id: Type.String(), type: Type.String() })),
+            objectIds: Type.Array(Type.String(), {
+              description: 'the sighting (and observed-data), opinion or note objects stored',
+            }),
+            import: ImportSummarySchema,
+          }),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const body = request.body
+      const recorded = await recordSighting(
+        store.db,
+        principalOf(request),
+        {
+          type: body.type ?? 'sighting',
+          label: body.label ?? {},
+          ...(body.objectId === undefined ? {} : { objectId: body.objectId }),
+          ...(body.value === undefined ? {} : { value: body.value }),
+          ...(body.source === undefined ? {} : { source: body.source }),
+          ...(body.count === undefined ? {} : { count: body.count }),
+          ...(body.seenAt === undefined ? {} : { seenAt: body.seenAt }),
+        },
+        now(),
+      )
+      return reply.code(201).send(recorded)
     },
   )
 
@@ -285,12 +545,23 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => D
       values.length === 1
         ? await correlateValues(store.db, viewerOf(request), values, { limit, offset })
         : await correlateMany(store.db, viewerOf(request), values, limit)
+    // One grouped query for the whole page (per 500 hits), not one per hit.
+    const sightings = await countSightings(
+      store.db,
+      viewerOf(request),
+      results.flatMap((r) => r.hits.map((h) => ({ id: h.row.id, type: h.row.type }))),
+    )
+    const flagged = await checkWarninglistValues(
+      store.db,
+      results.map((r) => r.value),
+    )
     return {
-      results: results.map((r) => ({
+      results: results.map((r, i) => ({
         value: r.value,
         kind: r.observable?.kind ?? null,
         key: r.observable?.key ?? null,
         total: r.total,
+        warninglists: (flagged[i] ?? []).map((h) => h.name),
         hits: r.hits.map((h) => {
           const object = JSON.parse(h.row.json) as Record<string, unknown>
           return {
@@ -301,6 +572,7 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => D
             matchedKey: h.matchedKey,
             ...firstAndLast(object),
             reports: h.reports,
+            sightings: sightings.get(h.row.id) ?? { count: 0, falsePositives: 0 },
           }
         }),
       })),
@@ -366,6 +638,12 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => D
             format: Type.Enum([...EXPORT_FORMATS]),
             ...FilterQuery,
             include_expired: Type.Optional(Type.Boolean({ default: false })),
+            forBlocking: Type.Optional(
+              Type.Boolean({
+                default: false,
+                description: 'leave out indicators and observables on enabled warninglists (known-benign)',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -376,6 +654,7 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => D
         ...filterOf(request.query),
         excludeExpired: request.query.include_expired !== true,
         now: now().toISOString(),
+        forBlocking: request.query.forBlocking === true,
       }
       const viewer = viewerOf(request)
       const format = request.query.format
@@ -407,27 +686,69 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => D
       bodyLimit: 4 * 1024 * 1024,
       schema: {
         tags: ['intel'],
-        summary: 'Find IOCs in free text (defanged forms too) and return them as STIX observables',
-        body: Type.Object({ text: Type.String({ maxLength: 2_000_000 }) }, { additionalProperties: false }),
+        summary:
+          'Find IOCs in free text (defanged forms too) and return them as STIX observables with their deterministic ids; store: true imports them',
+        body: Type.Object(
+          {
+            text: Type.String({ maxLength: 2_000_000 }),
+            store: Type.Optional(
+              Type.Boolean({
+                default: false,
+                description: 'import the observables found (as an import does)',
+              }),
+            ),
+            label: Type.Optional(LabelRequestSchema),
+            source: Type.Optional(
+              Type.String({ maxLength: 500, description: 'with store; default extract' }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
         response: withErrors({
           200: Type.Object({
             items: Type.Array(
               Type.Object({
                 kind: Type.String(),
                 value: Type.String(),
-                sco: Type.Record(Type.String(), Type.Unknown()),
+                sco: Type.Object(
+                  { type: Type.String(), id: StixId },
+                  {
+                    additionalProperties: true,
+                    description:
+                      'STIX 2.1 SCO with its deterministic id (UUIDv5 of its ID-contributing properties)',
+                  },
+                ),
               }),
             ),
+            import: Type.Union([ImportSummarySchema, Type.Null()], {
+              description: 'with store: the import of the observables found (null when none were found)',
+            }),
           }),
         }),
       },
     },
-    async (request) => ({
-      items: extractIocs(request.body.text).map((i) => ({
-        kind: i.observable.kind,
-        value: i.observable.value,
-        sco: i.sco,
-      })),
-    }),
+    async (request) => {
+      const body = request.body
+      const found = extractIocs(body.text)
+      const summary =
+        body.store === true && found.length > 0
+          ? await importContent(
+              store.db,
+              importerOf(principalOf(request)),
+              found.map((i) => i.sco),
+              {
+                format: 'stix',
+                label: body.label ?? {},
+                skipInvalid: false,
+                source: body.source ?? 'extract',
+              },
+              now(),
+            )
+          : null
+      return {
+        items: found.map((i) => ({ kind: i.observable.kind, value: i.observable.value, sco: i.sco })),
+        import: summary,
+      }
+    },
   )
 }

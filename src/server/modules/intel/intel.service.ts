@@ -5,14 +5,24 @@ import {
   Tlp,
   type Audience,
   type Pap,
+  type SharingLabel,
 } from '../../../core/trust/label.js'
 import type { StixObject } from '../../../core/stix/stix.js'
 import type { Db } from '../../store/store.js'
 import type { AuditActor } from '../audit/audit.service.js'
 import { labelFromInput } from '../trust/label.service.js'
 import { prepareMisp } from './intel.misp.js'
-import { prepareStix, storeStixObjects, tlpOfObject, type ImportSummary } from './intel.import.js'
-import { badInput } from '../../errors.js'
+import {
+  observablesOfObject,
+  prepareStix,
+  storeStixObjects,
+  tlpOfObject,
+  type ImportContext,
+  type ImportSummary,
+} from './intel.import.js'
+import { openWarninglistMatcher } from '../warninglist/warninglist.service.js'
+import { badInput, forbidden } from '../../errors.js'
+import { heldLabelFor, requestRelease } from '../release/release.service.js'
 
 /** The label an import asks for; what it leaves out gets the defaults. */
 export interface ImportLabelRequest {
@@ -31,6 +41,8 @@ export interface ImportRequest {
   skipInvalid: boolean
   source: string | null
   onProgress?: (done: number, total: number) => void
+  /** Reports the first pass over a large file, which checks it before anything is stored (bytes read, bytes in all). */
+  onCheck?: (done: number, total: number) => void
 }
 
 /** Who imports: the organisation that will own the objects, its groups, and the user (if any). */
@@ -41,8 +53,11 @@ export interface Importer {
   readonly userId: string
 }
 
-/** Makes an importer of a logged-in user. */
+/** Makes an importer of a logged-in user; viewers read intelligence and may not import it. */
 export function importerOf(principal: UserPrincipal): Importer {
+  if (principal.role === 'viewer') {
+    throw forbidden('viewers read intelligence; they do not import it')
+  }
   return { actor: principal, orgId: principal.orgId, groupIds: principal.groupIds, userId: principal.userId }
 }
 
@@ -58,7 +73,9 @@ export function looksLikeMisp(content: unknown): boolean {
 /**
  * Imports STIX 2.1 (or 2.0, upgraded) or MISP content for an organisation, atomically. The label
  * defaults to the strictest of the content's own TLP markings (TLP:AMBER when it has none) and the
- * importer's organisation only.
+ * importer's organisation only. When the organisation has four-eyes release on and the label reaches
+ * beyond it, the objects are stored organisation only and a pending release records the label asked
+ * for, until a second member approves it.
  */
 export async function importContent(
   db: Db,
@@ -66,19 +83,56 @@ export async function importContent(
   content: unknown,
   request: ImportRequest,
   now = new Date(),
-): Promise<ImportSummary> {
+): Promise<ImportResult> {
   const format = request.format === 'auto' ? (looksLikeMisp(content) ? 'misp' : 'stix') : request.format
   const prepared =
     format === 'misp' ? prepareMisp(content, request.skipInvalid) : prepareStix(content, request.skipInvalid)
-  const contentTlp = strictestTlp(prepared.objects) ?? prepared.tlpHint ?? null
-  const tlp = request.label.tlp ?? contentTlp ?? 'amber'
+  const { label, held } = await importLabel(db, importer, request, {
+    contentTlp: strictestTlp(prepared.objects) ?? prepared.tlpHint ?? null,
+    audienceHint: prepared.audienceHint,
+    anyRed: prepared.objects.some((o) => tlpOfObject(o) === 'red'),
+  })
+  const summary = await storeStixObjects(
+    db,
+    importContext(importer, request, format, held ?? label),
+    prepared.objects,
+    { problems: prepared.problems, upgradedFrom20: prepared.upgradedFrom20 },
+    now,
+  )
+  const hits = await openWarninglistHits(db)
+  await hits.add(prepared.objects)
+  return finishImport(db, importer, request, { summary, label, held, hits: hits.result() }, now)
+}
+
+/** What the label of an import depends on in its content. */
+export interface ContentLabelFacts {
+  /** The strictest TLP the content marks itself with (or a MISP event's TLP tag). */
+  readonly contentTlp: Tlp | null
+  /** The audience the content asks for (a MISP event's distribution). */
+  readonly audienceHint: Audience | null
+  /** Some object of the content is marked TLP:RED. */
+  readonly anyRed: boolean
+}
+
+/**
+ * The label of an import: what the request asks, else the strictest of the content's own markings
+ * (TLP:AMBER when it has none) for the importer's organisation only. `held` is the organisation-only
+ * label the objects wait under when the organisation's four-eyes release applies.
+ */
+export async function importLabel(
+  db: Db,
+  importer: Importer,
+  request: ImportRequest,
+  facts: ContentLabelFacts,
+): Promise<{ label: SharingLabel; held: SharingLabel | null }> {
+  const tlp = request.label.tlp ?? facts.contentTlp ?? 'amber'
   // A hint from the content (MISP distribution) is taken only when it fits the TLP; stricter is safe.
-  const hint = prepared.audienceHint
+  const hint = facts.audienceHint
   const hintFits = hint !== null && hint !== 'group' && TLP_ALLOWED_FOR_AUDIENCE[hint].includes(tlp)
   const audience = request.label.audience ?? (hintFits ? hint : 'org')
   // TLP:RED goes to named people: the importer by default; an import without a user (CLI without
   // --user) must name recipients itself, whether the import or one of its objects is red.
-  const anyRed = tlp === 'red' || prepared.objects.some((o) => tlpOfObject(o) === 'red')
+  const anyRed = tlp === 'red' || facts.anyRed
   if (anyRed && importer.userId === '' && (request.label.recipients ?? []).length === 0) {
     throw badInput('recipient', 'content under TLP:RED needs a named recipient: give --user or --recipient')
   }
@@ -90,25 +144,120 @@ export async function importContent(
     recipients:
       tlp === 'red' ? (request.label.recipients ?? [importer.userId]) : (request.label.recipients ?? []),
   })
-  return storeStixObjects(
-    db,
-    {
-      actor: importer.actor,
-      orgId: importer.orgId,
-      userId: importer.userId,
-      label,
-      skipInvalid: request.skipInvalid,
-      source: request.source,
-      format,
-      ...(request.onProgress === undefined ? {} : { onProgress: request.onProgress }),
-    },
-    prepared.objects,
-    { problems: prepared.problems, upgradedFrom20: prepared.upgradedFrom20 },
-    now,
-  )
+  return { label, held: await heldLabelFor(db, label) }
 }
 
-function strictestTlp(objects: readonly StixObject[]): Tlp | null {
+/** The context the object store needs for an import. */
+export function importContext(
+  importer: Importer,
+  request: ImportRequest,
+  format: 'stix' | 'misp',
+  label: SharingLabel,
+): ImportContext {
+  return {
+    actor: importer.actor,
+    orgId: importer.orgId,
+    userId: importer.userId,
+    label,
+    skipInvalid: request.skipInvalid,
+    source: request.source,
+    format,
+    ...(request.onProgress === undefined ? {} : { onProgress: request.onProgress }),
+  }
+}
+
+/** Records the four-eyes release of a stored import (when its label is held) and assembles the result. */
+export async function finishImport(
+  db: Db,
+  importer: Importer,
+  request: ImportRequest,
+  done: { summary: ImportSummary; label: SharingLabel; held: SharingLabel | null; hits: WarninglistHits },
+  now: Date,
+): Promise<ImportResult> {
+  const { summary, label, held } = done
+  // The release is recorded in a transaction of its own after the objects: should that fail, they
+  // stay organisation only. Nothing stored (all unchanged or rejected): nothing to release.
+  const release =
+    held === null || summary.created + summary.updated === 0
+      ? null
+      : await requestRelease(
+          db,
+          importer,
+          { importId: summary.importId, held, requested: label, source: request.source },
+          now,
+        )
+  return {
+    ...summary,
+    warninglistHits: done.hits,
+    release: release === null ? null : { id: release.id, status: 'pending' },
+  }
+}
+
+/** Hits listed at most in an import's summary; `total` counts them all. */
+export const WARNINGLIST_HITS_LIMIT = 1000
+
+/** Values of an import that are on enabled warninglists (known-benign): the first ones, and how many. */
+export interface WarninglistHits {
+  total: number
+  /** At most {@link WARNINGLIST_HITS_LIMIT}: the object, its value (normalised) and the list's name. */
+  items: { objectId: string; value: string; warninglist: string }[]
+}
+
+/** What an import did, which of its values are on enabled warninglists, and its four-eyes release. */
+export interface ImportResult extends ImportSummary {
+  warninglistHits: WarninglistHits
+  /** Set when the organisation's four-eyes release holds the objects (organisation only) for approval. */
+  release: { id: string; status: 'pending' } | null
+}
+
+/** Collects, part by part, the observables of imported objects that are on enabled warninglists. */
+export interface WarninglistHitCollector {
+  add(objects: readonly StixObject[]): Promise<void>
+  result(): WarninglistHits
+}
+
+/** Starts collecting warninglist hits of an import (nothing to do when no list is enabled). */
+export async function openWarninglistHits(db: Db): Promise<WarninglistHitCollector> {
+  const hits: WarninglistHits = { total: 0, items: [] }
+  const matcher = await openWarninglistMatcher(db)
+  const add = async (objects: readonly StixObject[]): Promise<void> => {
+    if (matcher.isEmpty) {
+      return
+    }
+    const seen = new Set<string>()
+    let batch: { objectId: string; observable: ReturnType<typeof observablesOfObject>[number] }[] = []
+    const flush = async () => {
+      const found = await matcher.matchObservables(batch.map((b) => b.observable))
+      batch.forEach(({ objectId, observable }, i) => {
+        for (const hit of found[i] ?? []) {
+          hits.total += 1
+          if (hits.items.length < WARNINGLIST_HITS_LIMIT) {
+            const value = observable.key.slice(observable.kind.length + 1)
+            hits.items.push({ objectId, value, warninglist: hit.name })
+          }
+        }
+      })
+      batch = []
+    }
+    for (const object of objects) {
+      for (const observable of observablesOfObject(object)) {
+        const id = `${object.id}\u0000${observable.key}`
+        if (!seen.has(id)) {
+          seen.add(id)
+          batch.push({ objectId: object.id, observable })
+        }
+      }
+      if (batch.length >= 10_000) {
+        await flush()
+      }
+    }
+    await flush()
+  }
+  return { add, result: () => hits }
+}
+
+/** The strictest TLP the objects mark themselves with, or null when none is marked. */
+export function strictestTlp(objects: readonly StixObject[]): Tlp | null {
   let strictest: Tlp | null = null
   for (const object of objects) {
     const tlp = tlpOfObject(object)

@@ -2,8 +2,8 @@ import { OrgType, type OrganisationWire } from '../../../core/account/account.sc
 import type { OrganisationRow } from './org.table.js'
 
 /**
- * The only way an organisation leaves as JSON. The private profile goes only to the organisation's
- * own members (`viewerOrgId`).
+ * The only way an organisation leaves as JSON. The private profile and the settings go only to the
+ * organisation's own members (`viewerOrgId`).
  */
 export function presentOrganisation(row: OrganisationRow, viewerOrgId: string | null): OrganisationWire {
   return {
@@ -19,6 +19,10 @@ export function presentOrganisation(row: OrganisationRow, viewerOrgId: string | 
     pgpKey: row.pgp_key,
     private:
       viewerOrgId === row.id ? { notes: row.private_notes, internalContact: row.internal_contact } : null,
+    settings:
+      viewerOrgId === row.id
+        ? { fourEyesRelease: row.four_eyes_release === 1, intelRetentionDays: row.intel_retention_days }
+        : null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }

@@ -55,3 +55,30 @@ export async function updateOrganisationRow(
 ): Promise<void> {
   await db.updateTable('organisations').set(change).where('id', '=', id).execute()
 }
+
+/** The intelligence settings columns of some organisations. */
+export async function findIntelSettings(
+  db: Db | Trx,
+  ids: readonly string[],
+): Promise<Pick<OrganisationRow, 'id' | 'four_eyes_release' | 'intel_retention_days'>[]> {
+  const unique = [...new Set(ids)]
+  if (unique.length === 0) {
+    return []
+  }
+  return db
+    .selectFrom('organisations')
+    .select(['id', 'four_eyes_release', 'intel_retention_days'])
+    .where('id', 'in', unique)
+    .execute()
+}
+
+/** The distinct retention periods (days) organisations have set. */
+export async function findRetentionPeriods(db: Db | Trx): Promise<number[]> {
+  const rows = await db
+    .selectFrom('organisations')
+    .select('intel_retention_days')
+    .distinct()
+    .where('intel_retention_days', 'is not', null)
+    .execute()
+  return rows.flatMap((r) => (r.intel_retention_days === null ? [] : [Number(r.intel_retention_days)]))
+}

@@ -12,9 +12,11 @@ import type { Db, Trx } from '../../store/store.js'
 import { validateInput } from '../../validation.js'
 import { recordAudit, type AuditActor } from '../audit/audit.service.js'
 import {
+  findIntelSettings,
   findOrganisationById,
   findOrganisationByName,
   findOrganisations,
+  findRetentionPeriods,
   insertOrganisation,
   updateOrganisationRow,
 } from './org.repository.js'
@@ -51,6 +53,25 @@ export const UpdateOrganisationBody = Type.Object(
           internalContact: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
         },
         { additionalProperties: false },
+      ),
+    ),
+    settings: Type.Optional(
+      Type.Object(
+        {
+          fourEyesRelease: Type.Optional(
+            Type.Boolean({
+              description:
+                'hold intelligence shared beyond the organisation until a second member approves it (releases: GET /api/v1/intel/releases)',
+            }),
+          ),
+          intelRetentionDays: Type.Optional(
+            Type.Union([Type.Integer({ minimum: 1, maximum: 36500 }), Type.Null()], {
+              description:
+                'indicators without valid_until expire this many days after they last changed; null: never',
+            }),
+          ),
+        },
+        { additionalProperties: false, minProperties: 1 },
       ),
     ),
   },
@@ -113,6 +134,8 @@ export async function insertNewOrganisation(
     pgp_key: null,
     private_notes: null,
     internal_contact: null,
+    four_eyes_release: 0,
+    intel_retention_days: null,
     created_at: at,
     updated_at: at,
   }
@@ -133,8 +156,8 @@ export async function insertNewOrganisation(
 
 /**
  * Changes an organisation: its profile (description, website, security contact, OpenPGP key, private
- * fields) by its own admins, instance admins and CLI operators; name, type, country and sector by
- * instance admins and CLI operators only.
+ * fields) and its settings (four-eyes release, intelligence retention) by its own admins, instance
+ * admins and CLI operators; name, type, country and sector by instance admins and CLI operators only.
  */
 export async function updateOrganisation(
   db: Db,
@@ -193,6 +216,12 @@ export async function updateOrganisation(
     if (valid.private?.internalContact !== undefined) {
       change.internal_contact = valid.private.internalContact
     }
+    if (valid.settings?.fourEyesRelease !== undefined) {
+      change.four_eyes_release = valid.settings.fourEyesRelease ? 1 : 0
+    }
+    if (valid.settings?.intelRetentionDays !== undefined) {
+      change.intel_retention_days = valid.settings.intelRetentionDays
+    }
     await updateOrganisationRow(trx, id, change)
     await recordAudit(
       trx,
@@ -227,6 +256,33 @@ export async function getOrganisation(db: Db, _actor: Actor, id: string): Promis
   return row
 }
 
+/** An organisation's intelligence settings, as other modules use them. */
+export interface IntelSettings {
+  /** Sharing beyond the organisation waits for a second member's approval. */
+  readonly fourEyesRelease: boolean
+  /** Indicators without `valid_until` expire this many days after they last changed; null: never. */
+  readonly intelRetentionDays: number | null
+}
+
+/** The intelligence settings of some organisations, by id (organisations that do not exist are left out). */
+export async function intelSettingsOf(
+  db: Db | Trx,
+  orgIds: readonly string[],
+): Promise<Map<string, IntelSettings>> {
+  const rows = await findIntelSettings(db, orgIds)
+  return new Map(
+    rows.map((row) => [
+      row.id,
+      { fourEyesRelease: row.four_eyes_release === 1, intelRetentionDays: row.intel_retention_days },
+    ]),
+  )
+}
+
+/** Every retention period (in days) some organisation has set, each once: a short list. */
+export async function listRetentionPeriods(db: Db | Trx): Promise<number[]> {
+  return findRetentionPeriods(db)
+}
+
 /** Finds an organisation by id or by name (for the CLI); 404 when neither matches. */
 export async function resolveOrganisation(db: Db, ref: string): Promise<OrganisationRow> {
   const byId = /^[0-9a-f-]{36}$/i.test(ref) ? await findOrganisationById(db, ref) : undefined
@@ -258,6 +314,12 @@ function pick(row: OrganisationRow, keys: UpdateOrganisationInput): Record<strin
         break
       case 'sector':
         out.sector = row.sector
+        break
+      case 'settings':
+        out.settings = {
+          fourEyesRelease: row.four_eyes_release === 1,
+          intelRetentionDays: row.intel_retention_days,
+        }
         break
     }
   }

@@ -21,6 +21,10 @@ export interface OrganisationTable {
   /** Private profile, visible only to the organisation's own members. */
   private_notes: string | null
   internal_contact: string | null
+  /** 1: intelligence its members share beyond the organisation waits for a second person's approval. */
+  four_eyes_release: number
+  /** Its indicators without `valid_until` expire this many days after they last changed; null: never. */
+  intel_retention_days: number | null
   created_at: string
   updated_at: string
 }

@@ -2,6 +2,12 @@ import type { Migration } from 'kysely'
 import * as foundation from './2026-11-24T0800-foundation.js'
 import * as trust from './2026-11-24T0900-trust.js'
 import * as intel from './2026-11-24T1000-intel.js'
+import * as warninglists from './2026-11-24T1100-warninglists.js'
+import * as release from './2026-11-24T1200-release.js'
+import * as reports from './2026-11-24T1500-reports.js'
+import * as intakeMail from './2026-11-24T1510-intake-mail.js'
+import * as incidents from './2026-11-24T1600-incidents.js'
+import * as constituency from './2026-11-24T1700-constituency.js'
 
 /**
  * Every migration, in order; the key is the migration's name in `kysely_migration`.
@@ -11,4 +17,10 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T0800-foundation': foundation,
   '2026-11-24T0900-trust': trust,
   '2026-11-24T1000-intel': intel,
+  '2026-11-24T1100-warninglists': warninglists,
+  '2026-11-24T1200-release': release,
+  '2026-11-24T1500-reports': reports,
+  '2026-11-24T1510-intake-mail': intakeMail,
+  '2026-11-24T1600-incidents': incidents,
+  '2026-11-24T1700-constituency': constituency,
 }

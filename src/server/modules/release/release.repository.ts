@@ -1,0 +1,102 @@
+import type { Viewer } from '../../../core/trust/label.js'
+import type { Db, Trx } from '../../store/store.js'
+import { visibleLabelIds } from '../trust/trust.sql.js'
+import type { IntelReleaseRow } from './release.table.js'
+
+/** Filters of the release list. */
+export interface ReleaseFilter {
+  /** Only releases in this state. */
+  status?: string
+}
+
+/**
+ * The releases `viewer` may see: those whose held (organisation-only) label the visibility rule lets
+ * them see, which is exactly the members of the owner organisation. The organisation is also named,
+ * so the intent reads in the query too.
+ */
+function visibleReleases(db: Db | Trx, viewer: Viewer, filter: ReleaseFilter) {
+  let query = db
+    .selectFrom('intel_releases')
+    .where('held_label_id', 'in', visibleLabelIds(db, viewer))
+    .where('org_id', '=', viewer.kind === 'user' ? viewer.orgId : '')
+  if (filter.status !== undefined) {
+    query = query.where('status', '=', filter.status)
+  }
+  return query
+}
+
+/** Inserts a release. */
+export async function insertRelease(trx: Trx, row: IntelReleaseRow): Promise<void> {
+  await trx.insertInto('intel_releases').values(row).execute()
+}
+
+/** One page of the releases `viewer` may see, newest first, with the total. */
+export async function findVisibleReleases(
+  db: Db,
+  viewer: Viewer,
+  filter: ReleaseFilter & { limit: number; offset: number },
+): Promise<{ rows: IntelReleaseRow[]; total: number }> {
+  const [rows, count] = await Promise.all([
+    visibleReleases(db, viewer, filter)
+      .selectAll()
+      .orderBy('requested_at', 'desc')
+      .orderBy('id')
+      .limit(filter.limit)
+      .offset(filter.offset)
+      .execute(),
+    visibleReleases(db, viewer, filter)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow(),
+  ])
+  return { rows, total: Number(count.n) }
+}
+
+/** One release if `viewer` may see it. */
+export async function findVisibleRelease(
+  db: Db | Trx,
+  viewer: Viewer,
+  id: string,
+): Promise<IntelReleaseRow | undefined> {
+  return visibleReleases(db, viewer, {}).selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+/**
+ * Decides a release that is still pending; false when it was decided meanwhile. The conditional
+ * update is the lock: of two concurrent deciders exactly one changes the row.
+ */
+export async function decidePendingRelease(
+  trx: Trx,
+  id: string,
+  decision: Pick<IntelReleaseRow, 'status' | 'decided_by' | 'decided_at' | 'reason'>,
+): Promise<boolean> {
+  const result = await trx
+    .updateTable('intel_releases')
+    .set(decision)
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
+/** Records how many stored object versions an approval relabelled. */
+export async function setReleaseObjectCount(trx: Trx, id: string, count: number): Promise<void> {
+  await trx.updateTable('intel_releases').set({ object_count: count }).where('id', '=', id).execute()
+}
+
+/**
+ * Moves the stored objects (every version) of one import and owner from one label to another;
+ * returns how many rows moved. Runs on the label index: only rows under `fromLabelId` are looked at.
+ */
+export async function relabelImportedObjects(
+  trx: Trx,
+  key: { importId: string; ownerOrgId: string; fromLabelId: string; toLabelId: string },
+): Promise<number> {
+  const result = await trx
+    .updateTable('stix_objects')
+    .set({ label_id: key.toLabelId })
+    .where('label_id', '=', key.fromLabelId)
+    .where('import_id', '=', key.importId)
+    .where('owner_org_id', '=', key.ownerOrgId)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
