@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { OBSERVABLE_KINDS } from '../intel/observable.js'
 import { LabelInputSchema, SharingLabelSchema } from '../trust/label.schema.js'
+import { NIS2_STAGES } from './nis2.js'
 import { RSIT_CLASS_VALUES } from './rsit.js'
 import { INCIDENT_STATUSES, SEVERITIES } from './workflow.js'
 
@@ -15,18 +16,114 @@ export const SlaTimerSchema = Type.Object({
   state: Type.Enum(['due', 'met', 'late', 'overdue']),
 })
 
-/** NIS2 Article 23 fields of an incident (deadlines: src/core/incident/nis2.ts). */
+/** One NIS2 deadline at the time of the answer (`nis2Deadlines` in src/core/incident/nis2.ts). */
+export const Nis2DeadlineSchema = Type.Object({
+  stage: Type.Enum([...NIS2_STAGES]),
+  dueAt: Type.Union([Instant, Type.Null()], { description: 'null while it cannot be known yet' }),
+  submittedAt: NullableInstant,
+  status: Type.Enum(['due', 'met', 'overdue', 'waiting']),
+  late: Type.Boolean({ description: 'submitted after its due time' }),
+  basis: Type.String({ description: 'where the due time comes from, in words' }),
+})
+/** Wire shape of a NIS2 deadline. */
+export type Nis2DeadlineWire = Static<typeof Nis2DeadlineSchema>
+
+/** An intermediate report the CSIRT or competent authority asked for (Art. 23(4)(c)). */
+export const Nis2IntermediateSchema = Type.Object({
+  id: Uuid,
+  requestedAt: Instant,
+  dueAt: Instant,
+  submittedAt: NullableInstant,
+  note: Type.Union([Type.String(), Type.Null()]),
+})
+
+const NullableFlag = Type.Union([Type.Boolean(), Type.Null()])
+const NullableText = (maxLength: number) => Type.Union([Type.String({ maxLength }), Type.Null()])
+
+/**
+ * NIS2 Article 23 fields of an incident: the clock (awareness, trust service provider, the zone of
+ * "one month"), what was submitted when, the authority's intermediate requests, the facts the
+ * submissions are made of, and the deadlines as of the answer (empty unless significant with `awareAt`).
+ */
 export const Nis2FieldsSchema = Type.Object({
-  significant: Type.Union([Type.Boolean(), Type.Null()]),
-  trustServiceProvider: Type.Union([Type.Boolean(), Type.Null()]),
+  significant: NullableFlag,
+  trustServiceProvider: NullableFlag,
+  timeZone: Type.String({ description: 'IANA zone in which "one month" is counted' }),
   awareAt: NullableInstant,
   earlyWarningSentAt: NullableInstant,
   notificationSentAt: NullableInstant,
+  progressReportSentAt: NullableInstant,
   finalReportSentAt: NullableInstant,
+  intermediateRequests: Type.Array(Nis2IntermediateSchema),
+  suspectedMalicious: NullableFlag,
+  crossBorder: NullableFlag,
+  rootCause: Type.Union([Type.String(), Type.Null()]),
+  mitigationApplied: Type.Union([Type.String(), Type.Null()]),
+  mitigationOngoing: Type.Union([Type.String(), Type.Null()]),
+  deadlines: Type.Array(Nis2DeadlineSchema),
 })
 
-/** NIS2 fields as a client changes them; each optional. */
-export const Nis2InputSchema = Type.Partial(Nis2FieldsSchema, { additionalProperties: false })
+/**
+ * NIS2 fields as a client changes them; each optional. A submission time (`…SentAt`,
+ * `intermediateReports[].submittedAt`) is set once and never changed: submissions are immutable.
+ */
+export const Nis2InputSchema = Type.Object(
+  {
+    significant: Type.Optional(NullableFlag),
+    trustServiceProvider: Type.Optional(NullableFlag),
+    timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'an IANA zone' })),
+    awareAt: Type.Optional(NullableInstant),
+    earlyWarningSentAt: Type.Optional(NullableInstant),
+    notificationSentAt: Type.Optional(NullableInstant),
+    progressReportSentAt: Type.Optional(NullableInstant),
+    finalReportSentAt: Type.Optional(NullableInstant),
+    intermediateReports: Type.Optional(
+      Type.Array(Type.Object({ id: Uuid, submittedAt: Instant }, { additionalProperties: false }), {
+        maxItems: 100,
+        description: 'marks requested intermediate reports as submitted',
+      }),
+    ),
+    suspectedMalicious: Type.Optional(NullableFlag),
+    crossBorder: Type.Optional(NullableFlag),
+    rootCause: Type.Optional(NullableText(2000)),
+    mitigationApplied: Type.Optional(NullableText(20_000)),
+    mitigationOngoing: Type.Optional(NullableText(20_000)),
+  },
+  { additionalProperties: false },
+)
+/** NIS2 input of a create or change. */
+export type Nis2Input = Static<typeof Nis2InputSchema>
+
+/** Body of `POST /api/v1/incidents/{id}/nis2/intermediate`: the authority asked for an intermediate report. */
+export const IntermediateRequestBody = Type.Object(
+  {
+    dueAt: Instant,
+    requestedAt: Type.Optional(
+      Type.String({ format: 'date-time', description: 'when it was asked for; default now' }),
+    ),
+    note: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+)
+/** Input of an intermediate report request. */
+export type IntermediateRequestInput = Static<typeof IntermediateRequestBody>
+
+/** A NIS2 Article 23 submission generated from an incident (`nis2Document` in src/core/incident/nis2.ts). */
+export const Nis2DocumentSchema = Type.Object({
+  stage: Type.Enum([...NIS2_STAGES]),
+  generatedAt: Instant,
+  reference: Type.String({ description: 'the incident id' }),
+  title: Type.String(),
+  entity: Type.Object({ name: Type.String(), sector: Type.Union([Type.String(), Type.Null()]) }),
+  awareAt: Instant,
+  tlp: Type.String({ description: 'TLP of the incident, to head the document (TLP:AMBER, …)' }),
+  fields: Type.Record(Type.String(), Type.Unknown(), {
+    description: 'the fields Article 23 asks for at this stage, and those it may carry',
+  }),
+  missing: Type.Array(Type.String(), { description: 'required fields still without a value' }),
+})
+/** Wire shape of a NIS2 document. */
+export type Nis2DocumentWire = Static<typeof Nis2DocumentSchema>
 
 /** An incident as the API returns it. Owner-only parts (`reportIds`, `participants`) are empty for others. */
 export const IncidentSchema = Type.Object({

@@ -3,13 +3,20 @@ import type {
   HintWire,
   IncidentWire,
   LinkWire,
+  Nis2DocumentWire,
   NoteWire,
   TaskWire,
 } from '../../../core/incident/incident.schema.js'
 import { slaTimer } from '../../../core/incident/sla.js'
 import { INCIDENT_STATUSES, SEVERITIES } from '../../../core/incident/workflow.js'
 import type { SharingLabel } from '../../../core/trust/label.js'
-import type { DuplicateHint, LabelledIncident, LabelledNote } from './incident.service.js'
+import { intermediateRequestsOf, nis2DeadlinesOf } from './incident.nis2.js'
+import type {
+  DuplicateHint,
+  LabelledIncident,
+  LabelledNis2Document,
+  LabelledNote,
+} from './incident.service.js'
 import type { IncidentEventRow, IncidentLinkRow, IncidentTaskRow } from './incident.table.js'
 
 function presentLabel(label: SharingLabel): IncidentWire['label'] {
@@ -51,10 +58,25 @@ export function presentIncident(incident: LabelledIncident, now: Date): Incident
     nis2: {
       significant: flag(row.nis2_significant),
       trustServiceProvider: flag(row.trust_service_provider),
+      timeZone: row.nis2_time_zone,
       awareAt: row.aware_at,
       earlyWarningSentAt: row.early_warning_sent_at,
       notificationSentAt: row.notification_sent_at,
+      progressReportSentAt: row.progress_report_sent_at,
       finalReportSentAt: row.final_report_sent_at,
+      intermediateRequests: intermediateRequestsOf(row).map((r) => ({
+        id: r.id,
+        requestedAt: r.requestedAt,
+        dueAt: r.dueAt,
+        submittedAt: r.submittedAt,
+        note: r.note,
+      })),
+      suspectedMalicious: flag(row.nis2_suspected_malicious),
+      crossBorder: flag(row.nis2_cross_border),
+      rootCause: row.nis2_root_cause,
+      mitigationApplied: row.nis2_mitigation_applied,
+      mitigationOngoing: row.nis2_mitigation_ongoing,
+      deadlines: nis2DeadlinesOf(row, now).map((d) => ({ ...d })),
     },
     acknowledgedAt: row.acknowledged_at,
     resolvedAt: row.resolved_at,
@@ -62,6 +84,21 @@ export function presentIncident(incident: LabelledIncident, now: Date): Incident
     createdBy: row.created_by,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+  }
+}
+
+/** The only way a NIS2 document leaves as JSON; `tlp` heads it as TLP 2.0 asks of documents. */
+export function presentNis2Document({ document, tlp }: LabelledNis2Document): Nis2DocumentWire {
+  return {
+    stage: document.stage,
+    generatedAt: document.generatedAt,
+    reference: document.reference,
+    title: document.title,
+    entity: { name: document.entity.name, sector: document.entity.sector },
+    awareAt: document.awareAt,
+    tlp: `TLP:${tlp.toUpperCase()}`,
+    fields: { ...document.fields },
+    missing: [...document.missing],
   }
 }
 

@@ -20,6 +20,8 @@ export interface IncidentFilter {
   assigneeId?: string
   /** Only incidents with an SLA timer past due at this instant (ISO 8601). */
   overdueAt?: string
+  /** Only incidents with a NIS2 deadline past due at this instant (ISO 8601). */
+  nis2OverdueAt?: string
 }
 
 /**
@@ -67,23 +69,30 @@ function visibleIncidents(db: Db, viewer: UserPrincipal, filter: IncidentFilter)
       ]),
     )
   }
+  const nis2At = filter.nis2OverdueAt
+  if (nis2At !== undefined) {
+    // nis2_next_due_at is null unless a deadline is pending (see nis2NextDue).
+    query = query.where('incidents.nis2_next_due_at', '<', nis2At)
+  }
   return query
 }
 
-/** One page of the incidents `viewer` may see, most recently changed first, with the total. */
+/**
+ * One page of the incidents `viewer` may see, with the total: most recently changed first, or
+ * (`order: 'nis2Due'`) the longest overdue NIS2 deadline first.
+ */
 export async function findVisibleIncidents(
   db: Db,
   viewer: UserPrincipal,
-  filter: IncidentFilter & { limit: number; offset: number },
+  filter: IncidentFilter & { limit: number; offset: number; order?: 'updated' | 'nis2Due' },
 ): Promise<{ rows: IncidentRow[]; total: number }> {
+  const base = visibleIncidents(db, viewer, filter).selectAll()
+  const ordered =
+    filter.order === 'nis2Due'
+      ? base.orderBy('nis2_next_due_at').orderBy('id')
+      : base.orderBy('updated_at', 'desc').orderBy('id')
   const [rows, total] = await Promise.all([
-    visibleIncidents(db, viewer, filter)
-      .selectAll()
-      .orderBy('updated_at', 'desc')
-      .orderBy('id')
-      .limit(filter.limit)
-      .offset(filter.offset)
-      .execute(),
+    ordered.limit(filter.limit).offset(filter.offset).execute(),
     countVisibleIncidents(db, viewer, filter),
   ])
   return { rows, total }
@@ -290,6 +299,13 @@ export async function insertNote(trx: Trx, row: IncidentNoteRow): Promise<void> 
 
 /** Appends a timeline entry at the next position. */
 export async function appendEvent(trx: Trx, row: Omit<IncidentEventRow, 'position'>): Promise<void> {
+  // A no-op update takes the incident's row lock (PostgreSQL; SQLite has one writer anyway), so two
+  // concurrent writers cannot both read the same last position.
+  await trx
+    .updateTable('incidents')
+    .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+    .where('id', '=', row.incident_id)
+    .execute()
   const last = await trx
     .selectFrom('incident_events')
     .select((eb) => eb.fn.max('position').as('p'))
@@ -418,4 +434,27 @@ export async function findObservablesOfReports(
     .orderBy('report_id')
     .orderBy('key')
     .execute()
+}
+
+/** The NIS2 answers of reports (the report module's `reports` columns): 0 / 1 / null each. */
+export async function findNis2AnswersOfReports(
+  db: Db | Trx,
+  reportIds: readonly string[],
+): Promise<{ nis2_suspected_malicious: number | null; nis2_cross_border: number | null }[]> {
+  if (reportIds.length === 0) {
+    return []
+  }
+  return db
+    .selectFrom('reports')
+    .select(['nis2_suspected_malicious', 'nis2_cross_border'])
+    .where('id', 'in', [...reportIds])
+    .execute()
+}
+
+/** Name and sector of an organisation (the entity a NIS2 submission is about). */
+export async function findOrganisationEntity(
+  db: Db | Trx,
+  orgId: string,
+): Promise<{ name: string; sector: string | null } | undefined> {
+  return db.selectFrom('organisations').select(['name', 'sector']).where('id', '=', orgId).executeTakeFirst()
 }

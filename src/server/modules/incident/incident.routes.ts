@@ -3,6 +3,11 @@ import { randomUUID } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { Type } from 'typebox'
 import {
+  IncidentNotifyBody,
+  NotificationSchema,
+  NotifyResultSchema,
+} from '../../../core/constituency/constituency.schema.js'
+import {
   CreateIncidentBody,
   CreateLinkBody,
   CreateNoteBody,
@@ -10,7 +15,9 @@ import {
   EventSchema,
   HintSchema,
   IncidentSchema,
+  IntermediateRequestBody,
   LinkSchema,
+  Nis2DocumentSchema,
   NoteSchema,
   ReportIdsBody,
   SharingBody,
@@ -19,16 +26,21 @@ import {
   UpdateIncidentBody,
   UpdateTaskBody,
 } from '../../../core/incident/incident.schema.js'
+import { NIS2_STAGES } from '../../../core/incident/nis2.js'
 import { RSIT_CLASS_VALUES } from '../../../core/incident/rsit.js'
 import { INCIDENT_STATUSES, SEVERITIES } from '../../../core/incident/workflow.js'
 import { principalOf } from '../../http/auth.plugin.js'
 import { IdParams, listOf, withErrors } from '../../http/schemas.js'
+import type { Config } from '../../config.js'
 import type { Store } from '../../store/store.js'
+import { presentNotification } from '../constituency/constituency.presenter.js'
+import { createMailer, type Mailer } from '../notify/mailer.js'
 import {
   presentEvent,
   presentHint,
   presentIncident,
   presentLink,
+  presentNis2Document,
   presentNote,
   presentTask,
 } from './incident.presenter.js'
@@ -40,14 +52,19 @@ import {
   deleteTask,
   duplicateHints,
   getIncident,
+  getNis2Document,
   getSlaPolicy,
   linkToIncident,
   listEvents,
+  listIncidentNotifications,
   listIncidents,
   listLinks,
+  listNis2Overdue,
   listNotes,
   listTasks,
   mergeReportsInto,
+  notifyIncidentOwners,
+  requestIntermediateReport,
   setSlaPolicy,
   shareIncident,
   splitIncident,
@@ -65,6 +82,7 @@ const FilterFields = {
   severity: Type.Optional(Type.Enum([...SEVERITIES])),
   assigneeId: Type.Optional(Type.String({ format: 'uuid' })),
   overdue: Type.Optional(Type.Boolean({ description: 'only incidents with an SLA timer past due' })),
+  nis2Overdue: Type.Optional(Type.Boolean({ description: 'only incidents with a NIS2 deadline past due' })),
 }
 
 const CountQuery = Type.Object(FilterFields, { additionalProperties: false })
@@ -91,6 +109,17 @@ const LinkParams = Type.Object({
   id: Type.String({ format: 'uuid' }),
   linkId: Type.String({ format: 'uuid' }),
 })
+const Nis2Params = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  stage: Type.Enum([...NIS2_STAGES]),
+})
+const PageQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  },
+  { additionalProperties: false },
+)
 
 function filterOf(
   query: {
@@ -99,6 +128,7 @@ function filterOf(
     severity?: string
     assigneeId?: string
     overdue?: boolean
+    nis2Overdue?: boolean
   },
   now: Date,
 ): IncidentFilter {
@@ -108,15 +138,48 @@ function filterOf(
     ...(query.severity === undefined ? {} : { severity: query.severity }),
     ...(query.assigneeId === undefined ? {} : { assigneeId: query.assigneeId }),
     ...(query.overdue === true ? { overdueAt: now.toISOString() } : {}),
+    ...(query.nis2Overdue === true ? { nis2OverdueAt: now.toISOString() } : {}),
   }
 }
 
-/** Incidents: triage from reports, workflow, tasks, notes, timeline, links, sharing, SLA, export. */
-export const incidentRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => Date }> = async (
-  app,
-  { store, now },
-) => {
+/**
+ * Incidents: triage from reports, workflow, tasks, notes, timeline, links, sharing, SLA, NIS2
+ * reporting, owner notification, export.
+ */
+export const incidentRoutes: FastifyPluginAsyncTypebox<{
+  store: Store
+  config: Config
+  now: () => Date
+  mailer?: Mailer
+}> = async (app, { store, config, now, mailer: given }) => {
   const db = store.db
+  const mailer = given ?? createMailer(config)
+  app.addHook('onClose', () => {
+    mailer.close()
+  })
+
+  app.get(
+    '/incidents/nis2/overdue',
+    {
+      schema: {
+        tags: ['incidents'],
+        summary:
+          'Incidents you may see with a NIS2 deadline past due (early warning, notification, intermediate, progress or final report), longest overdue first',
+        querystring: PageQuery,
+        response: withErrors({ 200: listOf(IncidentSchema) }),
+      },
+    },
+    async (request) => {
+      const at = now()
+      const { items, total } = await listNis2Overdue(
+        db,
+        principalOf(request),
+        { limit: request.query.limit ?? 50, offset: request.query.offset ?? 0 },
+        at,
+      )
+      return { items: items.map((i) => presentIncident(i, at)), total }
+    },
+  )
 
   app.get(
     '/incidents',
@@ -531,6 +594,95 @@ export const incidentRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () =
     async (request) => {
       const hints = await duplicateHints(db, principalOf(request), request.params.id)
       return { items: hints.map(presentHint), total: hints.length }
+    },
+  )
+
+  app.get(
+    '/incidents/:id/nis2/:stage',
+    {
+      schema: {
+        tags: ['incidents'],
+        summary:
+          'The NIS2 Article 23 submission of a stage, generated from the incident: the fields it must contain, indicators from the linked observables, and which are missing (409 unless the incident is significant with awareAt)',
+        params: Nis2Params,
+        response: withErrors({ 200: Nis2DocumentSchema }),
+      },
+    },
+    async (request) =>
+      presentNis2Document(
+        await getNis2Document(db, principalOf(request), request.params.id, request.params.stage, now()),
+      ),
+  )
+
+  app.post(
+    '/incidents/:id/nis2/intermediate',
+    {
+      schema: {
+        tags: ['incidents'],
+        summary:
+          'Record that the CSIRT or authority asked for an intermediate report, due at dueAt; mark it submitted with PATCH nis2.intermediateReports',
+        params: IdParams,
+        body: IntermediateRequestBody,
+        response: withErrors({ 201: IncidentSchema }),
+      },
+    },
+    async (request, reply) => {
+      const at = now()
+      return reply
+        .code(201)
+        .send(
+          presentIncident(
+            await requestIntermediateReport(db, principalOf(request), request.params.id, request.body, at),
+            at,
+          ),
+        )
+    },
+  )
+
+  app.post(
+    '/incidents/:id/notify',
+    {
+      schema: {
+        tags: ['incidents'],
+        summary:
+          'Notify the owners of the incident’s observables (linked and from its reports): one mail per owner with its own values only (handlers, admins, coordinators of the owner organisation, which must be the instance’s own)',
+        params: IdParams,
+        body: IncidentNotifyBody,
+        response: withErrors({ 200: NotifyResultSchema }),
+      },
+    },
+    async (request) => {
+      const result = await notifyIncidentOwners(db, principalOf(request), request.params.id, request.body, {
+        mailer,
+        instanceName: config.instanceName,
+        now,
+      })
+      return {
+        notifications: result.notifications.map(presentNotification),
+        unmatched: result.unmatched,
+        ignored: result.ignored,
+      }
+    },
+  )
+
+  app.get(
+    '/incidents/:id/notifications',
+    {
+      schema: {
+        tags: ['incidents'],
+        summary:
+          'Notifications sent (or failed) for the incident, newest first (readers of the owner organisation; empty for others)',
+        params: IdParams,
+        querystring: PageQuery,
+        response: withErrors({ 200: listOf(NotificationSchema) }),
+      },
+    },
+    async (request) => {
+      const page = await listIncidentNotifications(db, principalOf(request), request.params.id, {
+        limit: request.query.limit ?? 50,
+        offset: request.query.offset ?? 0,
+      })
+      return { items: page.rows.map(presentNotification), total: page.total }
     },
   )
 }

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto'
 import type { UserPrincipal } from '../../../core/account/principal.js'
 import type { Role } from '../../../core/account/account.schema.js'
+import type { Static } from 'typebox'
+import { IncidentNotifyBody } from '../../../core/constituency/constituency.schema.js'
 import {
   CreateIncidentBody,
   CreateLinkBody,
   CreateNoteBody,
   CreateTaskBody,
+  IntermediateRequestBody,
   ReportIdsBody,
   SharingBody,
   SlaSettingsSchema,
@@ -15,12 +18,21 @@ import {
   type CreateLinkInput,
   type CreateNoteInput,
   type CreateTaskInput,
+  type IntermediateRequestInput,
+  type Nis2Input,
   type ReportIdsInput,
   type SharingInput,
   type SlaSettingsInput,
   type UpdateIncidentInput,
   type UpdateTaskInput,
 } from '../../../core/incident/incident.schema.js'
+import { isTimeZone } from '../../../core/incident/calendar.js'
+import {
+  nis2Document,
+  type Nis2Document,
+  type Nis2Facts,
+  type Nis2Stage,
+} from '../../../core/incident/nis2.js'
 import { isRsitType } from '../../../core/incident/rsit.js'
 import { addMinutes, DEFAULT_SLA, type SlaPolicy } from '../../../core/incident/sla.js'
 import {
@@ -32,13 +44,27 @@ import {
   type Severity,
 } from '../../../core/incident/workflow.js'
 import { classifyValue, normaliseObservable, type Observable } from '../../../core/intel/observable.js'
-import type { SharingLabel } from '../../../core/trust/label.js'
+import type { SharingLabel, Tlp } from '../../../core/trust/label.js'
 import { badInput, conflict, forbidden, LiaisonError, notFound } from '../../errors.js'
 import type { Db, Trx } from '../../store/store.js'
 import { validateInput } from '../../validation.js'
 import { recordAudit } from '../audit/audit.service.js'
+import { CONSTITUENCY_READ_ROLES } from '../constituency/constituency.service.js'
+import type { NotificationRow } from '../constituency/constituency.table.js'
 import { findVisibleObject } from '../intel/intel.query.js'
-import { findReportObservables, findVisibleReport, updateReportRow } from '../report/report.repository.js'
+import {
+  listNotificationsForIncident,
+  notifyOwners,
+  type NotifyContext,
+  type NotifyResult,
+} from '../notify/notify.service.js'
+import {
+  findReportObservables,
+  findVisibleReport,
+  linkReportsToIncident,
+} from '../report/report.repository.js'
+import { REPORT_READ_ROLES } from '../report/report.service.js'
+import { visibleLabelIds } from '../trust/trust.sql.js'
 import { ensureLabel, findLabels } from '../trust/label.repository.js'
 import { auditLabelChange, labelFromInput } from '../trust/label.service.js'
 import {
@@ -49,7 +75,9 @@ import {
   findIncidentOfReport,
   findIncidentReportIds,
   findLinks,
+  findNis2AnswersOfReports,
   findObservablesOfReports,
+  findOrganisationEntity,
   findParticipants,
   findSlaSettings,
   findTask,
@@ -69,16 +97,26 @@ import {
   updateTaskRow,
   type IncidentFilter,
 } from './incident.repository.js'
+import {
+  intermediateRequestsOf,
+  NIS2_DEFAULT_TIME_ZONE,
+  nis2DeadlinesOf,
+  nis2NextDue,
+} from './incident.nis2.js'
 import type {
   IncidentEventRow,
   IncidentLinkRow,
   IncidentNoteRow,
   IncidentRow,
   IncidentTaskRow,
+  Nis2IntermediateRequest,
 } from './incident.table.js'
 
 /** Roles that triage and work incidents (of their own organisation) and write notes. */
 export const INCIDENT_WRITE_ROLES: readonly Role[] = ['admin', 'handler', 'coordinator']
+
+/** Body of `POST /api/v1/incidents/{id}/notify`: the template fields of the mails. */
+export type IncidentNotifyInput = Static<typeof IncidentNotifyBody>
 
 /** An incident with its label and the parts only its owner sees (empty for everyone else). */
 export interface LabelledIncident {
@@ -262,32 +300,211 @@ async function checkAssignee(
   }
 }
 
-function nis2Change(nis2: UpdateIncidentInput['nis2']): Partial<IncidentRow> {
+/** Submissions recorded by a time on the incident row. */
+const SUBMISSIONS = [
+  { field: 'earlyWarningSentAt', column: 'early_warning_sent_at', stage: 'early-warning' },
+  { field: 'notificationSentAt', column: 'notification_sent_at', stage: 'notification' },
+  { field: 'progressReportSentAt', column: 'progress_report_sent_at', stage: 'progress' },
+  { field: 'finalReportSentAt', column: 'final_report_sent_at', stage: 'final' },
+] as const
+
+/** How far ahead of the server's clock a client's "now" may be. */
+const CLOCK_SKEW_MS = 5 * 60_000
+
+/** What a NIS2 input changes: the columns, the changes in words, and the submissions it records. */
+interface Nis2Plan {
+  readonly change: Partial<IncidentRow>
+  readonly changed: Record<string, { from: unknown; to: unknown }>
+  readonly submitted: { stage: Nis2Stage; at: string; requestId?: string }[]
+}
+
+function pastInstant(value: string, field: string, now: Date): string {
+  const date = new Date(value)
+  if (date.getTime() > now.getTime() + CLOCK_SKEW_MS) {
+    throw badInput(field, 'must not be in the future')
+  }
+  return date.toISOString()
+}
+
+function flagOf(value: boolean | null): number | null {
+  return value === null ? null : value ? 1 : 0
+}
+
+function textOf(value: string | null): string | null {
+  const text = value?.trim() ?? ''
+  return text === '' ? null : text
+}
+
+/**
+ * Plans the NIS2 part of a create or change on `current`. Submission times are set once: a
+ * different time for a stage already submitted is a 409 (submissions are immutable, Art. 23 as
+ * kept by the platform), the same time again changes nothing.
+ */
+function planNis2(current: IncidentRow, input: Nis2Input | undefined, now: Date): Nis2Plan {
   const change: Partial<IncidentRow> = {}
-  if (nis2 === undefined) {
-    return change
+  const changed: Record<string, { from: unknown; to: unknown }> = {}
+  const submitted: { stage: Nis2Stage; at: string; requestId?: string }[] = []
+  if (input === undefined) {
+    return { change, changed, submitted }
   }
-  const flag = (v: boolean | null) => (v === null ? null : v ? 1 : 0)
-  if (nis2.significant !== undefined) {
-    change.nis2_significant = flag(nis2.significant)
+  const put = <K extends keyof IncidentRow>(column: K, name: string, value: IncidentRow[K]) => {
+    if (current[column] !== value) {
+      change[column] = value
+      changed[name] = { from: current[column], to: value }
+    }
   }
-  if (nis2.trustServiceProvider !== undefined) {
-    change.trust_service_provider = flag(nis2.trustServiceProvider)
+  if (input.significant !== undefined) {
+    put('nis2_significant', 'significant', flagOf(input.significant))
   }
-  const instant = (v: string | null) => (v === null ? null : new Date(v).toISOString())
-  if (nis2.awareAt !== undefined) {
-    change.aware_at = instant(nis2.awareAt)
+  if (input.trustServiceProvider !== undefined) {
+    put('trust_service_provider', 'trustServiceProvider', flagOf(input.trustServiceProvider))
   }
-  if (nis2.earlyWarningSentAt !== undefined) {
-    change.early_warning_sent_at = instant(nis2.earlyWarningSentAt)
+  if (input.suspectedMalicious !== undefined) {
+    put('nis2_suspected_malicious', 'suspectedMalicious', flagOf(input.suspectedMalicious))
   }
-  if (nis2.notificationSentAt !== undefined) {
-    change.notification_sent_at = instant(nis2.notificationSentAt)
+  if (input.crossBorder !== undefined) {
+    put('nis2_cross_border', 'crossBorder', flagOf(input.crossBorder))
   }
-  if (nis2.finalReportSentAt !== undefined) {
-    change.final_report_sent_at = instant(nis2.finalReportSentAt)
+  if (input.timeZone !== undefined) {
+    if (!isTimeZone(input.timeZone)) {
+      throw badInput('nis2.timeZone', `${input.timeZone} is not a time zone this server knows (IANA name)`)
+    }
+    put('nis2_time_zone', 'timeZone', input.timeZone)
   }
-  return change
+  if (input.awareAt !== undefined) {
+    put(
+      'aware_at',
+      'awareAt',
+      input.awareAt === null ? null : pastInstant(input.awareAt, 'nis2.awareAt', now),
+    )
+  }
+  if (input.rootCause !== undefined) {
+    put('nis2_root_cause', 'rootCause', textOf(input.rootCause))
+  }
+  if (input.mitigationApplied !== undefined) {
+    put('nis2_mitigation_applied', 'mitigationApplied', textOf(input.mitigationApplied))
+  }
+  if (input.mitigationOngoing !== undefined) {
+    put('nis2_mitigation_ongoing', 'mitigationOngoing', textOf(input.mitigationOngoing))
+  }
+  for (const submission of SUBMISSIONS) {
+    const value = input[submission.field]
+    if (value === undefined) {
+      continue
+    }
+    const field = `nis2.${submission.field}`
+    const at = value === null ? null : pastInstant(value, field, now)
+    const before = current[submission.column]
+    if (before === at) {
+      continue
+    }
+    if (before !== null || at === null) {
+      throw conflict(
+        field,
+        `the ${submission.stage} was recorded as submitted at ${before ?? ''}; submissions are immutable`,
+      )
+    }
+    change[submission.column] = at
+    submitted.push({ stage: submission.stage, at })
+  }
+  if (input.intermediateReports !== undefined) {
+    const requests: Nis2IntermediateRequest[] = intermediateRequestsOf(current)
+    for (const [i, item] of input.intermediateReports.entries()) {
+      const field = `nis2.intermediateReports.${i}`
+      const index = requests.findIndex((r) => r.id === item.id)
+      const request = requests[index]
+      if (request === undefined) {
+        throw badInput(`${field}.id`, `intermediate report request ${item.id} not found`)
+      }
+      const at = pastInstant(item.submittedAt, `${field}.submittedAt`, now)
+      if (request.submittedAt === at) {
+        continue
+      }
+      if (request.submittedAt !== null) {
+        throw conflict(
+          `${field}.submittedAt`,
+          `the intermediate report was recorded as submitted at ${request.submittedAt}; submissions are immutable`,
+        )
+      }
+      requests[index] = { ...request, submittedAt: at }
+      submitted.push({ stage: 'intermediate', at, requestId: item.id })
+    }
+    if (submitted.some((s) => s.stage === 'intermediate')) {
+      change.nis2_intermediate_requests = JSON.stringify(requests)
+    }
+  }
+  if (submitted.length > 0) {
+    const after = { ...current, ...change }
+    if (after.nis2_significant !== 1 || after.aware_at === null) {
+      throw conflict(
+        'nis2',
+        'submissions are recorded for a significant incident with its awareness time: set significant and awareAt',
+      )
+    }
+  }
+  return { change, changed, submitted }
+}
+
+/** NIS2 answers of reports combined: any "yes" wins, then any "no"; unknown without answers. */
+function combinedAnswer(values: readonly (number | null)[]): number | null {
+  if (values.includes(1)) {
+    return 1
+  }
+  return values.includes(0) ? 0 : null
+}
+
+/** The facts a NIS2 submission is made of: the incident, its owner (the entity), its linked observables. */
+async function nis2FactsOf(db: Db | Trx, row: IncidentRow): Promise<Nis2Facts> {
+  const entity = await findOrganisationEntity(db, row.owner_org_id)
+  const links = await findLinks(db, [row.id])
+  return {
+    reference: row.id,
+    title: row.title,
+    entity: { name: entity?.name ?? '', sector: entity?.sector ?? null },
+    awareAt: row.aware_at ?? '',
+    description: textOf(row.description),
+    suspectedMalicious: row.nis2_suspected_malicious === null ? null : row.nis2_suspected_malicious === 1,
+    crossBorder: row.nis2_cross_border === null ? null : row.nis2_cross_border === 1,
+    severity: row.severity,
+    impact: textOf(row.impact),
+    indicators: links.filter((l) => l.kind === 'observable').map((l) => l.ref),
+    rootCause: row.nis2_root_cause,
+    mitigationApplied: row.nis2_mitigation_applied,
+    mitigationOngoing: row.nis2_mitigation_ongoing,
+    status: row.status,
+  }
+}
+
+/**
+ * Timeline details of recorded submissions: stage, time, due time and lateness, and the submission
+ * as generated at that moment (what was known then, and what was missing), kept on the timeline.
+ */
+async function submissionDetails(
+  db: Db | Trx,
+  row: IncidentRow,
+  submitted: Nis2Plan['submitted'],
+  now: Date,
+): Promise<Record<string, unknown>[]> {
+  if (submitted.length === 0) {
+    return []
+  }
+  const facts = await nis2FactsOf(db, row)
+  const deadlines = nis2DeadlinesOf(row, now)
+  const requests = intermediateRequestsOf(row)
+  return submitted.map((s) => {
+    const dueAt =
+      s.requestId === undefined
+        ? (deadlines.find((d) => d.stage === s.stage)?.dueAt ?? null)
+        : (requests.find((r) => r.id === s.requestId)?.dueAt ?? null)
+    return {
+      stage: s.stage,
+      submittedAt: s.at,
+      ...(s.requestId === undefined ? {} : { requestId: s.requestId }),
+      dueAt,
+      late: dueAt !== null && s.at > dueAt,
+      document: nis2Document(s.stage, facts, now),
+    }
+  })
 }
 
 /** Reports the caller may triage, none already in an incident other than `into`. */
@@ -343,9 +560,7 @@ async function attachReports(
 ): Promise<void> {
   const at = now.toISOString()
   await putReportsInIncident(trx, incidentId, reportIds, principal.userId, at)
-  for (const reportId of reportIds) {
-    await updateReportRow(trx, reportId, { incident_id: incidentId, updated_at: at })
-  }
+  await linkReportsToIncident(trx, reportIds, incidentId, at)
   const links = await observableLinksOfReports(trx, incidentId, reportIds, principal.userId, at)
   await event(trx, principal, incidentId, action, 'owner', { reportIds, ...extra }, now)
   if (links.length > 0) {
@@ -384,6 +599,7 @@ export async function createIncident(
   const at = now.toISOString()
   const severity = valid.severity ?? 'medium'
   const policy = await getSlaPolicy(db, principal.orgId)
+  const answers = await findNis2AnswersOfReports(db, reportIds)
   const row: IncidentRow = {
     id: randomUUID(),
     title: valid.title.trim(),
@@ -402,15 +618,31 @@ export async function createIncident(
     ...dueDates(policy, severity, at),
     nis2_significant: null,
     trust_service_provider: null,
+    nis2_time_zone: NIS2_DEFAULT_TIME_ZONE,
     aware_at: null,
     early_warning_sent_at: null,
     notification_sent_at: null,
+    progress_report_sent_at: null,
     final_report_sent_at: null,
-    ...nis2Change(valid.nis2),
+    nis2_intermediate_requests: '[]',
+    // Prefilled from the reporters' answers to the form's NIS2 questions; the input overrides them.
+    nis2_suspected_malicious: combinedAnswer(answers.map((a) => a.nis2_suspected_malicious)),
+    nis2_cross_border: combinedAnswer(answers.map((a) => a.nis2_cross_border)),
+    nis2_root_cause: null,
+    nis2_mitigation_applied: null,
+    nis2_mitigation_ongoing: null,
+    nis2_next_due_at: null,
     created_by: principal.userId,
     created_at: at,
     updated_at: at,
   }
+  const prefilled = {
+    suspectedMalicious: row.nis2_suspected_malicious === null ? null : row.nis2_suspected_malicious === 1,
+    crossBorder: row.nis2_cross_border === null ? null : row.nis2_cross_border === 1,
+  }
+  const plan = planNis2(row, valid.nis2, now)
+  Object.assign(row, plan.change)
+  row.nis2_next_due_at = nis2NextDue(row)
   await db.transaction().execute(async (trx) => {
     row.label_id = await ensureLabel(trx, label, now)
     await insertIncident(trx, row)
@@ -420,11 +652,24 @@ export async function createIncident(
       row.id,
       'incident.created',
       'shared',
-      { title: row.title, severity, rsitClass: row.rsit_class, rsitType: row.rsit_type },
+      {
+        title: row.title,
+        severity,
+        rsitClass: row.rsit_class,
+        rsitType: row.rsit_type,
+        ...(reportIds.length > 0 ? { nis2FromReports: prefilled } : {}),
+      },
       now,
     )
     if (reportIds.length > 0) {
       await attachReports(trx, principal, row.id, reportIds, 'incident.reports_added', now)
+    }
+    if (Object.keys(plan.changed).length > 0) {
+      await event(trx, principal, row.id, 'incident.nis2_changed', 'shared', { changed: plan.changed }, now)
+    }
+    // Read inside the transaction: the documents list the observables the reports brought.
+    for (const detail of await submissionDetails(trx, row, plan.submitted, now)) {
+      await event(trx, principal, row.id, 'incident.nis2_submitted', 'shared', detail, now)
     }
   })
   return { row, label, owned: true, participants: [], reportIds }
@@ -481,7 +726,8 @@ export async function updateIncident(
   const current = await visibleIncident(db, principal, id)
   assertOwner(principal, current, 'changing an incident')
   const at = now.toISOString()
-  const change: Partial<IncidentRow> = { ...nis2Change(valid.nis2) }
+  const plan = planNis2(current, valid.nis2, now)
+  const change: Partial<IncidentRow> = { ...plan.change }
   const changed: Record<string, { from: unknown; to: unknown }> = {}
   const set = <K extends keyof IncidentRow>(key: K, name: string, value: IncidentRow[K]) => {
     if (current[key] !== value) {
@@ -549,11 +795,18 @@ export async function updateIncident(
       change.closed_at = null
     }
   }
-  const nis2Changed = valid.nis2 === undefined ? [] : Object.keys(valid.nis2)
-  if (Object.keys(changed).length === 0 && nis2Changed.length === 0) {
+  if (
+    Object.keys(changed).length === 0 &&
+    Object.keys(plan.changed).length === 0 &&
+    plan.submitted.length === 0
+  ) {
     return getIncident(db, principal, id)
   }
   change.updated_at = at
+  const after: IncidentRow = { ...current, ...change }
+  // The NIS2 clock follows facts, submissions and the status (an incident handled ends it).
+  change.nis2_next_due_at = nis2NextDue(after)
+  const submissions = await submissionDetails(db, after, plan.submitted, now)
   await db.transaction().execute(async (trx) => {
     await updateIncidentRow(trx, id, change)
     const { status, ...fields } = changed
@@ -568,16 +821,14 @@ export async function updateIncident(
         now,
       )
     }
-    if (Object.keys(fields).length > 0 || nis2Changed.length > 0) {
-      await event(
-        trx,
-        principal,
-        id,
-        'incident.updated',
-        'shared',
-        { changed: fields, ...(nis2Changed.length > 0 ? { nis2: valid.nis2 } : {}) },
-        now,
-      )
+    if (Object.keys(fields).length > 0) {
+      await event(trx, principal, id, 'incident.updated', 'shared', { changed: fields }, now)
+    }
+    if (Object.keys(plan.changed).length > 0) {
+      await event(trx, principal, id, 'incident.nis2_changed', 'shared', { changed: plan.changed }, now)
+    }
+    for (const detail of submissions) {
+      await event(trx, principal, id, 'incident.nis2_submitted', 'shared', detail, now)
     }
   })
   return getIncident(db, principal, id)
@@ -595,9 +846,34 @@ export async function mergeReportsInto(
   const current = await visibleIncident(db, principal, incidentId)
   assertOwner(principal, current, 'merging reports')
   await triageableReports(db, principal, valid.reportIds, incidentId)
+  // Unknown NIS2 facts are filled from the merged reports' answers; known ones stay as the handlers set them.
+  const answers = await findNis2AnswersOfReports(db, valid.reportIds)
+  const change: Partial<IncidentRow> = { updated_at: now.toISOString() }
+  const changed: Record<string, { from: null; to: boolean }> = {}
+  const suspected = combinedAnswer(answers.map((a) => a.nis2_suspected_malicious))
+  if (current.nis2_suspected_malicious === null && suspected !== null) {
+    change.nis2_suspected_malicious = suspected
+    changed.suspectedMalicious = { from: null, to: suspected === 1 }
+  }
+  const crossBorder = combinedAnswer(answers.map((a) => a.nis2_cross_border))
+  if (current.nis2_cross_border === null && crossBorder !== null) {
+    change.nis2_cross_border = crossBorder
+    changed.crossBorder = { from: null, to: crossBorder === 1 }
+  }
   await db.transaction().execute(async (trx) => {
     await attachReports(trx, principal, incidentId, valid.reportIds, 'incident.reports_added', now)
-    await updateIncidentRow(trx, incidentId, { updated_at: now.toISOString() })
+    await updateIncidentRow(trx, incidentId, change)
+    if (Object.keys(changed).length > 0) {
+      await event(
+        trx,
+        principal,
+        incidentId,
+        'incident.nis2_changed',
+        'shared',
+        { changed, fromReports: valid.reportIds },
+        now,
+      )
+    }
   })
   return getIncident(db, principal, incidentId)
 }
@@ -630,6 +906,15 @@ export async function splitIncident(
     resolved_at: null,
     closed_at: null,
     ...dueDates(await getSlaPolicy(db, source.owner_org_id), source.severity as Severity, at),
+    // The new incident keeps the facts and the awareness time; whether it is significant, and what
+    // was submitted for it, are its own (the submissions were the source's).
+    nis2_significant: null,
+    early_warning_sent_at: null,
+    notification_sent_at: null,
+    progress_report_sent_at: null,
+    final_report_sent_at: null,
+    nis2_intermediate_requests: '[]',
+    nis2_next_due_at: null,
     created_by: principal.userId,
     created_at: at,
     updated_at: at,
@@ -882,6 +1167,13 @@ export async function addNote(
   await visibleIncident(db, principal, incidentId)
   assertWriter(principal, 'writing notes')
   const label = await labelFromInput(db, principal, valid.label)
+  if (valid.shared === true && label.tlp === 'red') {
+    // Sharing with everyone who sees the incident would pass over the named recipients.
+    throw badInput(
+      'shared',
+      'a TLP:RED note is for its named recipients only; it cannot be shared with the incident',
+    )
+  }
   const row: IncidentNoteRow = {
     id: randomUUID(),
     incident_id: incidentId,
@@ -1041,21 +1333,28 @@ export interface DuplicateHint {
   readonly sharedObservables: string[]
 }
 
+/** At most this many hints per report: the strongest first. */
+const MAX_HINTS = 100
+
 /**
  * Reports that may be about the same incident as `reportId`: they share an observable (by key) or
- * come from the same reporter address. Only reports the caller may see.
+ * come from the same reporter address. Only reports the caller may see, and the incident of each
+ * only when the caller may see that too. Readers of reports (admins, handlers, coordinators, viewers).
  */
 export async function duplicateHints(
   db: Db,
   principal: UserPrincipal,
   reportId: string,
 ): Promise<DuplicateHint[]> {
-  assertWriter(principal, 'triage')
+  if (!REPORT_READ_ROLES.includes(principal.role)) {
+    throw forbidden(`duplicate hints are for ${REPORT_READ_ROLES.join(', ')}, who read reports`)
+  }
   const report = await findVisibleReport(db, principal, reportId)
   if (report === undefined) {
     throw notFound('report', reportId)
   }
   const keys = (await findReportObservables(db, reportId)).map((o) => o.key)
+  const visible = visibleLabelIds(db, principal)
   const byObservable =
     keys.length === 0
       ? []
@@ -1065,40 +1364,68 @@ export async function duplicateHints(
           .select(['r.id', 'o.key'])
           .where('o.key', 'in', keys)
           .where('r.id', '!=', reportId)
+          .where('r.label_id', 'in', visible)
           .execute()
   const email = report.reporter_email.trim().toLowerCase()
-  const byReporter = await db
+  const byReporter =
+    email === ''
+      ? []
+      : await db
+          .selectFrom('reports')
+          .select('id')
+          .where('id', '!=', reportId)
+          .where('label_id', 'in', visible)
+          .where((eb) => eb(eb.fn('lower', ['reporter_email']), '=', email))
+          .orderBy('created_at', 'desc')
+          .limit(MAX_HINTS)
+          .execute()
+  const shared = new Map<string, Set<string>>()
+  for (const row of byObservable) {
+    shared.set(row.id, (shared.get(row.id) ?? new Set()).add(row.key))
+  }
+  const sameReporter = new Set(byReporter.map((r) => r.id))
+  const ids = [...new Set([...shared.keys(), ...sameReporter])]
+  if (ids.length === 0) {
+    return []
+  }
+  const others = await db
     .selectFrom('reports')
-    .select('id')
-    .where('id', '!=', reportId)
-    .where((eb) => eb(eb.fn('lower', ['reporter_email']), '=', email))
+    .select(['id', 'tracking_id', 'incident_id'])
+    .where('id', 'in', ids)
     .execute()
-  const ids = [...new Set([...byObservable.map((r) => r.id), ...byReporter.map((r) => r.id)])]
-  const hints: DuplicateHint[] = []
-  for (const id of ids) {
-    const other = await findVisibleReport(db, principal, id)
-    if (other === undefined) {
-      continue
+  const incidentIds = [...new Set(others.flatMap((o) => (o.incident_id === null ? [] : [o.incident_id])))]
+  const seenIncidents = new Set<string>()
+  for (const incidentId of incidentIds) {
+    if ((await findVisibleIncident(db, principal, incidentId)) !== undefined) {
+      seenIncidents.add(incidentId)
     }
-    const shared = [...new Set(byObservable.filter((r) => r.id === id).map((r) => r.key))].sort()
+  }
+  const hints: DuplicateHint[] = others.map((other) => {
+    const sharedKeys = [...(shared.get(other.id) ?? [])].sort()
     const reasons: ('observable' | 'reporter')[] = []
-    if (shared.length > 0) {
+    if (sharedKeys.length > 0) {
       reasons.push('observable')
     }
-    if (byReporter.some((r) => r.id === id)) {
+    if (sameReporter.has(other.id)) {
       reasons.push('reporter')
     }
-    hints.push({
-      reportId: id,
+    return {
+      reportId: other.id,
       trackingId: other.tracking_id,
-      incidentId: (await findIncidentOfReport(db, id)) ?? null,
+      incidentId:
+        other.incident_id !== null && seenIncidents.has(other.incident_id) ? other.incident_id : null,
       reasons,
-      sharedObservables: shared,
-    })
-  }
-  return hints.sort(
-    (a, b) => b.sharedObservables.length - a.sharedObservables.length || a.reportId.localeCompare(b.reportId),
-  )
+      sharedObservables: sharedKeys,
+    }
+  })
+  return hints
+    .sort(
+      (a, b) =>
+        b.sharedObservables.length - a.sharedObservables.length ||
+        b.reasons.length - a.reasons.length ||
+        a.reportId.localeCompare(b.reportId),
+    )
+    .slice(0, MAX_HINTS)
 }
 
 /** Every incident the caller may see (for the export), in pages of 500. */
@@ -1117,4 +1444,208 @@ export async function* visibleIncidentPages(
       return
     }
   }
+}
+
+/** The incidents the caller may see with a NIS2 deadline past due at `now`, longest overdue first. */
+export async function listNis2Overdue(
+  db: Db,
+  principal: UserPrincipal,
+  page: { limit: number; offset: number },
+  now: Date,
+): Promise<{ items: LabelledIncident[]; total: number }> {
+  const { rows, total } = await findVisibleIncidents(db, principal, {
+    nis2OverdueAt: now.toISOString(),
+    order: 'nis2Due',
+    ...page,
+  })
+  return { items: await labelled(db, principal, rows), total }
+}
+
+function assertNis2Clock(row: IncidentRow): void {
+  if (row.nis2_significant !== 1 || row.aware_at === null) {
+    throw conflict(
+      'nis2',
+      'NIS2 reporting applies to an incident marked significant with its awareness time: set nis2.significant and nis2.awareAt first',
+    )
+  }
+}
+
+/**
+ * Records that the CSIRT or competent authority asked for an intermediate report (Art. 23(4)(c)),
+ * due at `dueAt`; it joins the incident's NIS2 deadlines. Owner organisation's handlers.
+ */
+export async function requestIntermediateReport(
+  db: Db,
+  principal: UserPrincipal,
+  incidentId: string,
+  input: IntermediateRequestInput,
+  now = new Date(),
+): Promise<LabelledIncident> {
+  const valid = validateInput(IntermediateRequestBody, input)
+  const current = await visibleIncident(db, principal, incidentId)
+  assertOwner(principal, current, 'recording NIS2 requests')
+  assertNis2Clock(current)
+  const requestedAt =
+    valid.requestedAt === undefined ? now.toISOString() : pastInstant(valid.requestedAt, 'requestedAt', now)
+  const dueAt = new Date(valid.dueAt).toISOString()
+  if (dueAt <= requestedAt) {
+    throw badInput('dueAt', 'must be after requestedAt')
+  }
+  const requests = intermediateRequestsOf(current)
+  if (requests.length >= 100) {
+    throw conflict('dueAt', 'the incident has 100 intermediate report requests already')
+  }
+  const request: Nis2IntermediateRequest = {
+    id: randomUUID(),
+    requestedAt,
+    dueAt,
+    submittedAt: null,
+    note: valid.note?.trim() ?? null,
+    recordedBy: principal.userId,
+  }
+  const change: Partial<IncidentRow> = {
+    nis2_intermediate_requests: JSON.stringify([...requests, request]),
+    updated_at: now.toISOString(),
+  }
+  change.nis2_next_due_at = nis2NextDue({ ...current, ...change })
+  await db.transaction().execute(async (trx) => {
+    await updateIncidentRow(trx, incidentId, change)
+    await event(
+      trx,
+      principal,
+      incidentId,
+      'incident.nis2_intermediate_requested',
+      'shared',
+      { requestId: request.id, requestedAt, dueAt, note: request.note },
+      now,
+    )
+  })
+  return getIncident(db, principal, incidentId)
+}
+
+/** A NIS2 submission generated from an incident, with the TLP of the incident to head it. */
+export interface LabelledNis2Document {
+  readonly document: Nis2Document
+  readonly tlp: Tlp
+}
+
+/**
+ * The NIS2 submission of `stage` generated from the incident as it stands (the fields Article 23
+ * asks for, indicators from its linked observables, and what is still missing). Whoever may see the
+ * incident may read it: it holds nothing the incident, its NIS2 fields and links do not show them.
+ */
+export async function getNis2Document(
+  db: Db,
+  principal: UserPrincipal,
+  incidentId: string,
+  stage: Nis2Stage,
+  now = new Date(),
+): Promise<LabelledNis2Document> {
+  const row = await visibleIncident(db, principal, incidentId)
+  assertNis2Clock(row)
+  const [incident] = await labelled(db, principal, [row])
+  if (incident === undefined) {
+    throw notFound('incident', incidentId)
+  }
+  return { document: nis2Document(stage, await nis2FactsOf(db, row), now), tlp: incident.label.tlp }
+}
+
+/**
+ * Notifies the owners of the incident's observables (those linked to it and those of its reports)
+ * through the constituency register: one mail per owner naming only its own values
+ * (`notifyOwners`), recorded with the incident's id; the run goes on the timeline as
+ * `incident.notified` with what each owner was told. Handlers, admins and coordinators of the
+ * owner organisation, which must be the instance's own (the register is its working data).
+ */
+export async function notifyIncidentOwners(
+  db: Db,
+  principal: UserPrincipal,
+  incidentId: string,
+  input: IncidentNotifyInput,
+  context: NotifyContext,
+): Promise<NotifyResult> {
+  const valid = validateInput(IncidentNotifyBody, input)
+  const incident = await visibleIncident(db, principal, incidentId)
+  assertOwner(principal, incident, 'notifying owners')
+  const reportIds = (await findIncidentReportIds(db, [incidentId])).get(incidentId) ?? []
+  const links = await findLinks(db, [incidentId])
+  const fromReports = await findObservablesOfReports(db, reportIds)
+  const values = [
+    ...new Set([
+      ...links.filter((l) => l.kind === 'observable').map((l) => l.value),
+      ...fromReports.map((o) => o.value),
+    ]),
+  ]
+  if (values.length === 0) {
+    throw conflict(
+      'observables',
+      'the incident and its reports have no observables: there is nobody to notify',
+    )
+  }
+  if (values.length > 10_000) {
+    throw conflict(
+      'observables',
+      `the incident has ${values.length} observables; at most 10000 are notified at once`,
+    )
+  }
+  const rsitClass =
+    valid.rsitClass ??
+    (incident.rsit_class === null
+      ? undefined
+      : incident.rsit_type === null
+        ? incident.rsit_class
+        : `${incident.rsit_class}/${incident.rsit_type}`)
+  const result = await notifyOwners(
+    db,
+    principal,
+    { ...valid, ...(rsitClass === undefined ? {} : { rsitClass }), observables: values, incidentId },
+    context,
+  )
+  const owners = result.notifications.map((n: NotificationRow) => ({
+    notificationId: n.id,
+    constituentId: n.constituent_id,
+    constituent: n.constituent_name,
+    observables: (JSON.parse(n.observables) as unknown[]).length,
+    status: n.status,
+  }))
+  const now = context.now()
+  await db.transaction().execute(async (trx) => {
+    await event(
+      trx,
+      principal,
+      incidentId,
+      'incident.notified',
+      'owner',
+      {
+        owners,
+        sent: owners.filter((o) => o.status === 'sent').length,
+        failed: owners.filter((o) => o.status === 'failed').length,
+        unmatched: result.unmatched.length,
+        ignored: result.ignored.length,
+      },
+      now,
+    )
+    await updateIncidentRow(trx, incidentId, { updated_at: now.toISOString() })
+  })
+  return result
+}
+
+/**
+ * What was sent to owners for an incident, newest first. Readers of the owner organisation (admins,
+ * handlers, coordinators, viewers); other organisations that see the incident get an empty list.
+ */
+export async function listIncidentNotifications(
+  db: Db,
+  principal: UserPrincipal,
+  incidentId: string,
+  page: { limit: number; offset: number },
+): Promise<{ rows: NotificationRow[]; total: number }> {
+  const incident = await visibleIncident(db, principal, incidentId)
+  if (incident.owner_org_id !== principal.orgId) {
+    return { rows: [], total: 0 }
+  }
+  if (!CONSTITUENCY_READ_ROLES.includes(principal.role)) {
+    throw forbidden(`notifications are read by ${CONSTITUENCY_READ_ROLES.join(', ')}`)
+  }
+  return listNotificationsForIncident(db, incidentId, page)
 }

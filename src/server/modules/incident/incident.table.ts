@@ -25,13 +25,41 @@ export interface IncidentTable {
   /** NIS2 Article 23 fields (the deadline rules are in src/core/incident/nis2.ts); 0 / 1 / null. */
   nis2_significant: number | null
   trust_service_provider: number | null
+  /** IANA zone in which the final report's "one month" is counted (default `Europe/Brussels`). */
+  nis2_time_zone: string
   aware_at: string | null
+  /** When each submission was made; once set, never changed (submissions are immutable). */
   early_warning_sent_at: string | null
   notification_sent_at: string | null
+  progress_report_sent_at: string | null
   final_report_sent_at: string | null
+  /** JSON list of the authority's intermediate report requests ({@link Nis2IntermediateRequest}). */
+  nis2_intermediate_requests: string
+  /** The facts Article 23 submissions are made of; flags 0 / 1 / null (unknown). */
+  nis2_suspected_malicious: number | null
+  nis2_cross_border: number | null
+  nis2_root_cause: string | null
+  nis2_mitigation_applied: string | null
+  nis2_mitigation_ongoing: string | null
+  /**
+   * Earliest due time among the NIS2 deadlines not yet met (null when none is pending, or the
+   * incident is not significant): derived on every write, so "overdue" is one indexed comparison.
+   */
+  nis2_next_due_at: string | null
   created_by: string
   created_at: string
   updated_at: string
+}
+
+/** One intermediate report the CSIRT or competent authority asked for (Art. 23(4)(c)). */
+export interface Nis2IntermediateRequest {
+  readonly id: string
+  readonly requestedAt: string
+  readonly dueAt: string
+  readonly submittedAt: string | null
+  readonly note: string | null
+  /** The user who recorded the request. */
+  readonly recordedBy: string
 }
 
 /** `incident_reports`: which reports an incident was made from; a report is in one incident at most. */

@@ -193,3 +193,15 @@ export async function listNotifications(
   await requireInstanceRole(db, actor, CONSTITUENCY_READ_ROLES, 'read the notifications')
   return findNotifications(db, filter)
 }
+
+/**
+ * The notifications recorded for one incident, newest first. No access check of its own: for the
+ * incident module, which checked that the caller's organisation owns the incident and their role.
+ */
+export async function listNotificationsForIncident(
+  db: Db,
+  incidentId: string,
+  page: { limit: number; offset: number },
+): Promise<{ rows: NotificationRow[]; total: number }> {
+  return findNotifications(db, { incidentId, ...page })
+}

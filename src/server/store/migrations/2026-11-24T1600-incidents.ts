@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely'
 
 /**
- * Incidents: the incidents themselves (labelled, with SLA deadlines and NIS2 fields), the reports
+ * Incidents: the incidents themselves (labelled, with SLA deadlines and the NIS2 Article 23 clock
+ * and facts), the reports
  * they were made from, tasks, notes (each labelled), the timeline, linked observables and objects,
  * participants (organisations shared with by name) and each organisation's SLA settings.
  */
@@ -26,10 +27,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('resolve_due_at', 'text', (c) => c.notNull())
     .addColumn('nis2_significant', 'integer')
     .addColumn('trust_service_provider', 'integer')
+    .addColumn('nis2_time_zone', 'text', (c) => c.notNull().defaultTo('Europe/Brussels'))
     .addColumn('aware_at', 'text')
     .addColumn('early_warning_sent_at', 'text')
     .addColumn('notification_sent_at', 'text')
+    .addColumn('progress_report_sent_at', 'text')
     .addColumn('final_report_sent_at', 'text')
+    .addColumn('nis2_intermediate_requests', 'text', (c) => c.notNull().defaultTo('[]'))
+    .addColumn('nis2_suspected_malicious', 'integer')
+    .addColumn('nis2_cross_border', 'integer')
+    .addColumn('nis2_root_cause', 'text')
+    .addColumn('nis2_mitigation_applied', 'text')
+    .addColumn('nis2_mitigation_ongoing', 'text')
+    .addColumn('nis2_next_due_at', 'text')
     .addColumn('created_by', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
@@ -40,6 +50,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('incidents')
     .columns(['status', 'updated_at'])
     .execute()
+  await db.schema.createIndex('incidents_nis2_due_idx').on('incidents').column('nis2_next_due_at').execute()
 
   await db.schema
     .createTable('incident_reports')
@@ -106,6 +117,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createIndex('incident_events_incident_idx')
     .on('incident_events')
     .columns(['incident_id', 'position'])
+    .unique()
     .execute()
 
   await db.schema
