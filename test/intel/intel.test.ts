@@ -196,6 +196,61 @@ describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
     expect(anonymous.body.results[0]?.total).toBe(0)
   })
 
+  it('caps fan-out per value in bulk correlation, with the same hits and totals as single look-ups', async () => {
+    // 14 indicators share one value (12 visible to the community, 2 kept in the own organisation);
+    // another value is in 3 objects.
+    const tag = randomUUID().slice(0, 8)
+    const indicator = (i: number, value: string) => ({
+      type: 'indicator',
+      spec_version: '2.1',
+      id: `indicator--${randomUUID()}`,
+      created: `2024-04-01T00:00:${String(i).padStart(2, '0')}.000Z`,
+      modified: `2024-04-01T00:00:${String(i).padStart(2, '0')}.000Z`,
+      pattern: `[domain-name:value = '${value}']`,
+      pattern_type: 'stix',
+      valid_from: '2024-04-01T00:00:00Z',
+    })
+    const common = `fanout-${tag}.example`
+    const rare = `rare-${tag}.example`
+    const community = [...Array.from({ length: 12 }, (_, i) => indicator(i, common)), indicator(20, rare)]
+    const own = [indicator(30, common), indicator(31, common), indicator(32, rare), indicator(33, rare)]
+    for (const [objects, query] of [
+      [community, '?tlp=green&audience=community'],
+      [own, '?tlp=amber&audience=org'],
+    ] as const) {
+      const res = await importJson(
+        world.users.c1.client,
+        { type: 'bundle', id: `bundle--${randomUUID()}`, objects },
+        query,
+      )
+      expect(res.status, res.text.slice(0, 300)).toBe(200)
+    }
+    type Result = { value: string; total: number; hits: { id: string }[] }
+    for (const [user, commonTotal, rareTotal] of [
+      ['c1', 14, 3],
+      ['d1', 12, 1],
+    ] as const) {
+      const client = world.users[user].client
+      const bulk = await client.post<{ results: Result[] }>('/api/v1/intel/correlate', {
+        values: [common, rare, `none-${tag}.example`],
+        limit: 10,
+      })
+      expect(bulk.status, bulk.text).toBe(200)
+      expect(
+        bulk.body.results.map((r) => r.total),
+        user,
+      ).toEqual([commonTotal, rareTotal, 0])
+      expect(bulk.body.results[0]?.hits).toHaveLength(10)
+      for (const result of bulk.body.results.slice(0, 2)) {
+        const single = await client.get<{ results: Result[] }>(
+          `/api/v1/intel/correlate?value=${result.value}&limit=10`,
+        )
+        expect(single.body.results[0]?.total, `${user} ${result.value}`).toBe(result.total)
+        expect(single.body.results[0]?.hits.map((h) => h.id)).toEqual(result.hits.map((h) => h.id))
+      }
+    }
+  })
+
   it('round-trips STIX: export keeps ids, versions and content, with TLP 2.0 markings', async () => {
     const client = world.users.c1.client
     const apt1 = corpusJson('oasis-examples/threat-reports/apt1.json') as {

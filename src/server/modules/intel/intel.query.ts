@@ -3,7 +3,7 @@ import { classifyValue, type Observable } from '../../../core/intel/observable.j
 import type { Viewer } from '../../../core/trust/label.js'
 import type { Database } from '../../store/database.js'
 import type { Db } from '../../store/store.js'
-import { visibleLabelIds } from '../trust/trust.sql.js'
+import { visibleLabelIds, visibleLabelIdsInScope, type LabelScope } from '../trust/trust.sql.js'
 import { expiredCondition, type ExpiryRule } from './intel.expiry.js'
 import type { ObservableTable, StixObjectRow, StixObjectTable } from './intel.table.js'
 
@@ -336,7 +336,7 @@ const KEY_CHUNK = 500
 /**
  * The same answer as {@link correlateValues} for many values at once, in a few queries per 500
  * values instead of three per value: exact keys in one ranked query per chunk (at most `limit` hits
- * per value, newest first), visible networks loaded once and matched in memory, reports in one query.
+ * per value, newest first, with each value's total), visible networks loaded once and matched in memory, reports in one query.
  * Looked-up networks (CIDR values) still get their own containment query each.
  */
 export async function correlateMany(
@@ -351,26 +351,21 @@ export async function correlateMany(
   const counts = new Map<string, number>()
   for (let i = 0; i < keys.length; i += KEY_CHUNK) {
     const chunk = keys.slice(i, i + KEY_CHUNK)
+    // One pass: the newest `limit` hits of each key, and each key's total beside them.
     const ranked = correlationBase(db, viewer)
       .where('o.key', 'in', chunk)
       .selectAll('s')
       .select([
         'o.key as matched_key',
         sql<number>`row_number() over (partition by o.key order by s.added_at desc, s.id)`.as('rank'),
+        sql<number>`count(*) over (partition by o.key)`.as('key_total'),
       ])
     const rows = await db.selectFrom(ranked.as('r')).selectAll().where('r.rank', '<=', limit).execute()
-    for (const { rank: _rank, matched_key, ...row } of rows) {
+    for (const { rank: _rank, key_total, matched_key, ...row } of rows) {
       const list = exact.get(matched_key) ?? []
       list.push({ row, matchedKey: matched_key })
       exact.set(matched_key, list)
-    }
-    const totals = await correlationBase(db, viewer)
-      .where('o.key', 'in', chunk)
-      .select(['o.key', (eb) => eb.fn.countAll<number>().as('n')])
-      .groupBy('o.key')
-      .execute()
-    for (const t of totals) {
-      counts.set(t.key, Number(t.n))
+      counts.set(matched_key, Number(key_total))
     }
   }
   // Networks that may contain the looked-up addresses: only of the kinds looked up, so the range
@@ -433,4 +428,168 @@ export async function correlateMany(
     out.flatMap((c) => c.hits.map((h) => h.row.id)),
   )
   return out.map((c) => ({ ...c, hits: c.hits.map((h) => ({ ...h, reports: reports.get(h.row.id) ?? [] })) }))
+}
+
+/** Which versions of the objects in a scope to read (TAXII `match[version]`). */
+export type VersionSelection =
+  | { readonly all: true }
+  | {
+      readonly all: false
+      /** The oldest version of each object the viewer may see in the scope. */
+      readonly first: boolean
+      /** The newest version of each object the viewer may see in the scope. */
+      readonly last: boolean
+      /** Exact `modified` (or, without one, `created`) strings, every spelling of each instant. */
+      readonly modified: readonly string[]
+      /** Exact date-added instants, for objects without `modified` and `created` (SCOs). */
+      readonly addedAt: readonly string[]
+    }
+
+/** A page of object versions in a scope, in (date added, id, owner) order. */
+export interface ScopedPageFilter {
+  readonly ids?: readonly string[]
+  readonly types?: readonly string[]
+  /** Only versions added strictly after this instant. */
+  readonly addedAfter?: string
+  /** Only versions after this position of the order (the previous page's last). */
+  readonly after?: { readonly addedAt: string; readonly id: string; readonly ownerOrgId: string }
+  readonly versions: VersionSelection
+  readonly limit: number
+  /** Read the stored JSON too (objects), or only the version keys (manifest). */
+  readonly withJson: boolean
+}
+
+/** One version of an object as a scoped read returns it (the stored JSON only when asked for). */
+export type ScopedVersionRow = Pick<
+  StixObjectRow,
+  'id' | 'modified' | 'owner_org_id' | 'type' | 'created' | 'label_id' | 'added_at'
+> & { json?: string }
+
+/**
+ * The object versions `viewer` may see among the labels of `scope` (a TAXII collection), one page in
+ * (date added, id, owner) order. Each version appears once: when several organisations hold a copy
+ * of it, the copy added first that the viewer may see stands for it (its date added is when the
+ * version reached the viewer's view). `first` and `last` are judged among what the viewer may see in
+ * the scope, so nothing hidden shifts them.
+ */
+export async function pageVersionsInScope(
+  db: Db,
+  viewer: Viewer,
+  scope: LabelScope,
+  filter: ScopedPageFilter,
+): Promise<ScopedVersionRow[]> {
+  const inScope = () => visibleLabelIdsInScope(db, viewer, scope)
+  let query = db.selectFrom('stix_objects as s').where('s.label_id', 'in', inScope())
+  if (filter.ids !== undefined) {
+    query = query.where('s.id', 'in', [...filter.ids])
+  }
+  if (filter.types !== undefined) {
+    query = query.where('s.type', 'in', [...filter.types])
+  }
+  if (filter.addedAfter !== undefined) {
+    query = query.where('s.added_at', '>', filter.addedAfter)
+  }
+  const after = filter.after
+  if (after !== undefined) {
+    query = query.where((eb) =>
+      eb(
+        eb.refTuple('s.added_at', 's.id', 's.owner_org_id'),
+        '>',
+        eb.tuple(after.addedAt, after.id, after.ownerOrgId),
+      ),
+    )
+  }
+  // One copy per version: no copy of the same version that the viewer may see came before it.
+  query = query.where((eb) =>
+    eb.not(
+      eb.exists(
+        eb
+          .selectFrom('stix_objects as d')
+          .select('d.id')
+          .whereRef('d.id', '=', 's.id')
+          .whereRef('d.modified', '=', 's.modified')
+          .whereRef('d.owner_org_id', '!=', 's.owner_org_id')
+          .where('d.label_id', 'in', inScope())
+          .where((b) =>
+            b.or([
+              b('d.added_at', '<', b.ref('s.added_at')),
+              b.and([
+                b('d.added_at', '=', b.ref('s.added_at')),
+                b('d.owner_org_id', '<', b.ref('s.owner_org_id')),
+              ]),
+            ]),
+          ),
+      ),
+    ),
+  )
+  const versions = filter.versions
+  if (!versions.all) {
+    query = query.where((eb) => {
+      const newerOrOlder = (op: '>' | '<') =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('stix_objects as n')
+              .select('n.id')
+              .whereRef('n.id', '=', 's.id')
+              .where('n.modified', op, eb.ref('s.modified'))
+              .where('n.label_id', 'in', inScope()),
+          ),
+        )
+      const any = []
+      if (versions.last) {
+        any.push(newerOrOlder('>'))
+      }
+      if (versions.first) {
+        any.push(newerOrOlder('<'))
+      }
+      if (versions.modified.length > 0) {
+        any.push(eb('s.modified', 'in', [...versions.modified]))
+        any.push(eb.and([eb('s.modified', '=', ''), eb('s.created', 'in', [...versions.modified])]))
+      }
+      if (versions.addedAt.length > 0) {
+        any.push(
+          eb.and([
+            eb('s.modified', '=', ''),
+            eb('s.created', 'is', null),
+            eb('s.added_at', 'in', [...versions.addedAt]),
+          ]),
+        )
+      }
+      return any.length === 0 ? eb.lit(false) : eb.or(any)
+    })
+  }
+  const columns = [
+    's.id',
+    's.modified',
+    's.owner_org_id',
+    's.type',
+    's.created',
+    's.label_id',
+    's.added_at',
+  ] as const
+  const ordered = (filter.withJson ? query.select([...columns, 's.json']) : query.select([...columns]))
+    .orderBy('s.added_at')
+    .orderBy('s.id')
+    .orderBy('s.owner_org_id')
+    .limit(filter.limit)
+  return ordered.execute()
+}
+
+/**
+ * Every copy of one object (all versions, all owners) that `viewer` may see among the labels of
+ * `scope`, without the JSON: few rows (versions × owners of one id).
+ */
+export async function findCopiesInScope(
+  db: Db,
+  viewer: Viewer,
+  scope: LabelScope,
+  id: string,
+): Promise<ScopedVersionRow[]> {
+  return db
+    .selectFrom('stix_objects as s')
+    .select(['s.id', 's.modified', 's.owner_org_id', 's.type', 's.created', 's.label_id', 's.added_at'])
+    .where('s.id', '=', id)
+    .where('s.label_id', 'in', visibleLabelIdsInScope(db, viewer, scope))
+    .execute()
 }
