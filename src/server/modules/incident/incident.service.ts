@@ -467,7 +467,11 @@ async function nis2FactsOf(db: Db | Trx, row: IncidentRow): Promise<Nis2Facts> {
     crossBorder: row.nis2_cross_border === null ? null : row.nis2_cross_border === 1,
     severity: row.severity,
     impact: textOf(row.impact),
-    indicators: links.filter((l) => l.kind === 'observable').map((l) => l.ref),
+    // Sorted: the same incident makes the same document, whatever order the links were made in.
+    indicators: links
+      .filter((l) => l.kind === 'observable')
+      .map((l) => l.ref)
+      .sort(),
     rootCause: row.nis2_root_cause,
     mitigationApplied: row.nis2_mitigation_applied,
     mitigationOngoing: row.nis2_mitigation_ongoing,
