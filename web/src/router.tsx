@@ -5,6 +5,7 @@ import {
   createRoute,
   createRouter,
   lazyRouteComponent,
+  notFound,
   Outlet,
   redirect,
 } from '@tanstack/react-router'
@@ -22,6 +23,13 @@ import { ADMIN_TABS, type AdminTab } from './admin/admin.tabs.js'
 import { canReadConstituency } from './constituency/constituency.api.js'
 import { isDocumentKind, type DocumentFilter } from './knowledge/knowledge.api.js'
 import { parseIntelFilter } from './intel/intel.api.js'
+import {
+  INCIDENT_TABS,
+  INCIDENT_WRITE_ROLES,
+  isNis2Stage,
+  parseIncidentFilter,
+  type IncidentTab,
+} from './incident/incident.search.js'
 import { isReportStatus, REPORT_READ_ROLES, type ReportStatus } from './report/report.api.js'
 
 /** What every route can reach through its context. */
@@ -141,7 +149,48 @@ function createModuleRoute<const TKey extends UpcomingModuleKey>(key: TKey) {
   })
 }
 
-const incidentsRoute = createModuleRoute('incidents')
+const incidentsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/incidents',
+  validateSearch: parseIncidentFilter,
+  component: lazyRouteComponent(() => import('./incident/incidents.page.js'), 'IncidentsPage'),
+})
+
+const newIncidentRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/incidents/new',
+  beforeLoad: ({ context }) => {
+    if (!INCIDENT_WRITE_ROLES.includes(context.me.user.role)) {
+      throw redirect({ to: '/incidents' })
+    }
+  },
+  component: lazyRouteComponent(() => import('./incident/new-incident.page.js'), 'NewIncidentPage'),
+})
+
+const incidentRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/incidents/$id',
+  validateSearch: (search: Record<string, unknown>): { tab?: IncidentTab } => {
+    const tab = INCIDENT_TABS.find((candidate) => candidate === search.tab)
+    return tab === undefined ? {} : { tab }
+  },
+  component: lazyRouteComponent(() => import('./incident/incident.page.js'), 'IncidentPage'),
+})
+
+const nis2DocumentRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/incidents/$id/nis2/$stage',
+  params: {
+    parse: (raw) => {
+      if (!isNis2Stage(raw.stage)) {
+        throw notFound()
+      }
+      return { id: raw.id, stage: raw.stage }
+    },
+    stringify: (params) => ({ id: params.id, stage: params.stage }),
+  },
+  component: lazyRouteComponent(() => import('./incident/nis2-document.page.js'), 'Nis2DocumentPage'),
+})
 const advisoriesRoute = createModuleRoute('advisories')
 const cooperationRoute = createModuleRoute('cooperation')
 const crisisRoute = createModuleRoute('crisis')
@@ -186,10 +235,11 @@ const intelObjectRoute = createRoute({
 const reportsRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/reports',
-  validateSearch: (search: Record<string, unknown>): { status?: ReportStatus; page?: number } => {
+  // No status: the reports awaiting triage (new); `all` for every status.
+  validateSearch: (search: Record<string, unknown>): { status?: ReportStatus | 'all'; page?: number } => {
     const page = Number(search.page)
     return {
-      ...(isReportStatus(search.status) ? { status: search.status } : {}),
+      ...(isReportStatus(search.status) || search.status === 'all' ? { status: search.status } : {}),
       ...(Number.isInteger(page) && page > 1 ? { page } : {}),
     }
   },
@@ -307,6 +357,9 @@ const routeTree = rootRoute.addChildren([
     directoryRoute,
     organisationRoute,
     incidentsRoute,
+    newIncidentRoute,
+    incidentRoute,
+    nis2DocumentRoute,
     reportsRoute,
     reportRoute,
     constituencyRoute,

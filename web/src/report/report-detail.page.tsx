@@ -15,6 +15,11 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { getRouteApi, Link } from '@tanstack/react-router'
 import { useState, type FormEvent } from 'react'
+import type { ReportWire } from '../../../src/core/incident/report.schema.js'
+import { hintsQuery } from '../incident/incident.api.js'
+import { INCIDENT_WRITE_ROLES } from '../incident/incident.constants.js'
+import { CreateIncidentDialog, MergeIntoIncidentDialog } from '../incident/triage.dialogs.js'
+import { AnchorLink } from '../lib/anchor-link.js'
 import { ErrorAlert } from '../lib/error-alert.js'
 import { formatDateTime } from '../lib/format.js'
 import { usePageTitle } from '../lib/page-title.js'
@@ -32,8 +37,6 @@ import {
 
 const reportRouteApi = getRouteApi('/app/reports/$reportId')
 
-const WRITE_ROLES = ['admin', 'handler', 'coordinator']
-
 function Field({ label, children }: { label: string; children: React.ReactNode }) {
   return (
     <Stack gap={0}>
@@ -49,6 +52,101 @@ function yesNo(value: boolean | null): string {
   return value === null ? '—' : value ? 'Yes' : 'No'
 }
 
+/** Possible duplicates of the report, and the triage actions: a new incident, or a merge into one. */
+function TriageSection({ report, mayWrite }: { report: ReportWire; mayWrite: boolean }) {
+  const hints = useQuery(hintsQuery(report.id))
+  const [dialog, setDialog] = useState<'create' | 'merge' | null>(null)
+  const source = [{ id: report.id, trackingId: report.trackingId, summary: report.summary }]
+  const suggested = [
+    ...new Set((hints.data?.items ?? []).flatMap((h) => (h.incidentId === null ? [] : [h.incidentId]))),
+  ]
+  return (
+    <Paper withBorder p="md" radius="md" component="section" aria-labelledby="triage-heading">
+      <Stack gap="sm">
+        <Title order={2} size="h4" id="triage-heading">
+          Triage
+        </Title>
+        {report.incidentId !== null ? (
+          <Text size="sm">
+            This report is part of{' '}
+            <AnchorLink to="/incidents/$id" params={{ id: report.incidentId }} data-testid="report-incident">
+              an incident
+            </AnchorLink>
+            .
+          </Text>
+        ) : null}
+        <QueryStatus pending={hints.isPending} error={hints.error} what="possible duplicates" />
+        {hints.data ? (
+          hints.data.items.length === 0 ? (
+            <Text size="sm" c="dimmed">
+              No other report shares an observable or the reporter with this one.
+            </Text>
+          ) : (
+            <Table aria-label="Possible duplicates" data-testid="hints-table">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Report</Table.Th>
+                  <Table.Th>Why</Table.Th>
+                  <Table.Th>Incident</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {hints.data.items.map((hint) => (
+                  <Table.Tr key={hint.reportId}>
+                    <Table.Td>
+                      <AnchorLink to="/reports/$reportId" params={{ reportId: hint.reportId }}>
+                        {hint.trackingId}
+                      </AnchorLink>
+                    </Table.Td>
+                    <Table.Td style={{ overflowWrap: 'anywhere' }}>
+                      {[
+                        hint.sharedObservables.length > 0
+                          ? `shares ${hint.sharedObservables.join(', ')}`
+                          : null,
+                        hint.reasons.includes('reporter') ? 'same reporter' : null,
+                      ]
+                        .filter((part) => part !== null)
+                        .join('; ')}
+                    </Table.Td>
+                    <Table.Td>
+                      {hint.incidentId === null ? (
+                        '—'
+                      ) : (
+                        <AnchorLink to="/incidents/$id" params={{ id: hint.incidentId }}>
+                          Open incident
+                        </AnchorLink>
+                      )}
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )
+        ) : null}
+        {mayWrite && report.status !== 'linked' ? (
+          <Group gap="xs">
+            <Button onClick={() => setDialog('create')}>New incident from this report</Button>
+            <Button variant="default" onClick={() => setDialog('merge')}>
+              Merge into incident…
+            </Button>
+          </Group>
+        ) : null}
+      </Stack>
+      {dialog === 'create' ? (
+        <CreateIncidentDialog opened onClose={() => setDialog(null)} reports={source} />
+      ) : null}
+      {dialog === 'merge' ? (
+        <MergeIntoIncidentDialog
+          opened
+          onClose={() => setDialog(null)}
+          reports={source}
+          suggested={suggested}
+        />
+      ) : null}
+    </Paper>
+  )
+}
+
 /** One report as handlers see it: everything the reporter sent, IOCs, files, messages, triage. */
 export function ReportDetailPage() {
   const { reportId } = reportRouteApi.useParams()
@@ -57,7 +155,7 @@ export function ReportDetailPage() {
   const report = useQuery(reportQuery(reportId))
   usePageTitle(report.data ? `Report ${report.data.trackingId}` : 'Report')
   const [reply, setReply] = useState('')
-  const mayWrite = WRITE_ROLES.includes(me.user.role)
+  const mayWrite = INCIDENT_WRITE_ROLES.includes(me.user.role)
 
   const onSaved = async (saved: Awaited<ReturnType<typeof setReportStatus>>) => {
     queryClient.setQueryData(reportQuery(reportId).queryKey, saved)
@@ -119,6 +217,8 @@ export function ReportDetailPage() {
             ) : null}
           </Group>
           <ErrorAlert error={changeStatus.error} title="The status was not changed" />
+
+          <TriageSection report={r} mayWrite={mayWrite} />
 
           <Paper withBorder p="md" radius="md">
             <Stack gap="sm">

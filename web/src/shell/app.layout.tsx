@@ -11,7 +11,7 @@ import { useMe } from './use-me.js'
 
 const MODULE_LINKS = [
   { to: '/directory', label: MODULES.directory.title },
-  { to: '/incidents', label: UPCOMING_MODULES.incidents.title },
+  { to: '/incidents', label: MODULES.incidents.title },
   { to: '/intelligence', label: MODULES.intelligence.title },
   { to: '/sharing', label: MODULES.sharing.title },
   { to: '/advisories', label: UPCOMING_MODULES.advisories.title },
@@ -20,6 +20,8 @@ const MODULE_LINKS = [
   { to: '/metrics', label: UPCOMING_MODULES.metrics.title },
   { to: '/knowledge', label: MODULES.knowledge.title },
 ] as const
+
+const REPORTS_LINK = { to: '/reports', label: 'Reports' } as const
 
 function isActive(pathname: string, to: string): boolean {
   if (to === '/') {
@@ -40,10 +42,12 @@ export function AppLayout() {
     onSettled: () => window.location.assign('/login'),
   })
 
+  // The triage queue sits next to the incidents it feeds.
   const links = [
     { to: '/', label: 'Home' },
-    ...MODULE_LINKS,
-    ...(REPORT_READ_ROLES.includes(me.user.role) ? [{ to: '/reports', label: 'Reports' } as const] : []),
+    ...MODULE_LINKS.flatMap<(typeof MODULE_LINKS)[number] | typeof REPORTS_LINK>((link) =>
+      link.to === '/incidents' && REPORT_READ_ROLES.includes(me.user.role) ? [link, REPORTS_LINK] : [link],
+    ),
     ...(canReadConstituency(me) ? [{ to: '/constituency', label: 'Constituency' } as const] : []),
     { to: '/report', label: 'Report an incident' },
     ...(me.user.role === 'admin' ? [{ to: '/admin', label: 'Admin' } as const] : []),

@@ -1,13 +1,19 @@
 import { Badge, Group, Loader, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core'
 import { useQuery } from '@tanstack/react-query'
-import type { ReactNode } from 'react'
+import { lazy, Suspense, type ReactNode } from 'react'
 import { ORG_TYPE_LABELS, ROLE_LABELS } from '../account/account.constants.js'
 import { ErrorAlert } from '../lib/error-alert.js'
 import { usePageTitle } from '../lib/page-title.js'
+import { REPORT_READ_ROLES } from '../report/report.api.js'
 import { healthQuery } from './health.api.js'
 import { useMe } from './use-me.js'
 
 const STORE_LABELS = { sqlite: 'SQLite', postgres: 'PostgreSQL' } as const
+
+// Loaded apart: it brings the incident vocabularies, which other users of the home page do not need.
+const OverdueWork = lazy(async () => ({
+  default: (await import('../incident/overdue.section.js')).OverdueWork,
+}))
 
 function Fact({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -20,7 +26,7 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
   )
 }
 
-/** Start page: who is signed in and how the instance is doing. */
+/** Start page: for handlers the incident work that is due, then who is signed in and how the instance is doing. */
 export function HomePage() {
   usePageTitle('Home')
   const me = useMe()
@@ -28,13 +34,26 @@ export function HomePage() {
   const { user, organisation } = me
 
   return (
-    <Stack gap="lg" maw={960}>
+    <Stack gap="lg" maw={1200}>
       <Stack gap={4}>
         <Title order={1}>Home</Title>
         <Text data-testid="whoami">
           Signed in as <strong>{user.name}</strong> ({user.email}) of {organisation.name}
         </Text>
       </Stack>
+
+      {REPORT_READ_ROLES.includes(user.role) ? (
+        <Suspense
+          fallback={
+            <Group gap="xs" role="status">
+              <Loader size="xs" />
+              <Text size="sm">Loading incident work…</Text>
+            </Group>
+          }
+        >
+          <OverdueWork />
+        </Suspense>
+      ) : null}
 
       <SimpleGrid cols={{ base: 1, md: 2 }} spacing="lg">
         <Paper withBorder p="md" radius="md" component="section" aria-labelledby="home-you">

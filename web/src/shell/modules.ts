@@ -23,6 +23,11 @@ export const MODULES = {
     purpose:
       'Collect and enrich indicators, threat actors and reports, with STIX 2.1 and MISP import and export.',
   },
+  incidents: {
+    title: 'Incidents',
+    purpose:
+      'Record, triage and coordinate the handling of security incidents, classified with the RSIT taxonomy.',
+  },
   knowledge: {
     title: 'Knowledge',
     purpose:
@@ -32,11 +37,6 @@ export const MODULES = {
 
 /** The modules still to come, keyed by their URL segment. */
 export const UPCOMING_MODULES = {
-  incidents: {
-    title: 'Incidents',
-    purpose:
-      'Record, triage and coordinate the handling of security incidents, classified with the RSIT taxonomy.',
-  },
   advisories: {
     title: 'Advisories',
     purpose: 'Write and publish security advisories and warnings for your constituency.',
