@@ -13,6 +13,7 @@ import type { Config } from './config.js'
 import { LiaisonError, type ErrorCode } from './errors.js'
 import { registerAuth } from './http/auth.plugin.js'
 import { registerModules } from './modules/index.js'
+import { TAXII_PATH_PREFIX } from './modules/taxii/taxii.routes.js'
 import { packageVersion } from './paths.js'
 import type { Store } from './store/store.js'
 import { validationError } from './validation.js'
@@ -132,7 +133,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   })
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true })
 
-  registerAuth(app, deps.store, now)
+  registerAuth(app, deps.store, now, { basicAuthPrefixes: [TAXII_PATH_PREFIX] })
   await registerModules(app, { store: deps.store, config, now })
 
   const indexFile = path.join(config.webDir, 'index.html')

@@ -57,6 +57,8 @@ export interface Config {
   readonly openpgpKeyFile: string | null
   /** Passphrase of that key (`LIAISON_OPENPGP_PASSPHRASE`), null when it has none. */
   readonly openpgpPassphrase: string | null
+  /** Largest TAXII POST body in bytes, the API root's `max_content_length` (`LIAISON_TAXII_MAX_CONTENT_LENGTH`, default 32 MiB). */
+  readonly taxiiMaxContentLength: number
 }
 
 /** Raised when one or more settings are invalid; lists every bad variable at once. */
@@ -177,6 +179,12 @@ export function readConfig(env: NodeJS.ProcessEnv, overrides: Partial<Config> = 
     reportAddress: reportAddress.toLowerCase(),
     openpgpKeyFile: env.LIAISON_OPENPGP_KEY_FILE ? path.resolve(env.LIAISON_OPENPGP_KEY_FILE) : null,
     openpgpPassphrase: env.LIAISON_OPENPGP_PASSPHRASE ? env.LIAISON_OPENPGP_PASSPHRASE : null,
+    taxiiMaxContentLength: int(
+      'LIAISON_TAXII_MAX_CONTENT_LENGTH',
+      32 * 1024 * 1024,
+      1024,
+      1024 * 1024 * 1024,
+    ),
     ...overrides,
   }
   if (problems.length > 0) {

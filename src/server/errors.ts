@@ -13,7 +13,9 @@ export type ErrorCode =
   | 'conflict'
   | 'too_many_attempts'
   | 'rate_limited'
+  | 'not_acceptable'
   | 'unsupported_media_type'
+  | 'unprocessable_content'
   | 'payload_too_large'
   | 'internal'
 

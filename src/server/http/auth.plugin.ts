@@ -31,15 +31,32 @@ declare module 'fastify' {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
+/** Options of {@link registerAuth}. */
+export interface AuthOptions {
+  /**
+   * Path prefixes where HTTP Basic carries an API key as its password (any user name), for clients
+   * that only speak Basic, such as TAXII clients. Elsewhere only `Bearer` is read.
+   */
+  readonly basicAuthPrefixes?: readonly string[]
+}
+
 /**
- * Resolves the caller (bearer API key, else session cookie) on every request, then enforces the
- * route's access level, the forced password change, and CSRF for cookie-authenticated writes.
+ * Resolves the caller (API key by bearer, or by Basic where allowed; else session cookie) on every
+ * request, then enforces the route's access level, the forced password change, and CSRF for
+ * cookie-authenticated writes.
  */
-export function registerAuth(app: FastifyInstance, store: Store, now: () => Date): void {
+export function registerAuth(
+  app: FastifyInstance,
+  store: Store,
+  now: () => Date,
+  options: AuthOptions = {},
+): void {
   app.decorateRequest('auth', null)
+  const basicPrefixes = options.basicAuthPrefixes ?? []
 
   app.addHook('onRequest', async (request) => {
-    request.auth = await resolveCaller(request, store, now())
+    const basic = basicPrefixes.some((prefix) => request.url.startsWith(prefix))
+    request.auth = await resolveCaller(request, store, now(), basic)
   })
 
   // preValidation: callers learn nothing about a route's input rules before they are let in.
@@ -82,15 +99,31 @@ export function authOf(request: FastifyRequest): Authenticated {
   return request.auth
 }
 
+/** The API key an `Authorization` header carries: `Bearer <key>`, or (when allowed) Basic with the key as password. */
+export function apiKeyOfAuthorization(header: string, allowBasic: boolean): string | null {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(header)
+  if (bearer?.[1] !== undefined) {
+    return bearer[1]
+  }
+  const basic = allowBasic ? /^Basic\s+([A-Za-z0-9+/]+=*)$/i.exec(header) : null
+  if (basic?.[1] === undefined) {
+    return null
+  }
+  const decoded = Buffer.from(basic[1], 'base64').toString('utf8')
+  const colon = decoded.indexOf(':')
+  return colon < 0 || colon === decoded.length - 1 ? null : decoded.slice(colon + 1)
+}
+
 async function resolveCaller(
   request: FastifyRequest,
   store: Store,
   now: Date,
+  allowBasic: boolean,
 ): Promise<Authenticated | null> {
   const header = request.headers.authorization
   if (header !== undefined) {
-    const match = /^Bearer\s+(\S+)$/i.exec(header)
-    const auth = match?.[1] === undefined ? null : await authenticateApiKey(store.db, match[1], now)
+    const key = apiKeyOfAuthorization(header, allowBasic)
+    const auth = key === null ? null : await authenticateApiKey(store.db, key, now)
     if (auth === null) {
       // A wrong key is an error even on public routes: the client believes it is authenticated.
       throw unauthenticated('API key unknown, revoked or expired')

@@ -14,6 +14,7 @@ import { orgRoutes } from './org/org.routes.js'
 import { releaseRoutes } from './release/release.routes.js'
 import { reportRoutes } from './report/report.routes.js'
 import { systemRoutes } from './system/system.routes.js'
+import { taxiiRoutes } from './taxii/taxii.routes.js'
 import { peopleRoutes, userRoutes } from './user/user.routes.js'
 import { warninglistRoutes } from './warninglist/warninglist.routes.js'
 
@@ -24,7 +25,10 @@ export interface ModuleDeps {
   now: () => Date
 }
 
-/** Registers every module's routes under `/api/v1`. The list is explicit: nothing registers itself. */
+/**
+ * Registers every module's routes under `/api/v1`, and TAXII 2.1 at its own place (`/taxii2/`, with
+ * its own media types and error shape). The list is explicit: nothing registers itself.
+ */
 export async function registerModules(app: FastifyInstance, deps: ModuleDeps): Promise<void> {
   await app.register(
     async (api) => {
@@ -47,4 +51,5 @@ export async function registerModules(app: FastifyInstance, deps: ModuleDeps): P
     },
     { prefix: '/api/v1' },
   )
+  await app.register(taxiiRoutes, { ...deps, prefix: '/taxii2' })
 }

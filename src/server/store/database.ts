@@ -34,6 +34,11 @@ import type {
   ReportObservableTable,
   ReportTable,
 } from '../modules/report/report.table.js'
+import type {
+  TaxiiCollectionTable,
+  TaxiiStatusPartTable,
+  TaxiiStatusTable,
+} from '../modules/taxii/taxii.table.js'
 import type { LabelGroupTable, LabelRecipientTable, LabelTable } from '../modules/trust/trust.table.js'
 import type { WarninglistEntryTable, WarninglistTable } from '../modules/warninglist/warninglist.table.js'
 
@@ -75,4 +80,7 @@ export interface Database {
   constituents: ConstituentTable
   constituent_ranges: ConstituentRangeTable
   notifications: NotificationTable
+  taxii_collections: TaxiiCollectionTable
+  taxii_statuses: TaxiiStatusTable
+  taxii_status_parts: TaxiiStatusPartTable
 }

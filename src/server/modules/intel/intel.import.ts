@@ -405,9 +405,23 @@ async function storeBatch(
   if (newLatest.size > 0) {
     await setLatestVersions(trx, ctx.orgId, newLatest)
   }
+  const { observables, refs } = indexRowsOf(reindex.values(), ctx.orgId)
+  // Only ids this owner held before can have index rows to replace.
+  const stale = [...reindex.keys()].filter((id) => heldBefore.has(id))
+  await replaceIndex(trx, ctx.orgId, stale, observables, refs, sqlite)
+}
+
+/**
+ * The observable index and reference rows of some objects (the latest versions an owner holds): one
+ * row per (key, origin) and per (property, target) of each object.
+ */
+export function indexRowsOf(
+  objects: Iterable<StixObject>,
+  ownerOrgId: string,
+): { observables: ObservableTable[]; refs: StixRefTable[] } {
   const observables: ObservableTable[] = []
   const refs: StixRefTable[] = []
-  for (const object of reindex.values()) {
+  for (const object of objects) {
     // One row per (key, origin) of an object: a pattern may name one value twice.
     const seen = new Set<string>()
     for (const o of observablesOfObject(object)) {
@@ -418,7 +432,7 @@ async function storeBatch(
       seen.add(unique)
       observables.push({
         object_id: object.id,
-        owner_org_id: ctx.orgId,
+        owner_org_id: ownerOrgId,
         kind: o.kind,
         key: o.key,
         range_start: o.rangeStart,
@@ -434,12 +448,10 @@ async function storeBatch(
         continue
       }
       seenRefs.add(unique)
-      refs.push({ from_id: object.id, owner_org_id: ctx.orgId, to_id: r.to, property: r.property })
+      refs.push({ from_id: object.id, owner_org_id: ownerOrgId, to_id: r.to, property: r.property })
     }
   }
-  // Only ids this owner held before can have index rows to replace.
-  const stale = [...reindex.keys()].filter((id) => heldBefore.has(id))
-  await replaceIndex(trx, ctx.orgId, stale, observables, refs, sqlite)
+  return { observables, refs }
 }
 
 function isNewer(candidate: string, current: string): boolean {

@@ -445,14 +445,19 @@ export type VersionSelection =
       readonly addedAt: readonly string[]
     }
 
-/** A page of object versions in a scope, in (date added, id, owner) order. */
+/** A page of object versions in a scope, in (date added, id, owner, modified) order. */
 export interface ScopedPageFilter {
   readonly ids?: readonly string[]
   readonly types?: readonly string[]
   /** Only versions added strictly after this instant. */
   readonly addedAfter?: string
   /** Only versions after this position of the order (the previous page's last). */
-  readonly after?: { readonly addedAt: string; readonly id: string; readonly ownerOrgId: string }
+  readonly after?: {
+    readonly addedAt: string
+    readonly id: string
+    readonly ownerOrgId: string
+    readonly modified: string
+  }
   readonly versions: VersionSelection
   readonly limit: number
   /** Read the stored JSON too (objects), or only the version keys (manifest). */
@@ -467,7 +472,7 @@ export type ScopedVersionRow = Pick<
 
 /**
  * The object versions `viewer` may see among the labels of `scope` (a TAXII collection), one page in
- * (date added, id, owner) order. Each version appears once: when several organisations hold a copy
+ * (date added, id, owner, modified) order. Each version appears once: when several organisations hold a copy
  * of it, the copy added first that the viewer may see stands for it (its date added is when the
  * version reached the viewer's view). `first` and `last` are judged among what the viewer may see in
  * the scope, so nothing hidden shifts them.
@@ -493,9 +498,9 @@ export async function pageVersionsInScope(
   if (after !== undefined) {
     query = query.where((eb) =>
       eb(
-        eb.refTuple('s.added_at', 's.id', 's.owner_org_id'),
+        eb.refTuple('s.added_at', 's.id', 's.owner_org_id', 's.modified'),
         '>',
-        eb.tuple(after.addedAt, after.id, after.ownerOrgId),
+        eb.tuple(after.addedAt, after.id, after.ownerOrgId, after.modified),
       ),
     )
   }
@@ -572,6 +577,7 @@ export async function pageVersionsInScope(
     .orderBy('s.added_at')
     .orderBy('s.id')
     .orderBy('s.owner_org_id')
+    .orderBy('s.modified')
     .limit(filter.limit)
   return ordered.execute()
 }

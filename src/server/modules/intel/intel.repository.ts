@@ -202,6 +202,37 @@ export async function replaceIndex(
   }
 }
 
+/** Deletes some versions of one owner's copy of an object; returns how many rows went. */
+export async function deleteStixVersions(
+  trx: Trx,
+  key: { id: string; ownerOrgId: string },
+  modified: readonly string[],
+): Promise<number> {
+  if (modified.length === 0) {
+    return 0
+  }
+  const result = await trx
+    .deleteFrom('stix_objects')
+    .where('id', '=', key.id)
+    .where('owner_org_id', '=', key.ownerOrgId)
+    .where('modified', 'in', [...modified])
+    .executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
+
+/** Every version one owner holds of an object, with its content. */
+export async function findOwnVersions(
+  trx: Trx,
+  key: { id: string; ownerOrgId: string },
+): Promise<Pick<StixObjectRow, 'modified' | 'json' | 'is_latest'>[]> {
+  return trx
+    .selectFrom('stix_objects')
+    .select(['modified', 'json', 'is_latest'])
+    .where('id', '=', key.id)
+    .where('owner_org_id', '=', key.ownerOrgId)
+    .execute()
+}
+
 /** Number of rows in the object store (all versions, all owners): for tests and health. */
 export async function countStixRows(db: Db): Promise<number> {
   const row = await db

@@ -80,3 +80,20 @@ export async function findLabels(db: Db | Trx, ids: readonly string[]): Promise<
   }
   return out
 }
+
+/** The TLP of each of some labels, by id (one small query; for answers that show only the TLP). */
+export async function findLabelTlps(db: Db | Trx, ids: readonly string[]): Promise<Map<string, Tlp>> {
+  const unique = [...new Set(ids)]
+  const out = new Map<string, Tlp>()
+  if (unique.length === 0) {
+    return out
+  }
+  const rows = await db.selectFrom('labels').select(['id', 'tlp']).where('id', 'in', unique).execute()
+  for (const row of rows) {
+    if (!Tlp.is(row.tlp)) {
+      throw new Error(`label ${row.id} holds an unknown TLP`)
+    }
+    out.set(row.id, row.tlp)
+  }
+  return out
+}

@@ -1,5 +1,5 @@
 import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely'
-import type { Viewer } from '../../../core/trust/label.js'
+import type { Audience, Viewer } from '../../../core/trust/label.js'
 import type { Database } from '../../store/database.js'
 import type { Db, Trx } from '../../store/store.js'
 
@@ -59,4 +59,40 @@ function groupMatch(eb: ExpressionBuilder<Database, 'labels'>, groupIds: readonl
     .select('g.label_id')
     .whereRef('g.label_id', '=', 'labels.id')
     .where('g.group_id', 'in', groupIds)
+}
+
+/** A view of labelled records by label: one audience, and for `group` one sharing group. */
+export interface LabelScope {
+  readonly audience: Audience
+  /** Set exactly when `audience` is `group`: labels that name this group. */
+  readonly sharingGroupId: string | null
+}
+
+/**
+ * {@link visibleLabelIds} narrowed to a scope (a TAXII collection): the ids of the labels `viewer`
+ * may see that have the scope's audience (and name its sharing group). The visibility rule is the
+ * one above; the scope only narrows it.
+ *
+ * @example
+ * db.selectFrom('stix_objects').where('label_id', 'in', visibleLabelIdsInScope(db, viewer, scope))
+ */
+export function visibleLabelIdsInScope(
+  db: Db | Trx,
+  viewer: Viewer,
+  scope: LabelScope,
+): SelectQueryBuilder<Database, 'labels', { id: string }> {
+  const labels = visibleLabelIds(db, viewer).where('labels.audience', '=', scope.audience)
+  const groupId = scope.sharingGroupId
+  if (groupId === null) {
+    return labels
+  }
+  return labels.where((eb) =>
+    eb.exists(
+      eb
+        .selectFrom('label_groups as sg')
+        .select('sg.label_id')
+        .whereRef('sg.label_id', '=', 'labels.id')
+        .where('sg.group_id', '=', groupId),
+    ),
+  )
 }

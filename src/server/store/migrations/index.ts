@@ -8,6 +8,7 @@ import * as reports from './2026-11-24T1500-reports.js'
 import * as intakeMail from './2026-11-24T1510-intake-mail.js'
 import * as incidents from './2026-11-24T1600-incidents.js'
 import * as constituency from './2026-11-24T1700-constituency.js'
+import * as taxii from './2026-11-24T1800-taxii.js'
 
 /**
  * Every migration, in order; the key is the migration's name in `kysely_migration`.
@@ -23,4 +24,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T1510-intake-mail': intakeMail,
   '2026-11-24T1600-incidents': incidents,
   '2026-11-24T1700-constituency': constituency,
+  '2026-11-24T1800-taxii': taxii,
 }

@@ -1,0 +1,62 @@
+import { compareStixTimestamps, type StixObject } from '../../../core/stix/stix.js'
+import type { Db } from '../../store/store.js'
+import { recordAudit, type AuditActor } from '../audit/audit.service.js'
+import { indexRowsOf } from './intel.import.js'
+import { deleteStixVersions, findOwnVersions, replaceIndex, setLatestVersions } from './intel.repository.js'
+
+/** Which versions of which owner's copy of an object to delete. */
+export interface OwnVersionsKey {
+  /** STIX id of the object. */
+  readonly id: string
+  /** Organisation whose copy it is: only it deletes its copies. */
+  readonly ownerOrgId: string
+  /** The `modified` strings of the versions ('' for objects without one). */
+  readonly modified: readonly string[]
+}
+
+/**
+ * Deletes versions of an organisation's own copy of an object, in one transaction with its audit
+ * entry (`intel.deleted`): the newest remaining version becomes the latest and the observable index
+ * and references follow it; none left, they go too. Returns how many versions went. The caller checks
+ * that `actor` acts for the owner organisation.
+ */
+export async function deleteOwnVersions(
+  db: Db,
+  actor: AuditActor,
+  key: OwnVersionsKey,
+  now = new Date(),
+): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const owner = { id: key.id, ownerOrgId: key.ownerOrgId }
+    const removed = await deleteStixVersions(trx, owner, key.modified)
+    if (removed === 0) {
+      return 0
+    }
+    const remaining = await findOwnVersions(trx, owner)
+    let latest: (typeof remaining)[number] | null = null
+    for (const version of remaining) {
+      if (latest === null || compareStixTimestamps(version.modified, latest.modified) > 0) {
+        latest = version
+      }
+    }
+    if (latest === null) {
+      await replaceIndex(trx, key.ownerOrgId, [key.id], [], [])
+    } else if (latest.is_latest !== 1) {
+      await setLatestVersions(trx, key.ownerOrgId, new Map([[key.id, latest.modified]]))
+      const { observables, refs } = indexRowsOf([JSON.parse(latest.json) as StixObject], key.ownerOrgId)
+      await replaceIndex(trx, key.ownerOrgId, [key.id], observables, refs)
+    }
+    await recordAudit(
+      trx,
+      actor,
+      {
+        action: 'intel.deleted',
+        targetType: 'stix_object',
+        targetId: key.id,
+        details: { ownerOrgId: key.ownerOrgId, versions: [...key.modified], removed },
+      },
+      now,
+    )
+    return removed
+  })
+}
