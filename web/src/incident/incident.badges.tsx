@@ -14,7 +14,12 @@ import {
 /** An incident's status as a badge. */
 export function StatusBadge({ status }: { status: IncidentStatus }) {
   return (
-    <Badge variant="light" color={INCIDENT_STATUS_COLOURS[status]} data-testid="incident-status">
+    <Badge
+      variant="light"
+      color={INCIDENT_STATUS_COLOURS[status]}
+      data-testid="incident-status"
+      style={{ minWidth: 'max-content' }}
+    >
       {INCIDENT_STATUS_LABELS[status]}
     </Badge>
   )
@@ -23,7 +28,12 @@ export function StatusBadge({ status }: { status: IncidentStatus }) {
 /** A severity as a badge. */
 export function SeverityBadge({ severity }: { severity: Severity }) {
   return (
-    <Badge variant="outline" color={SEVERITY_COLOURS[severity]} data-testid="incident-severity">
+    <Badge
+      variant="outline"
+      color={SEVERITY_COLOURS[severity]}
+      data-testid="incident-severity"
+      style={{ minWidth: 'max-content' }}
+    >
       {SEVERITY_LABELS[severity]}
     </Badge>
   )
@@ -32,7 +42,13 @@ export function SeverityBadge({ severity }: { severity: Severity }) {
 /** A NIS2 deadline's state as a badge: overdue red, due orange, submitted green. */
 export function DeadlineBadge({ deadline }: { deadline: Pick<Nis2DeadlineWire, 'status' | 'late'> }) {
   return (
-    <Badge variant="filled" color={DEADLINE_STATUS_COLOURS[deadline.status]} data-status={deadline.status}>
+    <Badge
+      variant="filled"
+      color={DEADLINE_STATUS_COLOURS[deadline.status]}
+      data-status={deadline.status}
+      // Never cut to an ellipsis in a narrow table cell: "Overdue" must be read whole.
+      style={{ minWidth: 'max-content' }}
+    >
       {DEADLINE_STATUS_LABELS[deadline.status]}
       {deadline.late ? ' (late)' : ''}
     </Badge>

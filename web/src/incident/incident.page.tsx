@@ -83,10 +83,11 @@ function WorkflowButtons({ incident }: { incident: IncidentWire }) {
   return (
     <Stack gap="xs" align="flex-end">
       <Group gap="xs" role="group" aria-label="Change the status">
-        {INCIDENT_TRANSITIONS[incident.status].map((to) => (
+        {/* The workflow lists the usual next step first: that one is the primary button. */}
+        {INCIDENT_TRANSITIONS[incident.status].map((to, index) => (
           <Button
             key={to}
-            variant={to === 'closed' || to === 'in_progress' ? 'default' : 'filled'}
+            variant={index === 0 ? 'filled' : 'default'}
             loading={change.isPending && change.variables === to}
             disabled={change.isPending}
             onClick={() => change.mutate(to)}

@@ -129,7 +129,7 @@ export function IncidentsPage() {
                 const deadline = nextNis2Deadline(incident)
                 return (
                   <Table.Tr key={incident.id}>
-                    <Table.Th scope="row" fw={400} style={{ overflowWrap: 'anywhere' }}>
+                    <Table.Th scope="row" fw={400} miw={200} style={{ overflowWrap: 'break-word' }}>
                       <AnchorLink to="/incidents/$id" params={{ id: incident.id }}>
                         {incident.title}
                       </AnchorLink>

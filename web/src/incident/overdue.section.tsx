@@ -20,7 +20,7 @@ function Nis2Overdue() {
   return (
     <Paper withBorder p="md" radius="md" component="section" aria-labelledby="home-nis2">
       <Group justify="space-between" mb="sm">
-        <Title order={2} size="h4" id="home-nis2">
+        <Title order={3} size="h4" id="home-nis2">
           NIS2 deadlines overdue
         </Title>
         {total > 0 ? (
@@ -92,7 +92,7 @@ function SlaOverdue() {
   return (
     <Paper withBorder p="md" radius="md" component="section" aria-labelledby="home-sla">
       <Group justify="space-between" mb="sm">
-        <Title order={2} size="h4" id="home-sla">
+        <Title order={3} size="h4" id="home-sla">
           SLA overdue
         </Title>
         {total > 0 ? (

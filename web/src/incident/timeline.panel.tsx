@@ -26,6 +26,43 @@ function word(value: unknown): string {
   return value === null || value === undefined ? 'none' : JSON.stringify(value)
 }
 
+/** Names of the fields a change names, as the incident page calls them. */
+const FIELD_NAMES: Readonly<Record<string, string>> = {
+  rsitClass: 'RSIT class',
+  rsitType: 'incident type',
+  assigneeId: 'assignee',
+  awareAt: 'aware since',
+  trustServiceProvider: 'trust service provider',
+  suspectedMalicious: 'suspected malicious',
+  crossBorder: 'cross-border impact',
+  timeZone: 'time zone',
+  rootCause: 'root cause',
+  mitigationApplied: 'mitigation applied',
+  mitigationOngoing: 'mitigation ongoing',
+}
+
+/** Flags the store keeps as 1 and 0. */
+const FLAGS = new Set(['significant', 'trustServiceProvider', 'suspectedMalicious', 'crossBorder'])
+
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/
+
+/** The new value of a changed field in words. */
+function changedValue(field: string, value: unknown): string {
+  if (FLAGS.has(field) && (value === 1 || value === 0 || typeof value === 'boolean')) {
+    return value === 1 || value === true ? 'yes' : 'no'
+  }
+  if (field === 'assigneeId') {
+    return value === null ? 'nobody' : 'someone'
+  }
+  if (field === 'status') {
+    return statusWord(value)
+  }
+  if (typeof value === 'string' && INSTANT.test(value)) {
+    return formatDateTime(value)
+  }
+  return word(value)
+}
+
 function statusWord(value: unknown): string {
   return isIncidentStatus(value) ? INCIDENT_STATUS_LABELS[value] : word(value)
 }
@@ -48,7 +85,10 @@ export function describeEvent(event: EventWire): string {
       return Object.entries(changed as Record<string, unknown>)
         .map(([field, change]) => {
           const to = typeof change === 'object' && change !== null && 'to' in change ? change.to : change
-          return field === 'description' ? 'description' : `${field}: ${word(to)}`
+          const name = FIELD_NAMES[field] ?? field
+          return field === 'description' || field.startsWith('mitigation')
+            ? name
+            : `${name}: ${changedValue(field, to)}`
         })
         .join('; ')
     }

@@ -272,7 +272,9 @@ export function ReportsPage() {
                   <Table.Td style={{ overflowWrap: 'anywhere' }}>{r.summary}</Table.Td>
                   <Table.Td>
                     <Stack gap={2}>
-                      <Badge variant="light">{REPORT_STATUS_LABELS[r.status]}</Badge>
+                      <Badge variant="light" style={{ minWidth: 'max-content' }}>
+                        {REPORT_STATUS_LABELS[r.status]}
+                      </Badge>
                       {r.incidentId !== null ? (
                         <AnchorLink to="/incidents/$id" params={{ id: r.incidentId }} size="xs">
                           Open incident
