@@ -276,10 +276,60 @@ describe('incident handling in Chromium: report, triage, incident, NIS2, notify'
     const overdue = page.getByTestId('nis2-overdue')
     await expect.poll(() => overdue.textContent()).toContain('Brute force against our VPN')
     expect(await overdue.textContent()).toContain('Incident notification')
-    await expect.poll(() => page.getByTestId('triage-waiting').textContent()).toContain('No report awaits')
+    await expect.poll(() => page.getByTestId('triage-waiting').textContent()).toContain('Open the triage queue')
     await expectAccessible(page, 'home')
     await page.screenshot({ path: path.join(RESULTS, 'incident-home.png'), fullPage: true })
 
+    expect(seen.consoleErrors).toEqual([])
+    expect(seen.failedCalls).toEqual([])
+    await context.close()
+  })
+
+  it('points at a duplicate and its incident, and merges the new report into that incident', async () => {
+    const file = async (summary: string): Promise<{ id: string; trackingId: string }> => {
+      const res = await server.client().post<{ trackingId: string }>('/api/v1/reports', {
+        reporter: { email: 'soc@clinic.example' },
+        summary,
+        description: 'Port scans from 203.0.113.77 all night',
+      })
+      expect(res.status, res.text).toBe(201)
+      const row = await server.store.db
+        .selectFrom('reports')
+        .select('id')
+        .where('tracking_id', '=', res.body.trackingId)
+        .executeTakeFirstOrThrow()
+      return { id: row.id, trackingId: res.body.trackingId }
+    }
+    const first = await file('Scanning, first night')
+    const second = await file('Scanning, second night')
+    const created = await handlerApi.post<{ id: string }>('/api/v1/incidents', {
+      title: 'Scanning from 203.0.113.77',
+      reportIds: [first.id],
+    })
+    expect(created.status, created.text).toBe(201)
+
+    const { context, page } = await logIn(browser, server.url, handler)
+    const seen = watch(page)
+    await page.goto(`${server.url}/reports`)
+    const row = page.getByTestId(`report-row-${second.trackingId}`)
+    await expect.poll(() => row.getByTestId('report-hints').textContent()).toContain(first.trackingId)
+    expect(await row.getByTestId('report-hints').textContent()).toContain('ipv4:203.0.113.77')
+    await row.getByRole('link', { name: second.trackingId }).click()
+    await page.waitForURL((location) => location.pathname === `/reports/${second.id}`)
+    const hints = page.getByTestId('hints-table')
+    await expect.poll(() => hints.textContent()).toContain('same reporter')
+    await page.getByRole('button', { name: 'Merge into incident…' }).click()
+    const dialog = page.getByTestId('merge-dialog')
+    // The incident the duplicate is in is offered first, already chosen.
+    await expect
+      .poll(() => dialog.getByRole('combobox', { name: 'Incident', exact: true }).inputValue())
+      .toContain('Scanning from 203.0.113.77')
+    await expectAccessible(page, 'merge dialog')
+    await dialog.getByRole('button', { name: 'Merge', exact: true }).click()
+    await page.waitForURL((location) => location.pathname === `/incidents/${created.body.id}`)
+    const reports = page.getByTestId('incident-reports')
+    await expect.poll(() => reports.textContent()).toContain(second.trackingId)
+    expect(await reports.textContent()).toContain(first.trackingId)
     expect(seen.consoleErrors).toEqual([])
     expect(seen.failedCalls).toEqual([])
     await context.close()
