@@ -276,7 +276,9 @@ describe('incident handling in Chromium: report, triage, incident, NIS2, notify'
     const overdue = page.getByTestId('nis2-overdue')
     await expect.poll(() => overdue.textContent()).toContain('Brute force against our VPN')
     expect(await overdue.textContent()).toContain('Incident notification')
-    await expect.poll(() => page.getByTestId('triage-waiting').textContent()).toContain('Open the triage queue')
+    await expect
+      .poll(() => page.getByTestId('triage-waiting').textContent())
+      .toContain('Open the triage queue')
     await expectAccessible(page, 'home')
     await page.screenshot({ path: path.join(RESULTS, 'incident-home.png'), fullPage: true })
 
