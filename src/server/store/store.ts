@@ -1,7 +1,13 @@
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely'
+import {
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDatabase as KyselySqlite,
+  type Transaction,
+} from 'kysely'
 import pg from 'pg'
 import type { Config, StoreKind } from '../config.js'
 import type { Database } from './database.js'
@@ -61,13 +67,46 @@ export function openSqlite(file: string): Store {
   sqlite.pragma('temp_store = MEMORY')
   // Another process (the CLI next to a running server) may hold the write lock for a moment.
   sqlite.pragma('busy_timeout = 10000')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   rawSqlite.set(db, sqlite)
   return {
     db,
     kind: 'sqlite',
     location: file,
     close: () => db.destroy(),
+  }
+}
+
+/** Prepared statements kept per SQLite connection (least recently used go first). */
+const STATEMENT_CACHE_SIZE = 1000
+
+/**
+ * The SQLite handle Kysely runs on, with its prepared statements cached by SQL text: Kysely prepares
+ * every query anew, and preparing a query with subqueries costs more than running it on an index.
+ * Safe on the one connection: Kysely runs one query at a time on it, and a streamed query holds it
+ * until its statement is done.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database): KyselySqlite {
+  const cache = new Map<string, SqliteDatabase.Statement>()
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql)
+      if (statement !== undefined) {
+        cache.delete(sql)
+        cache.set(sql, statement)
+        return statement
+      }
+      statement = sqlite.prepare(sql)
+      cache.set(sql, statement)
+      if (cache.size > STATEMENT_CACHE_SIZE) {
+        const oldest = cache.keys().next()
+        if (oldest.done !== true) {
+          cache.delete(oldest.value)
+        }
+      }
+      return statement
+    },
   }
 }
 

@@ -26,7 +26,7 @@ import type { TaxiiCollection } from './taxii.service.js'
 import type { TaxiiStatusRow } from './taxii.table.js'
 
 /** Objects validated and stored together, in one transaction; other requests run between parts. */
-export const TAXII_INGEST_PART = 1000
+export const TAXII_INGEST_PART = 500
 /** Most objects one process holds waiting to be stored; beyond it a POST gets a 429. */
 export const TAXII_QUEUE_LIMIT = 2_000_000
 /** A status pending this long without progress was interrupted (the process that held it stopped). */
@@ -92,6 +92,8 @@ export class TaxiiIngestQueue {
   private running: Promise<void> | null = null
   private closed = false
   private queued = 0
+  /** When this process last deleted expired statuses. */
+  private purgedAt = 0
 
   constructor(
     private readonly db: Db,
@@ -130,7 +132,10 @@ export class TaxiiIngestQueue {
     }
     const now = this.now()
     const at = now.toISOString()
-    await deleteStatusesBefore(this.db, new Date(now.getTime() - TAXII_STATUS_RETENTION_MS).toISOString())
+    if (now.getTime() - this.purgedAt > 10 * 60_000) {
+      this.purgedAt = now.getTime()
+      await deleteStatusesBefore(this.db, new Date(now.getTime() - TAXII_STATUS_RETENTION_MS).toISOString())
+    }
     const keys = objects.map((o) => keyOf(o, at))
     const row: TaxiiStatusRow = {
       id: randomUUID(),

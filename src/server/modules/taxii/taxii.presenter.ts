@@ -86,21 +86,27 @@ export function envelopeText(page: TaxiiPage<ScopedVersionRow>, tlps: ReadonlyMa
   const objects: string[] = []
   for (const row of page.items) {
     const tlp = tlps.get(row.label_id)
-    if (tlp === undefined || row.json === undefined) {
+    const json = row.json
+    if (tlp === undefined || json === undefined) {
       continue
     }
-    objects.push(markedJson(row.json, tlp))
+    objects.push(markedJson(row.type, json, tlp))
   }
   const head = `{"more":${page.more ? 'true' : 'false'}${page.next === null ? '' : `,"next":${JSON.stringify(page.next)}`}`
   return objects.length === 0 ? `${head}}` : `${head},"objects":[${objects.join(',')}]}`
 }
 
-function markedJson(json: string, tlp: Tlp): string {
-  const object = JSON.parse(json) as StixObject
-  if (object.type === 'marking-definition') {
+function markedJson(type: string, json: string, tlp: Tlp): string {
+  if (type === 'marking-definition') {
     return json
   }
   const marking = markingDefinitionForTlp(tlp).id
+  // Stored JSON is one object as JSON.stringify wrote it: without any marking refs, the marking goes
+  // in before its closing brace, without parsing it.
+  if (!json.includes('"object_marking_refs"') && json.endsWith('}') && json.length > 2) {
+    return `${json.slice(0, -1)},"object_marking_refs":["${marking}"]}`
+  }
+  const object = JSON.parse(json) as StixObject
   const refs = Array.isArray(object.object_marking_refs) ? object.object_marking_refs : []
   const others = refs.filter((ref): ref is string => typeof ref === 'string' && tlpOfMarkingRef(ref) === null)
   if (refs.length === others.length + 1 && refs[0] === marking) {

@@ -81,18 +81,37 @@ export async function findLabels(db: Db | Trx, ids: readonly string[]): Promise<
   return out
 }
 
-/** The TLP of each of some labels, by id (one small query; for answers that show only the TLP). */
+// Labels never change (a label's id is the hash of its content): their TLP can be kept for good.
+const tlpCache = new Map<string, Tlp>()
+const TLP_CACHE_LIMIT = 100_000
+
+/**
+ * The TLP of each of some labels, by id: from memory when seen before (labels are immutable), else
+ * in one small query. For answers that show only the TLP, such as TAXII envelopes.
+ */
 export async function findLabelTlps(db: Db | Trx, ids: readonly string[]): Promise<Map<string, Tlp>> {
-  const unique = [...new Set(ids)]
   const out = new Map<string, Tlp>()
-  if (unique.length === 0) {
+  const missing: string[] = []
+  for (const id of new Set(ids)) {
+    const tlp = tlpCache.get(id)
+    if (tlp === undefined) {
+      missing.push(id)
+    } else {
+      out.set(id, tlp)
+    }
+  }
+  if (missing.length === 0) {
     return out
   }
-  const rows = await db.selectFrom('labels').select(['id', 'tlp']).where('id', 'in', unique).execute()
+  if (tlpCache.size > TLP_CACHE_LIMIT) {
+    tlpCache.clear()
+  }
+  const rows = await db.selectFrom('labels').select(['id', 'tlp']).where('id', 'in', missing).execute()
   for (const row of rows) {
     if (!Tlp.is(row.tlp)) {
       throw new Error(`label ${row.id} holds an unknown TLP`)
     }
+    tlpCache.set(row.id, row.tlp)
     out.set(row.id, row.tlp)
   }
   return out

@@ -122,10 +122,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('stix_objects')
     .columns(['added_at', 'id', 'owner_org_id', 'modified'])
     .execute()
+  // It starts with added_at: the index on added_at alone only costs writes now.
+  await db.schema.dropIndex('stix_objects_added_idx').execute()
 }
 
 /** Drops everything {@link up} created. */
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.createIndex('stix_objects_added_idx').on('stix_objects').column('added_at').execute()
   await db.schema.dropIndex('stix_objects_added_key_idx').ifExists().execute()
   for (const table of ['taxii_status_parts', 'taxii_statuses', 'taxii_collections']) {
     await db.schema.dropTable(table).ifExists().execute()

@@ -1,0 +1,255 @@
+// TAXII 2.1 benchmark: `npm run bench:taxii -- [--count 10000] [--batch 500] [--page 1000] [--gets 2000]
+// [--database-url postgres://…] [--profile <dir>]`.
+// Starts Liaison in a child process (a real server on a loopback port, its own store), then, as a TAXII
+// client over HTTP with an API key: POSTs `count` indicators in envelopes of `batch` to a collection and
+// polls the statuses until every object is stored; pages through all objects with `limit=page`; and
+// fetches `gets` single objects by `match[id]`. Prints objects/s and p50/p99 latencies, the ratio to the
+// targets of issue 6 (POST ≥ 50,000 objects/s, page-through ≥ 100,000 objects/s, single GET p99 < 5 ms),
+// and a last line of JSON.
+import { spawn } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import path from 'node:path'
+import { createInterface } from 'node:readline'
+
+const args = process.argv.slice(2)
+const option = (name, fallback) => {
+  const i = args.indexOf(`--${name}`)
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback
+}
+const databaseUrl = option('database-url', null)
+const dist = new URL('../dist/src/', import.meta.url)
+
+if (args.includes('--serve')) {
+  await serve(option('data-dir', ''))
+} else {
+  await client()
+}
+
+/** The server side: a migrated store, an organisation, an analyst with an API key, and the app. */
+async function serve(dataDir) {
+  const { readConfig } = await import(new URL('server/config.js', dist).href)
+  const { openStore } = await import(new URL('server/store/store.js', dist).href)
+  const { migrateToLatest } = await import(new URL('server/store/migrate.js', dist).href)
+  const { buildApp } = await import(new URL('server/app.js', dist).href)
+  const { createOrganisation } = await import(new URL('server/modules/org/org.service.js', dist).href)
+  const { createUser } = await import(new URL('server/modules/user/user.service.js', dist).href)
+  const { createApiKey } = await import(new URL('server/modules/apikey/apikey.service.js', dist).href)
+  const config = readConfig({
+    LIAISON_DATA_DIR: dataDir,
+    LIAISON_HOST: '127.0.0.1',
+    LIAISON_PORT: '0',
+    LIAISON_LOG_LEVEL: 'silent',
+    ...(databaseUrl === null ? {} : { LIAISON_DATABASE_URL: databaseUrl }),
+  })
+  const store = openStore(config)
+  await migrateToLatest(store)
+  const operator = { kind: 'cli', osUser: 'bench' }
+  const org = await createOrganisation(store.db, operator, {
+    name: `Bench ${randomUUID().slice(0, 6)}`,
+    type: 'national-csirt',
+  })
+  const { user } = await createUser(
+    store.db,
+    operator,
+    {
+      email: `bench-${randomUUID().slice(0, 8)}@example.org`,
+      name: 'Bench',
+      role: 'analyst',
+      orgId: org.id,
+      password: `pw-${randomUUID()}`,
+    },
+    { mustChangePassword: false },
+  )
+  const { token } = await createApiKey(store.db, operator, { name: 'bench', userId: user.id })
+  const app = await buildApp(config, { store })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = app.server.address()
+  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}`, token })}\n`)
+  process.stdin.resume()
+  process.stdin.on('end', () => {
+    void app
+      .close()
+      .then(() => store.close())
+      .then(() => process.exit(0))
+  })
+}
+
+/** The client side: the three workloads over HTTP. */
+async function client() {
+  const count = Number(option('count', '10000'))
+  const batch = Number(option('batch', '500'))
+  const pageSize = Number(option('page', '1000'))
+  const gets = Number(option('gets', '2000'))
+  const log = (text) => process.stderr.write(`${text}\n`)
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'liaison-taxii-bench-'))
+  // `--profile <dir>` writes a CPU profile of the server there.
+  const profile = option('profile', null)
+  const nodeArgs = profile === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`]
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, new URL(import.meta.url).pathname, '--serve', '--data-dir', dataDir, ...args],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  )
+  const first = await new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout })
+    lines.once('line', resolve)
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)))
+  })
+  const { url, token } = JSON.parse(first)
+  const headers = {
+    accept: 'application/taxii+json;version=2.1',
+    authorization: `Basic ${Buffer.from(`bench:${token}`).toString('base64')}`,
+  }
+  const root = `${url}/taxii2/liaison/`
+  const request = async (method, target, payload) => {
+    const t = performance.now()
+    const res = await fetch(target, {
+      method,
+      headers:
+        payload === undefined
+          ? headers
+          : { ...headers, 'content-type': 'application/taxii+json;version=2.1' },
+      body: payload,
+    })
+    const text = await res.text()
+    // Until the whole answer is in: the server's work and the transfer, not the client's JSON parsing.
+    const received = performance.now() - t
+    if (res.status >= 400) {
+      throw new Error(`${method} ${target}: ${res.status} ${text.slice(0, 300)}`)
+    }
+    const body = text === '' ? null : JSON.parse(text)
+    const serverMs = Number(/dur=([0-9.]+)/.exec(res.headers.get('server-timing') ?? '')?.[1] ?? NaN)
+    return { status: res.status, headers: res.headers, body, ms: performance.now() - t, received, serverMs }
+  }
+  const percentile = (values, p) => {
+    const sorted = [...values].sort((a, b) => a - b)
+    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0
+  }
+  const round = (ms) => Number(ms.toFixed(2))
+
+  const collection = (await request('GET', `${root}collections/community/`)).body.id
+  const created = '2025-01-01T00:00:00.000Z'
+  const ids = []
+  const envelopes = []
+  for (let start = 0; start < count; start += batch) {
+    const objects = []
+    for (let i = start; i < Math.min(count, start + batch); i++) {
+      const id = `indicator--${randomUUID()}`
+      ids.push(id)
+      objects.push({
+        type: 'indicator',
+        spec_version: '2.1',
+        id,
+        created,
+        modified: created,
+        name: `bench ${i}`,
+        pattern: `[ipv4-addr:value = '${10 + ((i >>> 16) & 0xff)}.${(i >>> 8) & 0xff}.${i & 0xff}.1']`,
+        pattern_type: 'stix',
+        valid_from: created,
+      })
+    }
+    envelopes.push(JSON.stringify({ objects }))
+  }
+
+  // 1. POST in envelopes of `batch`, then poll until every status is complete.
+  log(`POST ${count} indicators in ${envelopes.length} envelopes of ${batch}…`)
+  let t = performance.now()
+  const postLatencies = []
+  const statuses = []
+  for (const envelope of envelopes) {
+    const res = await request('POST', `${root}collections/${collection}/objects/`, envelope)
+    postLatencies.push(res.ms)
+    statuses.push(res.body.id)
+  }
+  let stored = 0
+  for (const id of statuses) {
+    for (;;) {
+      const res = await request('GET', `${root}status/${id}/`)
+      if (res.body.status === 'complete') {
+        if (res.body.failure_count > 0) {
+          throw new Error(`status ${id}: ${JSON.stringify(res.body.failures?.slice(0, 3))}`)
+        }
+        stored += res.body.success_count
+        break
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+  }
+  const postSeconds = (performance.now() - t) / 1000
+  const postPerSecond = Math.round(stored / postSeconds)
+
+  // 2. Page through everything with limit=pageSize.
+  log(`page through with limit=${pageSize}…`)
+  t = performance.now()
+  const pageLatencies = []
+  const pageReceived = []
+  const pageServer = []
+  let paged = 0
+  let next = null
+  do {
+    const res = await request(
+      'GET',
+      `${root}collections/${collection}/objects/?limit=${pageSize}${next === null ? '' : `&next=${encodeURIComponent(next)}`}`,
+    )
+    pageLatencies.push(res.ms)
+    pageReceived.push(res.received)
+    pageServer.push(res.serverMs)
+    paged += res.body.objects?.length ?? 0
+    next = res.body.next ?? null
+  } while (next !== null)
+  const pageSeconds = (performance.now() - t) / 1000
+  const pagePerSecond = Math.round(paged / pageSeconds)
+  // The same pages without the client's JSON parsing (what the server and the transfer take).
+  const pageServedPerSecond = Math.round(paged / (pageReceived.reduce((a, b) => a + b, 0) / 1000))
+  if (paged !== count) {
+    throw new Error(`paged ${paged} objects, expected ${count}`)
+  }
+
+  // 3. Single objects by match[id].
+  log(`${gets} single GETs by match[id]…`)
+  const getLatencies = []
+  const getServer = []
+  for (let i = 0; i < gets; i++) {
+    const id = ids[(i * 7919) % ids.length]
+    const res = await request('GET', `${root}collections/${collection}/objects/?match[id]=${id}`)
+    if (res.body.objects?.[0]?.id !== id) {
+      throw new Error(`GET ${id} did not return it`)
+    }
+    getLatencies.push(res.ms)
+    getServer.push(res.serverMs)
+  }
+
+  child.stdin.end()
+  await new Promise((resolve) => child.once('exit', resolve))
+  rmSync(dataDir, { recursive: true, force: true })
+
+  const result = {
+    store: databaseUrl === null ? 'sqlite' : 'postgres',
+    objects: count,
+    postObjectsPerSecond: postPerSecond,
+    postLatencyMs: { p50: round(percentile(postLatencies, 50)), p99: round(percentile(postLatencies, 99)) },
+    pageObjectsPerSecond: pagePerSecond,
+    pageServedObjectsPerSecond: pageServedPerSecond,
+    pageLatencyMs: { p50: round(percentile(pageLatencies, 50)), p99: round(percentile(pageLatencies, 99)) },
+    pageServerMs: { p50: round(percentile(pageServer, 50)), p99: round(percentile(pageServer, 99)) },
+    getLatencyMs: { p50: round(percentile(getLatencies, 50)), p99: round(percentile(getLatencies, 99)) },
+    getServerMs: { p50: round(percentile(getServer, 50)), p99: round(percentile(getServer, 99)) },
+    loadAverage: Number(loadavg()[0].toFixed(2)),
+  }
+  const ratio = (value, target, higherIsBetter) =>
+    `${(higherIsBetter ? value / target : target / value).toFixed(2)}× target`
+  console.log(`store: ${result.store}; ${count} indicators, envelopes of ${batch}, pages of ${pageSize}`)
+  console.log(
+    `POST until stored: ${postPerSecond} objects/s (${ratio(postPerSecond, 50000, true)} of ≥ 50,000/s); 202 latency p50 ${result.postLatencyMs.p50} ms, p99 ${result.postLatencyMs.p99} ms`,
+  )
+  console.log(
+    `page-through: ${pagePerSecond} objects/s with the client's JSON parsing (${ratio(pagePerSecond, 100000, true)} of ≥ 100,000/s), ${pageServedPerSecond} objects/s served and received (${ratio(pageServedPerSecond, 100000, true)}); page latency p50 ${result.pageLatencyMs.p50} ms, p99 ${result.pageLatencyMs.p99} ms, in the server p50 ${result.pageServerMs.p50} ms`,
+  )
+  console.log(
+    `single GET by match[id]: p50 ${result.getLatencyMs.p50} ms, p99 ${result.getLatencyMs.p99} ms (${ratio(result.getLatencyMs.p99, 5, false)} of p99 < 5 ms); in the server (Server-Timing) p50 ${result.getServerMs.p50} ms, p99 ${result.getServerMs.p99} ms`,
+  )
+  console.log(`machine load (1 min average) at the end: ${result.loadAverage} on ${cpus().length} cores`)
+  console.log(JSON.stringify(result))
+}
