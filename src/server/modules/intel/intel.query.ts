@@ -2,7 +2,7 @@ import { sql, type ExpressionBuilder } from 'kysely'
 import { classifyValue, type Observable } from '../../../core/intel/observable.js'
 import type { Viewer } from '../../../core/trust/label.js'
 import type { Database } from '../../store/database.js'
-import type { Db } from '../../store/store.js'
+import { rawSqliteOf, type Db } from '../../store/store.js'
 import { visibleLabelIds, visibleLabelIdsInScope, type LabelScope } from '../trust/trust.sql.js'
 import { expiredCondition, type ExpiryRule } from './intel.expiry.js'
 import type { ObservableTable, StixObjectRow, StixObjectTable } from './intel.table.js'
@@ -487,8 +487,10 @@ export async function pageVersionsInScope(
   const inScope = visibleLabelIdsInScope(db, viewer, scope)
   // Listings walk the (date added, id, owner, modified) index from the cursor and check each row's
   // label on the way: a label index would find every row of the scope and sort them all for each
-  // page. `label_id || ''` keeps the planner off the label index; a lookup by id still uses its own.
-  let query = db.selectFrom('stix_objects as s').where(sql<string>`s.label_id || ''`, 'in', inScope)
+  // page. SQLite's planner takes the label index unless `label_id || ''` hides it (a lookup by id
+  // still uses its own); PostgreSQL plans by its statistics, which that expression would blind.
+  const label = rawSqliteOf(db) === undefined ? sql.ref('s.label_id') : sql<string>`s.label_id || ''`
+  let query = db.selectFrom('stix_objects as s').where(label, 'in', inScope)
   if (filter.ids !== undefined) {
     query = query.where('s.id', 'in', [...filter.ids])
   }
