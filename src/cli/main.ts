@@ -28,6 +28,7 @@ import { packageVersion } from '../server/paths.js'
 import { migrateToLatest } from '../server/store/migrate.js'
 import { openStore, type Store } from '../server/store/store.js'
 import { addConstituencyCommands } from './constituency.commands.js'
+import { addFederationCommands } from './federation.commands.js'
 import { addIntelCommands } from './intel.commands.js'
 import { addWarninglistCommands } from './warninglist.commands.js'
 import { processOutput, table, type Output } from './output.js'
@@ -410,6 +411,18 @@ export function buildProgram(env: NodeJS.ProcessEnv, output: Output = processOut
       throw new ExitError(exitCode, '')
     },
     readStdin,
+  })
+
+  addFederationCommands(program, {
+    config,
+    output,
+    operator,
+    withStore,
+    fail: (exitCode) => {
+      throw new ExitError(exitCode, '')
+    },
+    readStdin,
+    env,
   })
 
   const audit = program.command('audit').description('the hash-chained audit log')

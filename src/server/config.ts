@@ -59,6 +59,14 @@ export interface Config {
   readonly openpgpPassphrase: string | null
   /** Largest TAXII POST body in bytes, the API root's `max_content_length` (`LIAISON_TAXII_MAX_CONTENT_LENGTH`, default 32 MiB). */
   readonly taxiiMaxContentLength: number
+  /**
+   * Key that seals stored secrets such as federation peers' credentials (`LIAISON_SECRET_KEY`: 32
+   * bytes as 64 hex digits or base64); null: a key file `<dataDir>/secret.key` is made on first use.
+   * Several nodes on one PostgreSQL store must share it.
+   */
+  readonly secretKey: Buffer | null
+  /** Run the scheduled federation syncs in `liaison serve` (`LIAISON_FEDERATION_SYNC`, default true). */
+  readonly federationSync: boolean
 }
 
 /** Raised when one or more settings are invalid; lists every bad variable at once. */
@@ -153,6 +161,11 @@ export function readConfig(env: NodeJS.ProcessEnv, overrides: Partial<Config> = 
     problems.push(`LIAISON_PUBLIC_URL: must be an http:// or https:// URL without query, got "${publicUrl}"`)
   }
 
+  const secretKey = parseSecretKey(env.LIAISON_SECRET_KEY)
+  if (secretKey === undefined) {
+    problems.push('LIAISON_SECRET_KEY: must be 32 bytes, as 64 hex digits or base64')
+  }
+
   const config: Config = {
     dataDir: path.resolve(env.LIAISON_DATA_DIR ?? 'data'),
     host: env.LIAISON_HOST ?? '127.0.0.1',
@@ -185,12 +198,24 @@ export function readConfig(env: NodeJS.ProcessEnv, overrides: Partial<Config> = 
       1024,
       1024 * 1024 * 1024,
     ),
+    secretKey: secretKey ?? null,
+    federationSync: bool('LIAISON_FEDERATION_SYNC', true),
     ...overrides,
   }
   if (problems.length > 0) {
     throw new ConfigError(problems)
   }
   return Object.freeze(config)
+}
+
+/** A 32-byte key from hex or base64; null when unset, undefined when malformed. */
+function parseSecretKey(raw: string | undefined): Buffer | null | undefined {
+  if (raw === undefined || raw.trim() === '') {
+    return null
+  }
+  const text = raw.trim()
+  const key = /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64')
+  return key.length === 32 ? key : undefined
 }
 
 /**

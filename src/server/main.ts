@@ -1,6 +1,7 @@
 import { buildApp } from './app.js'
 import { ensureInstance, firstStartBanner } from './bootstrap.js'
 import type { Config } from './config.js'
+import { startFederationScheduler } from './modules/federation/federation.scheduler.js'
 import { startConfiguredMailIntake } from './modules/intake-mail/intake-mail.start.js'
 import { migrateToLatest } from './store/migrate.js'
 import { openStore } from './store/store.js'
@@ -46,10 +47,14 @@ export async function startServer(
     if (intake !== null) {
       print(`SMTP intake for ${config.reportAddress} listening on ${intake.host}:${intake.port}`)
     }
+    const federation = config.federationSync
+      ? startFederationScheduler({ db: store.db, config }, app.log)
+      : null
     return {
       url: address,
       ...(intake === null ? {} : { smtp: { host: intake.host, port: intake.port } }),
       close: async () => {
+        await federation?.close()
         await intake?.close()
         await app.close()
         await store.close()

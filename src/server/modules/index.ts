@@ -5,6 +5,7 @@ import { apiKeyRoutes } from './apikey/apikey.routes.js'
 import { auditRoutes } from './audit/audit.routes.js'
 import { authRoutes } from './auth/auth.routes.js'
 import { constituencyRoutes } from './constituency/constituency.routes.js'
+import { federationRoutes } from './federation/federation.routes.js'
 import { groupRoutes } from './group/group.routes.js'
 import { incidentRoutes } from './incident/incident.routes.js'
 import { intakeMailRoutes } from './intake-mail/intake-mail.routes.js'
@@ -48,6 +49,7 @@ export async function registerModules(app: FastifyInstance, deps: ModuleDeps): P
       await api.register(reportRoutes, deps)
       await api.register(intakeMailRoutes, deps)
       await api.register(incidentRoutes, deps)
+      await api.register(federationRoutes, deps)
     },
     { prefix: '/api/v1' },
   )

@@ -22,9 +22,17 @@ import type {
 import type { DocumentTable } from '../modules/knowledge/knowledge.table.js'
 import type { RawMessageTable } from '../modules/intake-mail/intake-mail.table.js'
 import type {
+  FederationPeerTable,
+  FederationPullCursorTable,
+  FederationReceiptTable,
+  InstanceIdentityTable,
+} from '../modules/federation/federation.table.js'
+import type {
   IntelImportTable,
   ObservableTable,
+  StixDeletionTable,
   StixObjectTable,
+  StixProvenanceTable,
   StixRefTable,
 } from '../modules/intel/intel.table.js'
 import type { IntelReleaseTable } from '../modules/release/release.table.js'
@@ -83,4 +91,10 @@ export interface Database {
   taxii_collections: TaxiiCollectionTable
   taxii_statuses: TaxiiStatusTable
   taxii_status_parts: TaxiiStatusPartTable
+  stix_provenance: StixProvenanceTable
+  stix_deletions: StixDeletionTable
+  instance_identity: InstanceIdentityTable
+  federation_peers: FederationPeerTable
+  federation_pull_cursors: FederationPullCursorTable
+  federation_receipts: FederationReceiptTable
 }

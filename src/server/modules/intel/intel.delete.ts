@@ -2,6 +2,7 @@ import { compareStixTimestamps, type StixObject } from '../../../core/stix/stix.
 import type { Db } from '../../store/store.js'
 import { recordAudit, type AuditActor } from '../audit/audit.service.js'
 import { indexRowsOf } from './intel.import.js'
+import { deleteProvenance, findVersionLabels, recordDeletions } from './intel.provenance.js'
 import { deleteStixVersions, findOwnVersions, replaceIndex, setLatestVersions } from './intel.repository.js'
 
 /** Which versions of which owner's copy of an object to delete. */
@@ -28,10 +29,26 @@ export async function deleteOwnVersions(
 ): Promise<number> {
   return db.transaction().execute(async (trx) => {
     const owner = { id: key.id, ownerOrgId: key.ownerOrgId }
+    const going = await findVersionLabels(trx, owner, key.modified)
     const removed = await deleteStixVersions(trx, owner, key.modified)
     if (removed === 0) {
       return 0
     }
+    // Tombstones (with the label each version had) let federation pass the deletion on to the peers
+    // that received the versions; provenance goes with the versions.
+    const at = now.toISOString()
+    await recordDeletions(
+      trx,
+      going.map((v) => ({
+        deleted_at: at,
+        id: key.id,
+        owner_org_id: key.ownerOrgId,
+        modified: v.modified,
+        type: v.type,
+        label_id: v.label_id,
+      })),
+    )
+    await deleteProvenance(trx, owner, key.modified)
     const remaining = await findOwnVersions(trx, owner)
     let latest: (typeof remaining)[number] | null = null
     for (const version of remaining) {

@@ -4,6 +4,7 @@ import { compareStixTimestamps, tlpOfMarkingRef, type StixObject } from '../../.
 import { upgradeStix20 } from '../../../core/stix/upgrade.js'
 import { validateStixContent } from '../../../core/stix/validate.js'
 import { observableAt, observablesOfSco } from '../../../core/intel/observable.js'
+import { Provenance } from '../../../core/federation/provenance.js'
 import { Tlp, tightenToTlp, type Audience, type SharingLabel } from '../../../core/trust/label.js'
 import { LiaisonError } from '../../errors.js'
 import { rawSqliteOf, type Db, type Trx } from '../../store/store.js'
@@ -16,6 +17,7 @@ import {
   replaceStixObjectContent,
   setLatestVersions,
 } from './intel.repository.js'
+import { recordProvenance, type VersionKey } from './intel.provenance.js'
 import type { ObservableTable, StixObjectRow, StixRefTable } from './intel.table.js'
 
 /** Who imports, and under which label. */
@@ -36,6 +38,16 @@ export interface ImportContext {
   readonly format: 'stix' | 'misp'
   /** Reports progress while storing (objects done, objects in all). */
   readonly onProgress?: (done: number, total: number) => void
+  /**
+   * Where the objects came from when not made here (a pull from a peer): `fallback` for objects that
+   * carry no `x_liaison_provenance` of their own. Objects that carry one keep it whatever this says.
+   */
+  readonly provenance?: { readonly fallback: Provenance | null; readonly peerId: string | null }
+  /**
+   * Runs inside the import's transaction once the objects are stored, so that what the caller
+   * records with them (a pull's cursor and receipts) commits, or rolls back, together with them.
+   */
+  readonly inTransaction?: (trx: Trx, summary: ImportSummary) => Promise<void>
 }
 
 /** What an import did. */
@@ -310,6 +322,7 @@ export async function storeStixObjects(
       },
       now,
     )
+    await ctx.inTransaction?.(trx, summary)
   })
   return summary
 }
@@ -341,8 +354,21 @@ async function storeBatch(
   const newLatest = new Map<string, string>()
   const heldBefore = new Set(held.byId.keys())
   const reindex = new Map<string, StixObject>()
-  for (const object of batch) {
-    const modified = typeof object.modified === 'string' ? object.modified : ''
+  const provenance: { key: VersionKey; provenance: Provenance; peerId: string | null }[] = []
+  for (const carrying of batch) {
+    const modified = typeof carrying.modified === 'string' ? carrying.modified : ''
+    // Provenance travels as a custom property and is kept beside the object, not in it: the stored
+    // version stays what its producer wrote.
+    const stripped = Provenance.strip(carrying)
+    const object = stripped.object
+    const origin = stripped.provenance ?? ctx.provenance?.fallback ?? null
+    if (origin !== null) {
+      provenance.push({
+        key: { id: object.id, ownerOrgId: ctx.orgId, modified },
+        provenance: origin,
+        peerId: ctx.provenance?.peerId ?? null,
+      })
+    }
     const json = JSON.stringify(object)
     const mine = held.byId.get(object.id)
     const existing = mine?.versions.get(modified)
@@ -402,6 +428,7 @@ async function storeBatch(
     }
   }
   await insertStixObjects(trx, inserts, sqlite)
+  await recordProvenance(trx, provenance, at)
   if (newLatest.size > 0) {
     await setLatestVersions(trx, ctx.orgId, newLatest)
   }

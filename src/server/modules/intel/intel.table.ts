@@ -61,3 +61,31 @@ export interface IntelImportTable {
   started_at: string
   finished_at: string
 }
+
+/** `stix_provenance`: where a stored object version came from, when it came from another instance. */
+export interface StixProvenanceTable {
+  id: string
+  modified: string
+  owner_org_id: string
+  /** Instance (id and name) where the object was made. */
+  origin_instance_id: string
+  origin_instance_name: string
+  /** Name of the organisation that made it there. */
+  origin_org: string
+  /** JSON list of `{ id, name }`: the instances it passed through, origin first, the sender last. */
+  hops: string
+  /** Federation peer it came from; null for a TAXII POST or a pull without a peer. */
+  peer_id: string | null
+  received_at: string
+}
+
+/** `stix_deletions`: tombstones of deleted object versions, so that deletions can be passed on. */
+export interface StixDeletionTable {
+  deleted_at: string
+  id: string
+  owner_org_id: string
+  modified: string
+  type: string
+  /** The label the version had: who may learn of its deletion. */
+  label_id: string
+}

@@ -1,0 +1,362 @@
+import { pushVerdict, type PushTarget } from '../../../core/federation/federation.js'
+import { PROVENANCE_PROPERTY, Provenance, type InstanceRef } from '../../../core/federation/provenance.js'
+import type { StixObject } from '../../../core/stix/stix.js'
+import type { Db } from '../../store/store.js'
+import { withTlpMarking } from '../intel/intel.export.js'
+import {
+  findDeletionsAfter,
+  findProvenance,
+  versionKeyText,
+  type DeletionCursor,
+} from '../intel/intel.provenance.js'
+import { findLabels } from '../trust/label.repository.js'
+import {
+  findDeliveredVersions,
+  findPendingStatusIds,
+  findReceiptsOfStatus,
+  findVersionsAfter,
+  updatePeerRow,
+  upsertReceipts,
+  type AddedCursor,
+} from './federation.repository.js'
+import type { FederationReceiptRow, FederationReceiptTable } from './federation.table.js'
+import { TaxiiClientError, type TaxiiClient, type TaxiiStatusResource } from './taxii.client.js'
+
+/** A peer to push to, with its TAXII client and collection resolved. */
+export interface PushDestination {
+  readonly peerId: string
+  /** The peer's organisation as a viewer, and the peer's instance id: what the push rule judges by. */
+  readonly target: PushTarget
+  readonly client: TaxiiClient
+  readonly apiRootUrl: string
+  readonly collectionId: string
+  /** Largest POST body the peer accepts (its API root's `max_content_length`). */
+  readonly maxContentLength: number
+  /** Add `x_liaison_provenance` to what is sent (Liaison peers read it; others may refuse unknown properties). */
+  readonly withProvenance: boolean
+  readonly pageSize: number
+  /** How long to wait for the peer to process a POST before moving on (its verdict is read next time). */
+  readonly statusWaitMs: number
+  /** Where the last push stopped: objects, and deletions. */
+  readonly cursor: AddedCursor | null
+  readonly deletionCursor: DeletionCursor | null
+}
+
+/** What a push did. */
+export interface PushSummary {
+  considered: number
+  sent: number
+  accepted: number
+  rejected: number
+  filtered: number
+  deleted: number
+}
+
+/**
+ * Pushes to a peer every local object version added since the last push that the push rule lets go
+ * (`pushVerdict`: TLP, audience, the peer organisation's visibility, loops), each with the TLP
+ * marking of its label, then passes on the deletions of versions the peer was sent. Every version
+ * considered gets a receipt (sent, then accepted or rejected by the peer's status; or filtered, with
+ * the rule). Receipts and the cursor commit together, page by page.
+ */
+export async function pushToPeer(
+  db: Db,
+  self: InstanceRef,
+  dest: PushDestination,
+  now: () => Date = () => new Date(),
+): Promise<PushSummary> {
+  const summary: PushSummary = { considered: 0, sent: 0, accepted: 0, rejected: 0, filtered: 0, deleted: 0 }
+  await settlePendingStatuses(db, dest, summary, now)
+  let cursor = dest.cursor
+  for (;;) {
+    const rows = await findVersionsAfter(db, cursor, dest.pageSize)
+    const last = rows[rows.length - 1]
+    if (last === undefined) {
+      break
+    }
+    const labels = await findLabels(
+      db,
+      rows.map((r) => r.label_id),
+    )
+    const keys = rows.map((r) => ({ id: r.id, ownerOrgId: r.owner_org_id, modified: r.modified }))
+    const provenance = await findProvenance(db, self, keys)
+    const stamp = now().toISOString()
+    const receipts: FederationReceiptTable[] = []
+    const outgoing: { receipt: FederationReceiptTable; json: string }[] = []
+    for (const row of rows) {
+      summary.considered += 1
+      const label = labels.get(row.label_id)
+      const origin = provenance.get(
+        versionKeyText({ id: row.id, ownerOrgId: row.owner_org_id, modified: row.modified }),
+      )
+      if (label === undefined || origin === undefined) {
+        continue
+      }
+      const receipt: FederationReceiptTable = {
+        peer_id: dest.peerId,
+        direction: 'push',
+        action: 'object',
+        object_id: row.id,
+        version: row.modified,
+        owner_org_id: row.owner_org_id,
+        label_id: row.label_id,
+        object_type: row.type,
+        status: 'sent',
+        rule: null,
+        reason: null,
+        status_id: null,
+        created_at: stamp,
+        updated_at: stamp,
+      }
+      const verdict = pushVerdict(dest.target, label, origin)
+      if (!verdict.deliver) {
+        summary.filtered += 1
+        receipts.push({ ...receipt, status: 'filtered', rule: verdict.rule, reason: verdict.reason })
+        continue
+      }
+      const object = withTlpMarking(JSON.parse(row.json) as StixObject, label.tlp)
+      const wire = dest.withProvenance
+        ? { ...object, [PROVENANCE_PROPERTY]: Provenance.toWire(origin, self) }
+        : object
+      outgoing.push({ receipt, json: JSON.stringify(wire) })
+    }
+    for (const envelope of envelopes(outgoing, dest.maxContentLength)) {
+      receipts.push(...(await send(dest, envelope, summary)))
+    }
+    const next: AddedCursor = {
+      addedAt: last.added_at,
+      id: last.id,
+      ownerOrgId: last.owner_org_id,
+      modified: last.modified,
+    }
+    await db.transaction().execute(async (trx) => {
+      await upsertReceipts(trx, receipts)
+      await updatePeerRow(trx, dest.peerId, { push_cursor: JSON.stringify(next), updated_at: stamp })
+    })
+    cursor = next
+    if (rows.length < dest.pageSize) {
+      break
+    }
+  }
+  await pushDeletions(db, dest, summary, now)
+  return summary
+}
+
+/** Splits outgoing objects into envelopes below the peer's largest POST body. */
+function envelopes<T extends { json: string }>(items: readonly T[], maxBytes: number): T[][] {
+  const out: T[][] = []
+  let current: T[] = []
+  let size = 16
+  for (const item of items) {
+    const bytes = Buffer.byteLength(item.json) + 1
+    if (current.length > 0 && size + bytes > maxBytes) {
+      out.push(current)
+      current = []
+      size = 16
+    }
+    current.push(item)
+    size += bytes
+  }
+  if (current.length > 0) {
+    out.push(current)
+  }
+  return out
+}
+
+/**
+ * POSTs one envelope and waits a while for the peer's verdict; returns the receipts. A peer that
+ * refuses the envelope as a whole (4xx) rejects each object in it with its words; no answer, or a
+ * server error, stops the push (the cursor stays, the next sync sends again).
+ */
+async function send(
+  dest: PushDestination,
+  envelope: readonly { receipt: FederationReceiptTable; json: string }[],
+  summary: PushSummary,
+): Promise<FederationReceiptTable[]> {
+  const body = envelope.map((e) => JSON.parse(e.json) as unknown)
+  let status: TaxiiStatusResource
+  try {
+    status = await dest.client.postObjects(dest.apiRootUrl, dest.collectionId, body)
+  } catch (error) {
+    if (
+      error instanceof TaxiiClientError &&
+      error.status !== null &&
+      error.status >= 400 &&
+      error.status < 500 &&
+      error.status !== 401 &&
+      error.status !== 429
+    ) {
+      summary.rejected += envelope.length
+      return envelope.map((e) => ({
+        ...e.receipt,
+        status: 'rejected',
+        rule: 'peer-refused',
+        reason: `the peer refused the envelope: ${error.message}`.slice(0, 2000),
+      }))
+    }
+    throw error
+  }
+  summary.sent += envelope.length
+  const settled = await dest.client.waitForStatus(dest.apiRootUrl, status, dest.statusWaitMs)
+  return envelope.map((e) => applyOutcome({ ...e.receipt, status_id: settled.id }, settled, summary))
+}
+
+/** A receipt with the peer's verdict from a status resource, when it gives one. */
+function applyOutcome<T extends FederationReceiptTable | FederationReceiptRow>(
+  receipt: T,
+  status: TaxiiStatusResource,
+  summary: PushSummary,
+): T {
+  const match = (d: { id: string; version: string }) =>
+    d.id === receipt.object_id && (receipt.version === '' || d.version === receipt.version)
+  const success = status.successes.find(match)
+  if (success !== undefined) {
+    summary.accepted += 1
+    return { ...receipt, status: 'accepted', rule: null, reason: success.message, status_id: null }
+  }
+  const failure = status.failures.find(match)
+  if (failure !== undefined) {
+    summary.rejected += 1
+    return {
+      ...receipt,
+      status: 'rejected',
+      rule: 'peer-refused',
+      reason: (failure.message ?? 'refused by the peer').slice(0, 2000),
+      status_id: null,
+    }
+  }
+  return receipt
+}
+
+/** Reads the verdicts of earlier POSTs that were still pending when their push moved on. */
+async function settlePendingStatuses(
+  db: Db,
+  dest: PushDestination,
+  summary: PushSummary,
+  now: () => Date,
+): Promise<void> {
+  for (const statusId of await findPendingStatusIds(db, dest.peerId, 50)) {
+    const receipts = await findReceiptsOfStatus(db, dest.peerId, statusId)
+    let status: TaxiiStatusResource
+    try {
+      status = await dest.client.getStatus(dest.apiRootUrl, statusId)
+    } catch (error) {
+      if (error instanceof TaxiiClientError && error.status === 404) {
+        // The peer no longer keeps the status: the objects went, their fate is unknown.
+        await upsertReceipts(
+          db,
+          receipts.map((r) => ({
+            ...r,
+            status_id: null,
+            reason: 'sent; the peer no longer keeps the status of that POST',
+            updated_at: now().toISOString(),
+          })),
+        )
+        continue
+      }
+      throw error
+    }
+    const stamp = now().toISOString()
+    await upsertReceipts(
+      db,
+      receipts.map((r) => {
+        const settled = applyOutcome(r, status, summary)
+        return settled === r ? r : { ...settled, updated_at: stamp }
+      }),
+    )
+  }
+}
+
+/**
+ * Passes on to the peer the deletion of every local version it was sent (TAXII DELETE of that
+ * version), with a receipt each; deletions of versions it never got are not its business.
+ */
+async function pushDeletions(
+  db: Db,
+  dest: PushDestination,
+  summary: PushSummary,
+  now: () => Date,
+): Promise<void> {
+  let cursor = dest.deletionCursor
+  for (;;) {
+    const tombstones = await findDeletionsAfter(db, cursor, dest.pageSize, null)
+    const last = tombstones[tombstones.length - 1]
+    if (last === undefined) {
+      return
+    }
+    const delivered = await findDeliveredVersions(
+      db,
+      dest.peerId,
+      tombstones.map((t) => ({ id: t.id, ownerOrgId: t.owner_org_id, modified: t.modified })),
+    )
+    const receipts: FederationReceiptTable[] = []
+    for (const t of tombstones) {
+      if (!delivered.has(`${t.id}\u0000${t.owner_org_id}\u0000${t.modified}`)) {
+        continue
+      }
+      const stamp = now().toISOString()
+      const receipt: FederationReceiptTable = {
+        peer_id: dest.peerId,
+        direction: 'push',
+        action: 'delete',
+        object_id: t.id,
+        version: t.modified,
+        owner_org_id: t.owner_org_id,
+        label_id: t.label_id,
+        object_type: t.type,
+        status: 'accepted',
+        rule: null,
+        reason: null,
+        status_id: null,
+        created_at: stamp,
+        updated_at: stamp,
+      }
+      try {
+        const found = await dest.client.deleteObject(
+          dest.apiRootUrl,
+          dest.collectionId,
+          t.id,
+          t.modified === '' ? [] : [t.modified],
+        )
+        summary.deleted += 1
+        receipts.push(
+          found
+            ? { ...receipt, reason: 'deleted at the peer' }
+            : { ...receipt, reason: 'already absent at the peer' },
+        )
+      } catch (error) {
+        if (
+          error instanceof TaxiiClientError &&
+          error.status !== null &&
+          error.status >= 400 &&
+          error.status < 500 &&
+          error.status !== 401 &&
+          error.status !== 429
+        ) {
+          receipts.push({
+            ...receipt,
+            status: 'rejected',
+            rule: 'peer-refused',
+            reason: error.message.slice(0, 2000),
+          })
+          continue
+        }
+        throw error
+      }
+    }
+    const next: DeletionCursor = {
+      deletedAt: last.deleted_at,
+      id: last.id,
+      ownerOrgId: last.owner_org_id,
+      modified: last.modified,
+    }
+    await db.transaction().execute(async (trx) => {
+      await upsertReceipts(trx, receipts)
+      await updatePeerRow(trx, dest.peerId, { deletion_cursor: JSON.stringify(next) })
+    })
+    cursor = next
+    if (tombstones.length < dest.pageSize) {
+      return
+    }
+  }
+}

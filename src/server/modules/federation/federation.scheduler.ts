@@ -1,0 +1,74 @@
+import type { FastifyBaseLogger } from 'fastify'
+import { LiaisonError } from '../../errors.js'
+import { findPeers } from './federation.repository.js'
+import { syncPeer, type SyncDeps } from './federation.sync.js'
+
+/** How often the scheduler looks for peers that are due. */
+const TICK_MS = 5_000
+
+/** A running scheduler. */
+export interface FederationScheduler {
+  /** Stops scheduling and waits for the sync in progress. */
+  close(): Promise<void>
+}
+
+/**
+ * Syncs every enabled peer when its interval has passed since its last sync, one peer at a time.
+ * Safe on several nodes: a sync holds a lease on its peer, and a peer another node holds is skipped.
+ * Started by `liaison serve` unless `LIAISON_FEDERATION_SYNC=false`; never by `buildApp` (tests).
+ */
+export function startFederationScheduler(deps: SyncDeps, log: FastifyBaseLogger): FederationScheduler {
+  const now = deps.now ?? (() => new Date())
+  let closed = false
+  let running: Promise<void> | null = null
+  const tick = async (): Promise<void> => {
+    const peers = await findPeers(deps.db)
+    for (const peer of peers) {
+      if (closed) {
+        return
+      }
+      const due =
+        peer.enabled === 1 &&
+        (peer.last_sync_at === null ||
+          Date.parse(peer.last_sync_at) + peer.interval_seconds * 1000 <= now().getTime()) &&
+        (peer.lease_until === null || peer.lease_until < now().toISOString())
+      if (!due) {
+        continue
+      }
+      try {
+        const summary = await syncPeer(deps, peer.id)
+        if (summary.error !== null) {
+          log.warn({ peer: peer.name, error: summary.error }, 'federation sync failed')
+        } else {
+          log.info(
+            { peer: peer.name, pulled: summary.pulled, pushed: summary.pushed },
+            'federation sync done',
+          )
+        }
+      } catch (error) {
+        // Another node took the peer between the listing and the claim: its turn.
+        if (!(error instanceof LiaisonError && error.status === 409)) {
+          log.error({ err: error, peer: peer.name }, 'federation sync failed')
+        }
+      }
+    }
+  }
+  const timer = setInterval(() => {
+    if (running !== null || closed) {
+      return
+    }
+    running = tick()
+      .catch((error: unknown) => log.error({ err: error }, 'federation scheduler'))
+      .finally(() => {
+        running = null
+      })
+  }, TICK_MS)
+  timer.unref()
+  return {
+    async close() {
+      closed = true
+      clearInterval(timer)
+      await running
+    },
+  }
+}

@@ -1,0 +1,284 @@
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
+import type { SyncSummary } from '../../../core/federation/federation.schema.js'
+import type { InstanceRef } from '../../../core/federation/provenance.js'
+import type { Config } from '../../config.js'
+import { LiaisonError, notFound } from '../../errors.js'
+import type { Db } from '../../store/store.js'
+import type { AuditActor } from '../audit/audit.service.js'
+import { findGroupIdsOfOrg } from '../group/group.repository.js'
+import type { DeletionCursor } from '../intel/intel.provenance.js'
+import { findOrganisationById } from '../org/org.repository.js'
+import { loadSecretKey, openCredentials } from './federation.credentials.js'
+import { pullCollection, pullDeletions, type PullHooks } from './federation.pull.js'
+import { pushToPeer } from './federation.push.js'
+import {
+  claimPeer,
+  findPeerById,
+  releasePeer,
+  updatePeerRow,
+  type AddedCursor,
+} from './federation.repository.js'
+import { pullLabelOf, thisInstance } from './federation.service.js'
+import type { FederationPeerRow } from './federation.table.js'
+import { TaxiiClient, type TaxiiAuth } from './taxii.client.js'
+
+/** The header that asks a Liaison TAXII server to add `x_liaison_provenance` to the objects it sends. */
+export const PROVENANCE_HEADER = 'x-liaison-provenance'
+
+/** How long one sync may hold a peer before another process may take it over. */
+const LEASE_MS = 15 * 60_000
+
+/** What a sync needs besides the peer. */
+export interface SyncDeps {
+  readonly db: Db
+  readonly config: Pick<Config, 'instanceName' | 'secretKey' | 'dataDir'>
+  readonly now?: () => Date
+  /** Milliseconds before one request to the peer is given up (default 30 s). */
+  readonly timeoutMs?: number
+  /** How long a push waits for the peer to process a POST (default 10 s; the verdict is read later otherwise). */
+  readonly statusWaitMs?: number
+  readonly fetch?: typeof fetch
+}
+
+/** What one sync should do. */
+export interface SyncOptions {
+  /** `pull`, `push` or both (default). */
+  readonly only?: 'pull' | 'push'
+  /** Hooks into the pulls (progress, tests). */
+  readonly hooks?: PullHooks
+}
+
+function parseCursor<T>(json: string | null | undefined): T | null {
+  return json === null || json === undefined ? null : (JSON.parse(json) as T)
+}
+
+/** Who writes what a sync stores, in the audit log. */
+const SYNC_ACTOR: AuditActor = { kind: 'system' }
+
+/** Where a Liaison instance's API lives, from its TAXII API root (`…/taxii2/<root>/`). */
+function liaisonApiBase(apiRootUrl: string): string | null {
+  const url = new URL(apiRootUrl)
+  const match = /^(.*)\/taxii2\/[^/]+\/$/.exec(url.pathname)
+  return match === null ? null : `${url.origin}${match[1] ?? ''}/api/v1/`
+}
+
+/** The API key a Liaison peer's own API takes (Bearer): the token, or the password of Basic. */
+function apiKeyOf(auth: TaxiiAuth): string | null {
+  switch (auth.kind) {
+    case 'bearer':
+      return auth.token
+    case 'basic':
+      return auth.password
+    case 'none':
+      return null
+  }
+}
+
+/** Asks a server whether it is a Liaison instance, and which: null when it is not (or does not say). */
+async function findRemoteInstance(
+  apiBase: string | null,
+  token: string | null,
+  timeoutMs: number,
+  fetcher: typeof fetch,
+): Promise<InstanceRef | null> {
+  if (apiBase === null || token === null) {
+    return null
+  }
+  try {
+    const response = await fetcher(new URL('federation/instance', apiBase), {
+      headers: { accept: 'application/json', authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(timeoutMs),
+    })
+    if (!response.ok) {
+      return null
+    }
+    const body = (await response.json()) as { id?: unknown; name?: unknown }
+    return typeof body.id === 'string' && typeof body.name === 'string'
+      ? { id: body.id, name: body.name }
+      : null
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Syncs one peer: finds its API root (and whether it is a Liaison instance), pulls each of its pull
+ * collections from where the last pull stopped (and, from a Liaison peer, its deletions), then pushes
+ * what the push rule lets go and the deletions of what it was sent. One process at a time per peer
+ * (a lease on its row); another's sync in progress is a 409. The outcome (last sync, success, error)
+ * is kept on the peer; a failure is reported in the summary, not thrown.
+ */
+export async function syncPeer(
+  deps: SyncDeps,
+  peerId: string,
+  options: SyncOptions = {},
+): Promise<SyncSummary> {
+  const now = deps.now ?? (() => new Date())
+  const db = deps.db
+  const owner = `${hostname()}:${process.pid}:${randomUUID()}`
+  const start = now()
+  if (
+    !(await claimPeer(
+      db,
+      peerId,
+      owner,
+      start.toISOString(),
+      new Date(start.getTime() + LEASE_MS).toISOString(),
+    ))
+  ) {
+    if ((await findPeerById(db, peerId)) === undefined) {
+      throw notFound('peer', peerId)
+    }
+    throw new LiaisonError(
+      409,
+      'conflict',
+      `peer ${peerId} is being synced already; try again when that sync ends`,
+      {
+        field: 'peer',
+      },
+    )
+  }
+  const summary: SyncSummary = {
+    peerId,
+    pulled: { pages: 0, accepted: 0, rejected: 0, deleted: 0 },
+    pushed: { considered: 0, sent: 0, accepted: 0, rejected: 0, filtered: 0, deleted: 0 },
+    error: null,
+  }
+  try {
+    const peer = await findPeerById(db, peerId)
+    if (peer === undefined) {
+      throw notFound('peer', peerId)
+    }
+    await run(deps, peer, options, summary, now)
+    const at = now().toISOString()
+    await updatePeerRow(db, peerId, {
+      last_sync_at: at,
+      last_success_at: at,
+      last_error: null,
+      last_error_at: null,
+    })
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    summary.error = message
+    const at = now().toISOString()
+    await updatePeerRow(db, peerId, {
+      last_sync_at: at,
+      last_error: message.slice(0, 2000),
+      last_error_at: at,
+    })
+  } finally {
+    await releasePeer(db, peerId, owner)
+  }
+  return summary
+}
+
+async function run(
+  deps: SyncDeps,
+  peer: FederationPeerRow,
+  options: SyncOptions,
+  summary: SyncSummary,
+  now: () => Date,
+): Promise<void> {
+  const db = deps.db
+  const timeoutMs = deps.timeoutMs ?? 30_000
+  const fetcher = deps.fetch ?? fetch
+  const self = await thisInstance(db, deps.config)
+  const auth = openCredentials(peer.credentials, loadSecretKey(deps.config), peer.id)
+  const client = new TaxiiClient({
+    auth,
+    timeoutMs,
+    headers: { [PROVENANCE_HEADER]: '1' },
+    fetch: fetcher,
+  })
+  const root = await client.findApiRoot(peer.url)
+  const apiBase = liaisonApiBase(root.url)
+  const remote = await findRemoteInstance(apiBase, apiKeyOf(auth), timeoutMs, fetcher)
+  if (remote !== null && remote.id === self.id) {
+    throw new Error(`peer ${peer.name} is this instance itself`)
+  }
+  await updatePeerRow(db, peer.id, {
+    api_root_url: root.url,
+    remote_instance_id: remote?.id ?? null,
+    remote_instance_name: remote?.name ?? null,
+  })
+  // Other TAXII servers have no instance id: the peer's own id stands in, so what came from it is
+  // still recognised when it would go back.
+  const remoteRef: InstanceRef = remote ?? { id: `peer:${peer.id}`, name: peer.name }
+  const org = await findOrganisationById(db, peer.org_id)
+  if (org === undefined) {
+    throw new Error(`the organisation of peer ${peer.name} no longer exists`)
+  }
+  if (options.only !== 'push') {
+    const label = pullLabelOf(peer)
+    for (const collection of JSON.parse(peer.pull_collections) as string[]) {
+      const pulled = await pullCollection(
+        db,
+        self,
+        {
+          sourceKey: peer.id,
+          peerId: peer.id,
+          client,
+          apiRootUrl: root.url,
+          collection,
+          ownerOrgId: peer.org_id,
+          label,
+          pageSize: peer.page_size,
+          fallback: { originInstance: remoteRef, originOrg: org.name, hops: [remoteRef] },
+          source: `peer:${peer.name}`,
+          actor: SYNC_ACTOR,
+        },
+        options.hooks,
+        now,
+      )
+      summary.pulled.pages += pulled.pages
+      summary.pulled.accepted += pulled.accepted
+      summary.pulled.rejected += pulled.rejected
+    }
+    const token = apiKeyOf(auth)
+    if (
+      remote !== null &&
+      apiBase !== null &&
+      token !== null &&
+      (JSON.parse(peer.pull_collections) as string[]).length > 0
+    ) {
+      summary.pulled.deleted += await pullDeletions(
+        db,
+        { sourceKey: peer.id, peerId: peer.id, ownerOrgId: peer.org_id, actor: SYNC_ACTOR },
+        { url: new URL('federation/deletions', apiBase).toString(), token, timeoutMs, fetch: fetcher },
+        now,
+      )
+    }
+  }
+  if (options.only !== 'pull' && peer.push_collection !== null) {
+    const current = await findPeerById(db, peer.id)
+    const pushed = await pushToPeer(
+      db,
+      self,
+      {
+        peerId: peer.id,
+        target: {
+          viewer: {
+            kind: 'user',
+            // Nobody of the peer is a named recipient here: TLP:RED never matches.
+            userId: `peer:${peer.id}`,
+            orgId: peer.org_id,
+            groupIds: await findGroupIdsOfOrg(db, peer.org_id),
+          },
+          instanceId: remoteRef.id,
+        },
+        client,
+        apiRootUrl: root.url,
+        collectionId: await client.resolveCollection(root.url, peer.push_collection),
+        maxContentLength: root.maxContentLength,
+        withProvenance: remote !== null,
+        pageSize: peer.page_size,
+        statusWaitMs: deps.statusWaitMs ?? 10_000,
+        cursor: parseCursor<AddedCursor>(current?.push_cursor),
+        deletionCursor: parseCursor<DeletionCursor>(current?.deletion_cursor),
+      },
+      now,
+    )
+    summary.pushed = pushed
+  }
+}

@@ -1,0 +1,308 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createGroup } from '../../src/server/modules/group/group.service.js'
+import { deleteOwnVersions } from '../../src/server/modules/intel/intel.delete.js'
+import { createOrg, TEST_OPERATOR } from '../helpers/factories.js'
+import {
+  addPeer,
+  createProducer,
+  heldBy,
+  indicator,
+  link,
+  produce,
+  receiptsOf,
+  standFor,
+  startInstance,
+  sync,
+  type Instance,
+} from '../helpers/federation.js'
+import { STORE_KINDS } from '../helpers/stores.js'
+
+describe.each(STORE_KINDS)('federation between live instances (%s)', (kind) => {
+  let alpha: Instance
+  let bravo: Instance
+  let charlie: Instance
+  /** A producer organisation on Alpha. */
+  let producer: { orgId: string; userId: string }
+
+  beforeAll(async () => {
+    alpha = await startInstance(kind, 'Alpha')
+    bravo = await startInstance(kind, 'Bravo')
+    charlie = await startInstance(kind, 'Charlie')
+    producer = await createProducer(alpha)
+  }, 60_000)
+  afterAll(async () => {
+    await Promise.all([alpha.server.close(), bravo.server.close(), charlie.server.close()])
+  })
+
+  it('pulls a collection page by page with provenance and receipts; a second pull adds nothing', async () => {
+    const objects = Array.from({ length: 12 }, () => indicator())
+    await produce(alpha, producer, objects, { tlp: 'green', audience: 'federation' })
+    const peer = await link(bravo, alpha, { pullCollections: ['federation'], pageSize: 5 })
+    const summary = await sync(bravo, peer)
+    expect(summary.error).toBeNull()
+    expect(summary.pulled.pages).toBeGreaterThanOrEqual(3)
+    const ids = objects.map((o) => o.id)
+    const alphaOrg = bravo.orgFor.get('Alpha') ?? ''
+    expect((await heldBy(bravo, alphaOrg, ids)).map((r) => r.id).sort()).toEqual([...ids].sort())
+    const receipts = await receiptsOf(bravo, peer, ids)
+    expect(receipts).toHaveLength(12)
+    expect(new Set(receipts.map((r) => `${r.direction}/${r.status}`))).toEqual(new Set(['pull/accepted']))
+
+    const provenance = await bravo.server.store.db
+      .selectFrom('stix_provenance')
+      .selectAll()
+      .where('id', 'in', ids)
+      .execute()
+    expect(provenance).toHaveLength(12)
+    for (const row of provenance) {
+      expect(row.origin_instance_id).toBe(alpha.id)
+      expect(row.origin_instance_name).toBe('Alpha')
+      expect(JSON.parse(row.hops)).toEqual([{ id: alpha.id, name: 'Alpha' }])
+      expect(row.peer_id).toBe(peer)
+    }
+
+    const again = await sync(bravo, peer)
+    expect(again.error).toBeNull()
+    expect(await heldBy(bravo, alphaOrg, ids)).toHaveLength(12)
+    expect(await receiptsOf(bravo, peer, ids)).toHaveLength(12)
+  })
+
+  it('resumes a pull that died part way without losing or repeating an object', async () => {
+    // A sharing group's collection holds only this test's objects.
+    const group = await createGroup(alpha.server.store.db, TEST_OPERATOR, {
+      name: `Crash ${Date.now()}`,
+      ownerOrgId: producer.orgId,
+      memberOrgIds: [await standFor(alpha, bravo)],
+    })
+    const objects = Array.from({ length: 23 }, () => indicator())
+    await produce(alpha, producer, objects, {
+      tlp: 'green',
+      audience: 'group',
+      sharingGroups: [group.group.id],
+    })
+    const owner = (await createOrg(bravo.server.store, { name: `Alpha groups ${Date.now()}` })).id
+    const peer = await addPeer(bravo, alpha, {
+      orgId: owner,
+      pullCollections: [`group-${group.group.id}`],
+      pageSize: 5,
+    })
+    const ids = objects.map((o) => o.id)
+
+    const crashed = await sync(bravo, peer, {
+      hooks: {
+        inPage: (page) => {
+          if (page === 3) {
+            throw new Error('crash while storing page 3')
+          }
+        },
+      },
+    })
+    expect(crashed.error).toContain('crash while storing page 3')
+    // Pages 1 and 2 committed with their cursor; page 3 rolled back whole.
+    expect(await heldBy(bravo, owner, ids)).toHaveLength(10)
+    expect(await receiptsOf(bravo, peer, ids)).toHaveLength(10)
+    const peerRow = await bravo.server.store.db
+      .selectFrom('federation_peers')
+      .select(['last_error', 'lease_owner'])
+      .where('id', '=', peer)
+      .executeTakeFirstOrThrow()
+    expect(peerRow.last_error).toContain('crash')
+    expect(peerRow.lease_owner).toBeNull()
+
+    const resumed = await sync(bravo, peer)
+    expect(resumed.error).toBeNull()
+    // The rest came, none twice.
+    expect(resumed.pulled.accepted).toBe(13)
+    const held = await heldBy(bravo, owner, ids)
+    expect(held.map((r) => r.id).sort()).toEqual([...ids].sort())
+    const receipts = await receiptsOf(bravo, peer, ids)
+    expect(receipts).toHaveLength(23)
+    expect(receipts.every((r) => r.status === 'accepted')).toBe(true)
+    const imports = await bravo.server.store.db
+      .selectFrom('stix_objects')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('owner_org_id', '=', owner)
+      .executeTakeFirstOrThrow()
+    expect(Number(imports.n)).toBe(23)
+  })
+
+  it('pushes to each peer what the visibility rule lets it see, and names the rule for the rest', async () => {
+    const bravoOrg = await standFor(alpha, bravo)
+    const group = await createGroup(alpha.server.store.db, TEST_OPERATOR, {
+      name: `Bravo circle ${Date.now()}`,
+      ownerOrgId: producer.orgId,
+      memberOrgIds: [bravoOrg],
+    })
+    const g = group.group.id
+    const made = {
+      red: indicator(),
+      strict: indicator(),
+      amber: indicator(),
+      community: indicator(),
+      federation: indicator(),
+      public: indicator(),
+      org: indicator(),
+    }
+    await produce(alpha, producer, [made.red], { tlp: 'red', audience: 'org', recipients: [producer.userId] })
+    await produce(alpha, producer, [made.strict], {
+      tlp: 'amber+strict',
+      audience: 'group',
+      sharingGroups: [g],
+    })
+    await produce(alpha, producer, [made.amber], { tlp: 'amber', audience: 'group', sharingGroups: [g] })
+    await produce(alpha, producer, [made.community], { tlp: 'green', audience: 'community' })
+    await produce(alpha, producer, [made.federation], { tlp: 'green', audience: 'federation' })
+    await produce(alpha, producer, [made.public], { tlp: 'clear', audience: 'public' })
+    await produce(alpha, producer, [made.org], { tlp: 'amber', audience: 'org' })
+    const toBravo = await link(alpha, bravo, { pushCollection: 'federation' })
+    const toCharlie = await link(alpha, charlie, { pushCollection: 'federation' })
+    for (const peer of [toBravo, toCharlie]) {
+      const summary = await sync(alpha, peer)
+      expect(summary.error).toBeNull()
+    }
+    const ids = Object.values(made).map((o) => o.id)
+    const outcome = async (peer: string) => {
+      const receipts = await receiptsOf(alpha, peer, ids)
+      return Object.fromEntries(
+        Object.entries(made).map(([name, object]) => {
+          const r = receipts.find((x) => x.object_id === object.id)
+          return [name, r === undefined ? 'none' : `${r.status}${r.rule === null ? '' : ` ${r.rule}`}`]
+        }),
+      )
+    }
+    expect(await outcome(toBravo)).toEqual({
+      red: 'filtered tlp-red-never-leaves',
+      strict: 'accepted',
+      amber: 'accepted',
+      community: 'filtered audience-community-stays',
+      federation: 'accepted',
+      public: 'accepted',
+      org: 'filtered audience-org-never-leaves',
+    })
+    expect(await outcome(toCharlie)).toEqual({
+      red: 'filtered tlp-red-never-leaves',
+      strict: 'filtered amber-strict-not-recipient',
+      amber: 'filtered group-not-member',
+      community: 'filtered audience-community-stays',
+      federation: 'accepted',
+      public: 'accepted',
+      org: 'filtered audience-org-never-leaves',
+    })
+    const reasons = await receiptsOf(alpha, toCharlie, [made.red.id, made.strict.id, made.org.id])
+    expect(reasons.map((r) => r.reason).sort()).toEqual(
+      ['amber+strict: peer org not a recipient', 'audience org never leaves', 'tlp:red never leaves'].sort(),
+    )
+    // What arrived, and under which TLP: the label's marking travelled with each object.
+    const alphaAtBravo = bravo.orgFor.get('Alpha') ?? ''
+    const atBravo = await bravo.server.store.db
+      .selectFrom('stix_objects as s')
+      .innerJoin('labels as l', 'l.id', 's.label_id')
+      .select(['s.id', 'l.tlp', 'l.audience'])
+      .where('s.owner_org_id', '=', alphaAtBravo)
+      .where('s.id', 'in', ids)
+      .execute()
+    const byId = new Map(atBravo.map((r) => [r.id, `${r.tlp}/${r.audience}`]))
+    expect(byId.get(made.strict.id)).toBe('amber+strict/org')
+    expect(byId.get(made.amber.id)).toBe('amber/org')
+    expect(byId.get(made.federation.id)).toBe('green/federation')
+    expect(byId.has(made.red.id)).toBe(false)
+    expect(byId.has(made.community.id)).toBe(false)
+    const atCharlie = await heldBy(charlie, charlie.orgFor.get('Alpha') ?? '', ids)
+    expect(atCharlie.map((r) => r.id).sort()).toEqual([made.federation.id, made.public.id].sort())
+  })
+
+  it('passes revocations and deletions on, by push and by pull', async () => {
+    const pushed = indicator()
+    const pulled = indicator()
+    await produce(alpha, producer, [pushed, pulled], { tlp: 'green', audience: 'federation' })
+    const toBravo = await link(alpha, bravo, { pushCollection: 'federation' })
+    expect((await sync(alpha, toBravo)).error).toBeNull()
+    const alphaAtBravo = bravo.orgFor.get('Alpha') ?? ''
+    expect(await heldBy(bravo, alphaAtBravo, [pushed.id])).toHaveLength(1)
+
+    // A revocation is a new version: it goes like any change.
+    const revoked = { ...pushed, modified: '2025-06-01T00:00:00.000Z', revoked: true }
+    await produce(alpha, producer, [revoked], { tlp: 'green', audience: 'federation' })
+    expect((await sync(alpha, toBravo)).error).toBeNull()
+    const versions = await heldBy(bravo, alphaAtBravo, [pushed.id])
+    expect(versions.map((v) => [v.modified, v.revoked, v.is_latest])).toEqual([
+      ['2025-01-01T00:00:00.000Z', 0, 0],
+      ['2025-06-01T00:00:00.000Z', 1, 1],
+    ])
+
+    // A deletion reaches the peer that was sent the versions.
+    await deleteOwnVersions(alpha.server.store.db, TEST_OPERATOR, {
+      id: pushed.id,
+      ownerOrgId: producer.orgId,
+      modified: ['2025-01-01T00:00:00.000Z', '2025-06-01T00:00:00.000Z'],
+    })
+    const afterDelete = await sync(alpha, toBravo)
+    expect(afterDelete.error).toBeNull()
+    expect(afterDelete.pushed.deleted).toBe(2)
+    expect(await heldBy(bravo, alphaAtBravo, [pushed.id])).toEqual([])
+    const deletions = (await receiptsOf(alpha, toBravo, [pushed.id])).filter((r) => r.action === 'delete')
+    expect(deletions.map((r) => r.status)).toEqual(['accepted', 'accepted'])
+
+    // By pull: Bravo reads Alpha's deletion feed and deletes its copy.
+    const fromAlpha = await addPeer(bravo, alpha, {
+      orgId: (await createOrg(bravo.server.store)).id,
+      pullCollections: ['federation'],
+    })
+    expect((await sync(bravo, fromAlpha)).error).toBeNull()
+    const owner = (
+      await bravo.server.store.db
+        .selectFrom('federation_peers')
+        .select('org_id')
+        .where('id', '=', fromAlpha)
+        .executeTakeFirstOrThrow()
+    ).org_id
+    expect(await heldBy(bravo, owner, [pulled.id])).toHaveLength(1)
+    await deleteOwnVersions(alpha.server.store.db, TEST_OPERATOR, {
+      id: pulled.id,
+      ownerOrgId: producer.orgId,
+      modified: ['2025-01-01T00:00:00.000Z'],
+    })
+    const afterPullDelete = await sync(bravo, fromAlpha)
+    expect(afterPullDelete.error).toBeNull()
+    expect(afterPullDelete.pulled.deleted).toBe(1)
+    expect(await heldBy(bravo, owner, [pulled.id])).toEqual([])
+    const pullDeletion = (await receiptsOf(bravo, fromAlpha, [pulled.id])).filter(
+      (r) => r.action === 'delete',
+    )
+    expect(pullDeletion.map((r) => `${r.direction}/${r.status}`)).toEqual(['pull/accepted'])
+  })
+
+  it('never sends an object back round a ring of three instances', async () => {
+    const ring = indicator()
+    await produce(alpha, producer, [ring], { tlp: 'green', audience: 'federation' })
+    const ab = await link(alpha, bravo, { pushCollection: 'federation' })
+    const bc = await link(bravo, charlie, { pushCollection: 'federation' })
+    const ca = await link(charlie, alpha, { pushCollection: 'federation' })
+    expect((await sync(alpha, ab)).error).toBeNull()
+    expect((await sync(bravo, bc)).error).toBeNull()
+    const bravoAtCharlie = charlie.orgFor.get('Bravo') ?? ''
+    expect(await heldBy(charlie, bravoAtCharlie, [ring.id])).toHaveLength(1)
+    const atCharlie = await charlie.server.store.db
+      .selectFrom('stix_provenance')
+      .selectAll()
+      .where('id', '=', ring.id)
+      .executeTakeFirstOrThrow()
+    expect(atCharlie.origin_instance_id).toBe(alpha.id)
+    expect(JSON.parse(atCharlie.hops)).toEqual([
+      { id: alpha.id, name: 'Alpha' },
+      { id: bravo.id, name: 'Bravo' },
+    ])
+    const back = await sync(charlie, ca)
+    expect(back.error).toBeNull()
+    expect(await receiptsOf(charlie, ca, [ring.id])).toEqual([
+      expect.objectContaining({ status: 'filtered', rule: 'loop', reason: 'loop: peer already in hops' }),
+    ])
+    // Alpha holds its own copy only.
+    const copies = await alpha.server.store.db
+      .selectFrom('stix_objects')
+      .select('owner_org_id')
+      .where('id', '=', ring.id)
+      .execute()
+    expect(copies.map((c) => c.owner_org_id)).toEqual([producer.orgId])
+  })
+})
