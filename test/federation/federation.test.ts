@@ -22,7 +22,7 @@ describe.each(STORE_KINDS)('federation between live instances (%s)', (kind) => {
   let bravo: Instance
   let charlie: Instance
   /** A producer organisation on Alpha. */
-  let producer: { orgId: string; userId: string }
+  let producer: { orgId: string; userId: string; orgName: string }
 
   beforeAll(async () => {
     alpha = await startInstance(kind, 'Alpha')
@@ -57,6 +57,8 @@ describe.each(STORE_KINDS)('federation between live instances (%s)', (kind) => {
     for (const row of provenance) {
       expect(row.origin_instance_id).toBe(alpha.id)
       expect(row.origin_instance_name).toBe('Alpha')
+      // Alpha's TAXII server told who made it (Liaison peers ask for provenance).
+      expect(row.origin_org).toBe(producer.orgName)
       expect(JSON.parse(row.hops)).toEqual([{ id: alpha.id, name: 'Alpha' }])
       expect(row.peer_id).toBe(peer)
     }
@@ -304,5 +306,30 @@ describe.each(STORE_KINDS)('federation between live instances (%s)', (kind) => {
       .where('id', '=', ring.id)
       .execute()
     expect(copies.map((c) => c.owner_org_id)).toEqual([producer.orgId])
+  })
+
+  it('cuts a pull loop: what an instance made does not come back to it through a peer', async () => {
+    const made = indicator()
+    await produce(alpha, producer, [made], { tlp: 'green', audience: 'federation' })
+    // Bravo pulls from Alpha and shares on with its federation; Alpha then pulls from Bravo.
+    const bravoFromAlpha = await link(bravo, alpha, {
+      pullCollections: ['federation'],
+      pullLabel: { audience: 'federation' },
+    })
+    expect((await sync(bravo, bravoFromAlpha)).error).toBeNull()
+    const alphaFromBravo = await link(alpha, bravo, { pullCollections: ['federation'] })
+    const back = await sync(alpha, alphaFromBravo, { only: 'pull' })
+    expect(back.error).toBeNull()
+    expect(await receiptsOf(alpha, alphaFromBravo, [made.id])).toEqual([
+      expect.objectContaining({
+        direction: 'pull',
+        status: 'rejected',
+        rule: 'loop',
+        reason: 'loop: this instance already in hops',
+      }),
+    ])
+    expect(await heldBy(alpha, alpha.orgFor.get('Bravo') ?? '', [made.id])).toEqual([])
+    await link(alpha, bravo, { pullCollections: [] })
+    await link(bravo, alpha, { pullLabel: { audience: 'community' } })
   })
 })

@@ -105,10 +105,12 @@ export async function sync(
 }
 
 /** A producer organisation on an instance with a user, ready to import. */
-export async function createProducer(instance: Instance): Promise<{ orgId: string; userId: string }> {
+export async function createProducer(
+  instance: Instance,
+): Promise<{ orgId: string; userId: string; orgName: string }> {
   const org = await createOrg(instance.server.store, { name: `Producer ${randomUUID().slice(0, 6)}` })
   const { user } = await createUserWithPassword(instance.server.store, { orgId: org.id, role: 'analyst' })
-  return { orgId: org.id, userId: user.id }
+  return { orgId: org.id, userId: user.id, orgName: org.name }
 }
 
 let octet = 0

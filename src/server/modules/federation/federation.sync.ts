@@ -10,6 +10,7 @@ import { findGroupIdsOfOrg } from '../group/group.repository.js'
 import type { DeletionCursor } from '../intel/intel.provenance.js'
 import { findOrganisationById } from '../org/org.repository.js'
 import { loadSecretKey, openCredentials } from './federation.credentials.js'
+import { PROVENANCE_HEADER } from './federation.envelope.js'
 import { pullCollection, pullDeletions, type PullHooks } from './federation.pull.js'
 import { pushToPeer } from './federation.push.js'
 import {
@@ -22,9 +23,6 @@ import {
 import { pullLabelOf, thisInstance } from './federation.service.js'
 import type { FederationPeerRow } from './federation.table.js'
 import { TaxiiClient, type TaxiiAuth } from './taxii.client.js'
-
-/** The header that asks a Liaison TAXII server to add `x_liaison_provenance` to the objects it sends. */
-export const PROVENANCE_HEADER = 'x-liaison-provenance'
 
 /** How long one sync may hold a peer before another process may take it over. */
 const LEASE_MS = 15 * 60_000

@@ -13,6 +13,8 @@ import {
 import { forbidden, LiaisonError, notFound, unauthenticated } from '../../errors.js'
 import { validationError } from '../../validation.js'
 import type { ModuleDeps } from '../index.js'
+import { PROVENANCE_HEADER, withProvenance } from '../federation/federation.envelope.js'
+import type { ScopedVersionRow } from '../intel/intel.query.js'
 import { importerOf } from '../intel/intel.service.js'
 import { findLabelTlps } from '../trust/label.repository.js'
 import { readStatus, TaxiiIngestQueue } from './taxii.ingest.js'
@@ -191,6 +193,15 @@ export const taxiiRoutes: FastifyPluginAsync<ModuleDeps> = async (app, { store, 
 
   const hidden = { schema: { hide: true } }
 
+  /** A page whose objects carry `x_liaison_provenance` when the client asks (Liaison peers do). */
+  const provenanceAsked = async (
+    request: FastifyRequest,
+    page: TaxiiPage<ScopedVersionRow>,
+  ): Promise<TaxiiPage<ScopedVersionRow>> =>
+    request.headers[PROVENANCE_HEADER] === '1'
+      ? { ...page, items: await withProvenance(db, config, page.items) }
+      : page
+
   app.get('/', hidden, async () =>
     presentDiscovery(config.instanceName, `${TAXII_PATH_PREFIX}${TAXII_API_ROOT}/`),
   )
@@ -251,7 +262,7 @@ export const taxiiRoutes: FastifyPluginAsync<ModuleDeps> = async (app, { store, 
         db,
         page.items.map((r) => r.label_id),
       )
-      return reply.send(envelopeText(page, tlps))
+      return reply.send(envelopeText(await provenanceAsked(request, page), tlps))
     },
   )
 
@@ -298,7 +309,7 @@ export const taxiiRoutes: FastifyPluginAsync<ModuleDeps> = async (app, { store, 
         db,
         page.items.map((r) => r.label_id),
       )
-      return reply.send(envelopeText(page, tlps))
+      return reply.send(envelopeText(await provenanceAsked(request, page), tlps))
     },
   )
 
