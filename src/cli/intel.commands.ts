@@ -25,6 +25,7 @@ import {
   type ImportResult,
 } from '../server/modules/intel/intel.service.js'
 import { importStixFile, isLargeFile } from '../server/modules/intel/intel.stream.js'
+import { thisInstance } from '../server/modules/federation/federation.service.js'
 import { resolveOrganisation } from '../server/modules/org/org.service.js'
 import { resolveUser } from '../server/modules/user/user.service.js'
 import type { Store } from '../server/store/store.js'
@@ -256,6 +257,7 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
             ...(opts.source === undefined ? {} : { source: opts.source }),
             excludeExpired: opts.includeExpired !== true,
             forBlocking: opts.forBlocking === true,
+            instance: await thisInstance(store.db, deps.config()),
           }
           const chunks =
             opts.format === 'csv'

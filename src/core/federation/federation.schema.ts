@@ -197,6 +197,17 @@ export const SyncSummarySchema = Type.Object({
 /** What one sync of a peer did. */
 export type SyncSummary = Static<typeof SyncSummarySchema>
 
+const InstanceRefSchema = Type.Object({ id: Type.String(), name: Type.String() })
+
+/** Where an object came from: the instance and organisation that made it, and the instances it passed through. */
+export const ProvenanceSchema = Type.Object({
+  originInstance: InstanceRefSchema,
+  originOrg: Type.String({ description: 'name of the organisation that made it, on its instance' }),
+  hops: Type.Array(InstanceRefSchema, {
+    description: 'instances it passed through before reaching this one, origin first (empty: made here)',
+  }),
+})
+
 /** This instance as peers see it. */
 export const InstanceSchema = Type.Object({
   id: Type.String(),

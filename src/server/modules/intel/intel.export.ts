@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { PROVENANCE_PROPERTY, Provenance, type InstanceRef } from '../../../core/federation/provenance.js'
 import { markingDefinitionForTlp, tlpOfMarkingRef, type StixObject } from '../../../core/stix/stix.js'
 import { Audience, Tlp, type SharingLabel, type Viewer } from '../../../core/trust/label.js'
 import { stixToMispEvent, toMispJson } from '../../../core/misp/from-stix.js'
@@ -9,6 +10,7 @@ import { loadExpiryRule } from './intel.expiry.js'
 import { visibleObjects, type ObjectFilter } from './intel.query.js'
 import type { StixObjectRow } from './intel.table.js'
 import { observablesOfObject } from './intel.import.js'
+import { findProvenance, versionKeyText } from './intel.provenance.js'
 import { openWarninglistMatcher, type WarninglistMatcher } from '../warninglist/warninglist.service.js'
 
 /** Export formats. */
@@ -87,6 +89,11 @@ export function withTlpMarking(object: StixObject, tlp: Tlp): StixObject {
 /** Filters of an export. */
 export interface ExportFilter extends ObjectFilter {
   /**
+   * This instance: when given, the export shows provenance: `x_liaison_provenance` on STIX objects
+   * that came from another instance, and `origin_instance`, `origin_org` and `hops` columns in CSV.
+   */
+  instance?: InstanceRef
+  /**
    * For blocking: leave out indicators and observables with a value on an enabled warninglist
    * (known-benign values, such as private networks or popular domains, must not be blocked).
    */
@@ -141,6 +148,7 @@ export async function* exportStixBundle(
   let first = true
   const markingsSent = new Set<Tlp>()
   for await (const page of exportPages(db, viewer, filter)) {
+    const provenance = await provenanceOfPage(db, filter, page)
     let chunk = ''
     for (const { row, label } of page) {
       if (!markingsSent.has(label.tlp)) {
@@ -148,13 +156,40 @@ export async function* exportStixBundle(
         chunk += `${first ? '' : ','}${JSON.stringify(markingDefinitionForTlp(label.tlp))}`
         first = false
       }
-      const object = JSON.parse(row.json) as StixObject
-      chunk += `${first ? '' : ','}${JSON.stringify(withTlpMarking(object, label.tlp))}`
+      const object = withTlpMarking(JSON.parse(row.json) as StixObject, label.tlp)
+      const origin = provenance?.get(versionKeyOf(row))
+      // Objects made here leave as they were made (round trips stay exact); what came from another
+      // instance says where from.
+      const shown =
+        origin === undefined || filter.instance === undefined || origin.hops.length === 0
+          ? object
+          : { ...object, [PROVENANCE_PROPERTY]: Provenance.toWire(origin, filter.instance) }
+      chunk += `${first ? '' : ','}${JSON.stringify(shown)}`
       first = false
     }
     yield chunk
   }
   yield ']}'
+}
+
+function versionKeyOf(row: Pick<StixObjectRow, 'id' | 'owner_org_id' | 'modified'>): string {
+  return versionKeyText({ id: row.id, ownerOrgId: row.owner_org_id, modified: row.modified })
+}
+
+/** The provenance of a page's objects, when the export shows it. */
+async function provenanceOfPage(
+  db: Db,
+  filter: ExportFilter,
+  page: readonly { row: StixObjectRow }[],
+): Promise<Map<string, Provenance> | null> {
+  if (filter.instance === undefined) {
+    return null
+  }
+  return findProvenance(
+    db,
+    filter.instance,
+    page.map(({ row }) => ({ id: row.id, ownerOrgId: row.owner_org_id, modified: row.modified })),
+  )
 }
 
 const CSV_COLUMNS = [
@@ -171,6 +206,9 @@ const CSV_COLUMNS = [
   'source',
 ]
 
+/** Columns a CSV export adds when it shows provenance: names, and the route `A → B`. */
+const CSV_PROVENANCE_COLUMNS = ['origin_instance', 'origin_org', 'hops']
+
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) {
     return ''
@@ -183,11 +221,18 @@ function csvCell(value: unknown): string {
 
 /** A CSV of what `viewer` may see: one line per object, streamed. */
 export async function* exportCsv(db: Db, viewer: Viewer, filter: ExportFilter): AsyncGenerator<string> {
-  yield `${CSV_COLUMNS.join(',')}\r\n`
+  const columns = filter.instance === undefined ? CSV_COLUMNS : [...CSV_COLUMNS, ...CSV_PROVENANCE_COLUMNS]
+  yield `${columns.join(',')}\r\n`
   for await (const page of exportPages(db, viewer, filter)) {
+    const provenance = await provenanceOfPage(db, filter, page)
     let chunk = ''
     for (const { row, label } of page) {
       const object = JSON.parse(row.json) as StixObject
+      const origin = provenance?.get(versionKeyOf(row))
+      const provenanceCells =
+        origin === undefined
+          ? []
+          : [origin.originInstance.name, origin.originOrg, Provenance.describe(origin)]
       chunk +=
         [
           row.id,
@@ -201,6 +246,7 @@ export async function* exportCsv(db: Db, viewer: Viewer, filter: ExportFilter): 
           label.tlp,
           row.owner_org_id,
           row.source,
+          ...provenanceCells,
         ]
           .map(csvCell)
           .join(',') + '\r\n'

@@ -9,7 +9,12 @@ import { SharingLabelSchema } from '../../../core/trust/label.schema.js'
 import { notFound } from '../../errors.js'
 import { principalOf } from '../../http/auth.plugin.js'
 import { withErrors } from '../../http/schemas.js'
+import type { Config } from '../../config.js'
 import type { Store } from '../../store/store.js'
+import { ProvenanceSchema } from '../../../core/federation/federation.schema.js'
+import { Provenance } from '../../../core/federation/provenance.js'
+import { thisInstance } from '../federation/federation.service.js'
+import { findProvenance, versionKeyText } from './intel.provenance.js'
 import { findLabels } from '../trust/label.repository.js'
 import { exportCsv, exportMispEvents, exportStixBundle, EXPORT_FORMATS } from './intel.export.js'
 import { loadExpiryRule, expiryOfRows } from './intel.expiry.js'
@@ -204,10 +209,11 @@ function firstAndLast(object: Record<string, unknown>): {
 }
 
 /** Threat intelligence: import, search, read, correlate, export, extract. */
-export const intelRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => Date }> = async (
-  app,
-  { store, now },
-) => {
+export const intelRoutes: FastifyPluginAsyncTypebox<{
+  store: Store
+  config: Pick<Config, 'instanceName'>
+  now: () => Date
+}> = async (app, { store, config, now }) => {
   app.post(
     '/intel/import',
     {
@@ -376,6 +382,7 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => D
               }),
             ),
             sightings: SightingSummarySchema,
+            provenance: ProvenanceSchema,
           }),
         }),
       },
@@ -394,8 +401,18 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => D
       const neighbours = await findVisibleNeighbours(store.db, viewer, row.id, row.owner_org_id, 200)
       const sightings = await summariseSightings(store.db, viewer, { id: row.id, type: row.type })
       const [expiry] = await expiryOfRows(store.db, [row], now().toISOString())
+      const key = { id: row.id, ownerOrgId: row.owner_org_id, modified: row.modified }
+      const self = await thisInstance(store.db, config)
+      const provenance =
+        (await findProvenance(store.db, self, [key])).get(versionKeyText(key)) ??
+        Provenance.local(self, row.owner_org_id)
       return {
         ...presentStoredObject(row, label, expiry ?? null),
+        provenance: {
+          originInstance: provenance.originInstance,
+          originOrg: provenance.originOrg,
+          hops: [...provenance.hops],
+        },
         versions: versions.map((v) => ({ modified: v.modified, addedAt: v.added_at })),
         related: neighbours.map((n) => {
           const object = JSON.parse(n.row.json) as Record<string, unknown>
@@ -655,6 +672,7 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => D
         excludeExpired: request.query.include_expired !== true,
         now: now().toISOString(),
         forBlocking: request.query.forBlocking === true,
+        instance: await thisInstance(store.db, config),
       }
       const viewer = viewerOf(request)
       const format = request.query.format

@@ -1,0 +1,262 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { deleteOwnVersions } from '../../src/server/modules/intel/intel.delete.js'
+import { createOrg, createUserWithPassword, TEST_OPERATOR } from '../helpers/factories.js'
+import {
+  createProducer,
+  indicator,
+  produce,
+  standFor,
+  startInstance,
+  type Instance,
+} from '../helpers/federation.js'
+import { errorCode, type ApiClient } from '../helpers/http.js'
+import { STORE_KINDS } from '../helpers/stores.js'
+
+interface PeerBody {
+  id: string
+  name: string
+  credentials: string
+  pushCollection: string | null
+  receipts: { sent: number; accepted: number; rejected: number; filtered: number }
+  lastError: string | null
+  remoteInstance: { id: string; name: string } | null
+}
+interface ReceiptBody {
+  objectId: string
+  status: string
+  rule: string | null
+  reason: string | null
+  direction: string
+  action: string
+}
+
+describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
+  let alpha: Instance
+  let bravo: Instance
+  /** Alpha's instance admin, password changed. */
+  let admin: ApiClient
+  /** An analyst of another organisation on Alpha. */
+  let outsider: ApiClient
+  /** The producer on Alpha, logged in. */
+  let producer: { orgId: string; userId: string; orgName: string }
+  let producerClient: ApiClient
+  let peerId: string
+  let token: string
+  const made = { red: indicator(), federation: indicator(), org: indicator() }
+
+  beforeAll(async () => {
+    alpha = await startInstance(kind, 'Alpha')
+    bravo = await startInstance(kind, 'Bravo')
+    admin = alpha.server.client()
+    await admin.login(alpha.server.admin.email, alpha.server.admin.oneTimePassword)
+    const changed = await admin.post('/api/v1/auth/password', {
+      currentPassword: alpha.server.admin.oneTimePassword,
+      newPassword: 'federation test passphrase',
+    })
+    expect(changed.status).toBe(200)
+    outsider = (await alpha.server.loginAsNewUser({ role: 'analyst' })).client
+    producer = await createProducer(alpha)
+    const password = 'producer passphrase 1'
+    const { user } = await createUserWithPassword(alpha.server.store, { orgId: producer.orgId, password })
+    producerClient = alpha.server.client()
+    await producerClient.login(user.email, password)
+    await produce(alpha, producer, [made.red], { tlp: 'red', audience: 'org', recipients: [producer.userId] })
+    await produce(alpha, producer, [made.federation], { tlp: 'green', audience: 'federation' })
+    await produce(alpha, producer, [made.org], { tlp: 'amber', audience: 'org' })
+    await standFor(bravo, alpha)
+    token = alpha.keyAt.get('Bravo') ?? ''
+  }, 60_000)
+  afterAll(async () => {
+    await Promise.all([alpha.server.close(), bravo.server.close()])
+  })
+
+  it('names this instance', async () => {
+    const res = await outsider.get<{ id: string; name: string }>('/api/v1/federation/instance')
+    expect(res.status).toBe(200)
+    expect(res.body).toEqual({ id: alpha.id, name: 'Alpha' })
+  })
+
+  it('lets instance admins alone add and change peers, and never returns credentials', async () => {
+    const org = await createOrg(alpha.server.store, { name: 'Bravo on Alpha' })
+    const body = {
+      name: 'Bravo',
+      url: bravo.server.url,
+      orgId: org.id,
+      credentials: { kind: 'bearer', token },
+    }
+    const refused = await outsider.post('/api/v1/federation/peers', body)
+    expect(refused.status).toBe(403)
+    expect(errorCode(refused)).toBe('forbidden')
+    const created = await admin.post<PeerBody>('/api/v1/federation/peers', body)
+    expect(created.status, created.text).toBe(201)
+    expect(created.body.credentials).toBe('bearer')
+    expect(created.text).not.toContain(token)
+    peerId = created.body.id
+    const twice = await admin.post('/api/v1/federation/peers', { ...body, name: 'Bravo again' })
+    expect(twice.status).toBe(409)
+    const stored = await alpha.server.store.db
+      .selectFrom('federation_peers')
+      .select('credentials')
+      .where('id', '=', peerId)
+      .executeTakeFirstOrThrow()
+    expect(stored.credentials).not.toContain(token)
+    expect(stored.credentials).toMatch(/^v1:bearer:/)
+
+    const listed = await outsider.get<{ items: PeerBody[] }>('/api/v1/federation/peers')
+    expect(listed.status).toBe(200)
+    expect(listed.body.items.map((p) => p.name)).toEqual(['Bravo'])
+    expect(listed.text).not.toContain(token)
+    expect(
+      (await outsider.patch(`/api/v1/federation/peers/${peerId}`, { pushCollection: 'federation' })).status,
+    ).toBe(403)
+    const changed = await admin.patch<PeerBody>(`/api/v1/federation/peers/${peerId}`, {
+      pushCollection: 'federation',
+    })
+    expect(changed.status, changed.text).toBe(200)
+    expect(changed.body.pushCollection).toBe('federation')
+    const bad = await admin.patch(`/api/v1/federation/peers/${peerId}`, {
+      pullLabel: { tlp: 'amber', audience: 'community' },
+    })
+    expect(bad.status).toBe(400)
+    expect(bad.text).toContain('community-needs-clear-or-green')
+  })
+
+  it('syncs now on request and lists each receipt to those who may see its item', async () => {
+    expect((await outsider.post(`/api/v1/federation/peers/${peerId}/sync`)).status).toBe(403)
+    const synced = await admin.post<{
+      error: string | null
+      pushed: { considered: number; accepted: number; filtered: number }
+    }>(`/api/v1/federation/peers/${peerId}/sync`)
+    expect(synced.status, synced.text).toBe(200)
+    expect(synced.body.error).toBeNull()
+    expect(synced.body.pushed).toMatchObject({ considered: 3, accepted: 1, filtered: 2 })
+
+    const mine = await producerClient.get<{ items: ReceiptBody[]; total: number }>(
+      `/api/v1/federation/receipts?peerId=${peerId}`,
+    )
+    expect(mine.status).toBe(200)
+    expect(mine.body.total).toBe(3)
+    const byId = new Map(mine.body.items.map((r) => [r.objectId, r]))
+    expect(byId.get(made.red.id)).toMatchObject({ status: 'filtered', rule: 'tlp-red-never-leaves' })
+    expect(byId.get(made.org.id)).toMatchObject({ status: 'filtered', reason: 'audience org never leaves' })
+    expect(byId.get(made.federation.id)).toMatchObject({
+      status: 'accepted',
+      direction: 'push',
+      action: 'object',
+    })
+
+    // Another organisation, and the instance admin, see the receipt of what they may see, and no more:
+    // not even the ids of the others, nor their count.
+    for (const client of [outsider, admin]) {
+      const theirs = await client.get<{ items: ReceiptBody[]; total: number }>(
+        `/api/v1/federation/receipts?peerId=${peerId}`,
+      )
+      expect(theirs.body.total).toBe(1)
+      expect(theirs.body.items.map((r) => r.objectId)).toEqual([made.federation.id])
+      expect(theirs.text).not.toContain(made.red.id)
+      expect(theirs.text).not.toContain(made.org.id)
+      const filtered = await client.get<{ total: number }>(`/api/v1/federation/receipts?status=filtered`)
+      expect(filtered.body.total).toBe(0)
+      const peers = await client.get<{ items: PeerBody[] }>('/api/v1/federation/peers')
+      expect(peers.body.items[0]?.receipts).toEqual({ sent: 0, accepted: 1, rejected: 0, filtered: 0 })
+    }
+    const peers = await producerClient.get<{ items: PeerBody[] }>('/api/v1/federation/peers')
+    expect(peers.body.items[0]?.receipts).toEqual({ sent: 0, accepted: 1, rejected: 0, filtered: 2 })
+    expect(peers.body.items[0]?.remoteInstance).toEqual({ id: bravo.id, name: 'Bravo' })
+
+    // A second sync while one runs: 409.
+    await alpha.server.store.db
+      .updateTable('federation_peers')
+      .set({ lease_owner: 'elsewhere', lease_until: new Date(Date.now() + 60_000).toISOString() })
+      .where('id', '=', peerId)
+      .execute()
+    const busy = await admin.post(`/api/v1/federation/peers/${peerId}/sync`)
+    expect(busy.status).toBe(409)
+    expect(errorCode(busy)).toBe('conflict')
+    await alpha.server.store.db
+      .updateTable('federation_peers')
+      .set({ lease_owner: null, lease_until: null })
+      .where('id', '=', peerId)
+      .execute()
+  })
+
+  it('shows provenance in the object, the STIX export and the CSV export of the receiving instance', async () => {
+    const reader = await bravo.server.loginAsNewUser({ role: 'analyst' })
+    const detail = await reader.client.get<{
+      provenance: { originInstance: { id: string; name: string }; originOrg: string; hops: unknown[] }
+    }>(`/api/v1/intel/objects/${made.federation.id}`)
+    expect(detail.status, detail.text).toBe(200)
+    expect(detail.body.provenance).toEqual({
+      originInstance: { id: alpha.id, name: 'Alpha' },
+      originOrg: producer.orgName,
+      hops: [{ id: alpha.id, name: 'Alpha' }],
+    })
+    const stix = await reader.client.get<{ objects: Record<string, unknown>[] }>(
+      '/api/v1/intel/export?format=stix&type=indicator',
+    )
+    const exported = JSON.parse(stix.text) as { objects: Record<string, unknown>[] }
+    const object = exported.objects.find((o) => o.id === made.federation.id)
+    expect(object?.x_liaison_provenance).toEqual({
+      origin_instance: { id: alpha.id, name: 'Alpha' },
+      origin_org: producer.orgName,
+      hops: [
+        { id: alpha.id, name: 'Alpha' },
+        { id: bravo.id, name: 'Bravo' },
+      ],
+    })
+    const csv = await reader.client.get('/api/v1/intel/export?format=csv&type=indicator')
+    const [header, ...lines] = csv.text.trim().split('\r\n')
+    expect(header).toContain('origin_instance,origin_org,hops')
+    const line = lines.find((l) => l.startsWith(made.federation.id))
+    expect(line).toContain(`Alpha,${producer.orgName},Alpha`)
+  })
+
+  it('feeds deletions to those who could see what was deleted', async () => {
+    for (const object of [made.federation, made.org]) {
+      await deleteOwnVersions(alpha.server.store.db, TEST_OPERATOR, {
+        id: object.id,
+        ownerOrgId: producer.orgId,
+        modified: ['2025-01-01T00:00:00.000Z'],
+      })
+    }
+    const seen = await outsider.get<{ items: { id: string; version: string }[]; next: string | null }>(
+      '/api/v1/federation/deletions',
+    )
+    expect(seen.status, seen.text).toBe(200)
+    expect(seen.body.items.map((d) => d.id)).toEqual([made.federation.id])
+    expect(seen.text).not.toContain(made.org.id)
+    const own = await producerClient.get<{ items: { id: string }[] }>('/api/v1/federation/deletions')
+    expect(own.body.items.map((d) => d.id).sort()).toEqual([made.federation.id, made.org.id].sort())
+    const after = await outsider.get<{ items: unknown[]; next: string | null }>(
+      `/api/v1/federation/deletions?after=${seen.body.next ?? ''}`,
+    )
+    expect(after.body.items).toEqual([])
+    expect(after.body.next).toBe(seen.body.next)
+    const bad = await outsider.get('/api/v1/federation/deletions?after=not-a-cursor')
+    expect(bad.status).toBe(400)
+
+    // The sync passes the deletion on to Bravo.
+    const synced = await admin.post<{ pushed: { deleted: number } }>(
+      `/api/v1/federation/peers/${peerId}/sync`,
+    )
+    expect(synced.body.pushed.deleted).toBe(1)
+    const atBravo = await bravo.server.store.db
+      .selectFrom('stix_objects')
+      .select('id')
+      .where('id', '=', made.federation.id)
+      .execute()
+    expect(atBravo).toEqual([])
+  })
+
+  it('removes a peer with its receipts (instance admins)', async () => {
+    expect((await outsider.delete(`/api/v1/federation/peers/${peerId}`)).status).toBe(403)
+    expect((await admin.delete(`/api/v1/federation/peers/${peerId}`)).status).toBe(204)
+    expect((await admin.get(`/api/v1/federation/peers/${peerId}`)).status).toBe(404)
+    const left = await alpha.server.store.db
+      .selectFrom('federation_receipts')
+      .select('object_id')
+      .where('peer_id', '=', peerId)
+      .execute()
+    expect(left).toEqual([])
+  })
+})
