@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli } from '../../src/cli/main.js'
+import type { Output } from '../../src/cli/output.js'
+import { createPeer } from '../../src/server/modules/federation/federation.service.js'
+import { deleteOwnVersions } from '../../src/server/modules/intel/intel.delete.js'
+import { FakeTaxiiServer } from '../helpers/fake-taxii.js'
+import { createOrg, TEST_OPERATOR } from '../helpers/factories.js'
+import {
+  createProducer,
+  heldBy,
+  indicator,
+  produce,
+  receiptsOf,
+  startInstance,
+  sync,
+  type Instance,
+} from '../helpers/federation.js'
+import { STORE_KINDS } from '../helpers/stores.js'
+
+/** Runs the CLI in this process against an instance's store; returns the exit code and what it printed. */
+async function cli(
+  instance: Instance,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
+  let out = ''
+  let err = ''
+  const output: Output = { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) }
+  const code = await runCli(
+    ['node', 'liaison', ...args],
+    {
+      ...instance.server.location.env,
+      LIAISON_LOG_LEVEL: 'silent',
+      LIAISON_INSTANCE_NAME: instance.name,
+      ...env,
+    },
+    output,
+  )
+  return { code, out, err }
+}
+
+describe.each(STORE_KINDS)('the TAXII client against another vendor’s server (%s)', (kind) => {
+  let delta: Instance
+  let fake: FakeTaxiiServer
+
+  beforeAll(async () => {
+    delta = await startInstance(kind, 'Delta')
+    fake = new FakeTaxiiServer('feeder', 'feed password')
+    await fake.start()
+  })
+  afterAll(async () => {
+    await fake.close()
+    await delta.server.close()
+  })
+
+  it('pulls with liaison taxii pull (Basic, discovery elsewhere, added_after paging), resumes, never twice', async () => {
+    const objects = Array.from({ length: 10 }, () => indicator())
+    fake.add(objects)
+    const org = await createOrg(delta.server.store, { name: 'Feed owner' })
+    const args = [
+      'taxii',
+      'pull',
+      `${fake.url}/taxii2/`,
+      '--collection',
+      'Indicators',
+      '--org',
+      org.name,
+      '--user',
+      'feeder',
+      '--page-size',
+      '4',
+      '--json',
+    ]
+    const env = { LIAISON_TAXII_PASSWORD: 'feed password' }
+    const wrong = await cli(delta, args, { LIAISON_TAXII_PASSWORD: 'wrong' })
+    expect(wrong.code).toBe(1)
+    expect(wrong.err).toContain('HTTP 401')
+
+    const first = await cli(delta, [...args, '--max-pages', '2'], env)
+    expect(first.code, first.err).toBe(0)
+    expect(JSON.parse(first.out)).toMatchObject({ pages: 2, accepted: 8, rejected: 0, complete: false })
+    const ids = objects.map((o) => o.id)
+    expect(await heldBy(delta, org.id, ids)).toHaveLength(8)
+
+    const rest = await cli(delta, args, env)
+    expect(rest.code, rest.err).toBe(0)
+    expect(JSON.parse(rest.out)).toMatchObject({ accepted: 2, complete: true })
+    expect((await heldBy(delta, org.id, ids)).map((r) => r.id).sort()).toEqual([...ids].sort())
+
+    const again = await cli(delta, args, env)
+    expect(JSON.parse(again.out)).toMatchObject({ accepted: 0, complete: true })
+    const rows = await delta.server.store.db
+      .selectFrom('stix_objects')
+      .select(['id', 'json'])
+      .where('owner_org_id', '=', org.id)
+      .execute()
+    expect(rows).toHaveLength(10)
+    const provenance = await delta.server.store.db
+      .selectFrom('stix_provenance')
+      .selectAll()
+      .where('owner_org_id', '=', org.id)
+      .execute()
+    expect(provenance).toHaveLength(10)
+    expect(provenance[0]?.origin_instance_id).toBe(`taxii:${fake.url}/feeds/`)
+    expect(provenance[0]?.origin_org).toBe('Fake feeds')
+    expect(fake.unexpected).toEqual([])
+  })
+
+  it('syncs a peer that is not Liaison: pulls, pushes without Liaison properties, never sends back what it got', async () => {
+    const fromFake = Array.from({ length: 3 }, () => indicator())
+    fake.add(fromFake)
+    const producer = await createProducer(delta)
+    const local = indicator()
+    await produce(delta, producer, [local], { tlp: 'green', audience: 'federation' })
+    const org = await createOrg(delta.server.store, { name: 'Fake vendor' })
+    const { id: peer } = await createPeer(delta.server.store.db, TEST_OPERATOR, delta.server.config, {
+      name: 'Fake vendor',
+      orgId: org.id,
+      url: `${fake.url}/taxii2/`,
+      pullCollections: ['Indicators'],
+      pushCollection: fake.collectionId,
+      pullLabel: { audience: 'federation' },
+      credentials: { kind: 'basic', username: 'feeder', password: 'feed password' },
+    })
+    const summary = await sync(delta, peer)
+    expect(summary.error).toBeNull()
+    expect(
+      await heldBy(
+        delta,
+        org.id,
+        fromFake.map((o) => o.id),
+      ),
+    ).toHaveLength(3)
+    // What came from the fake server stays; what was made here went, as it was made (plus its TLP marking).
+    const back = await receiptsOf(
+      delta,
+      peer,
+      fromFake.map((o) => o.id),
+    )
+    expect(back.filter((r) => r.direction === 'push').map((r) => `${r.status} ${r.rule ?? ''}`)).toEqual([
+      'filtered loop',
+      'filtered loop',
+      'filtered loop',
+    ])
+    const sent = fake.posted.find((o) => o.id === local.id)
+    expect(sent).toBeDefined()
+    expect(sent?.x_liaison_provenance).toBeUndefined()
+    expect(sent?.object_marking_refs).toEqual(['marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb'])
+    expect(await receiptsOf(delta, peer, [local.id])).toEqual([
+      expect.objectContaining({ direction: 'push', status: 'accepted' }),
+    ])
+
+    await deleteOwnVersions(delta.server.store.db, TEST_OPERATOR, {
+      id: local.id,
+      ownerOrgId: producer.orgId,
+      modified: ['2025-01-01T00:00:00.000Z'],
+    })
+    expect((await sync(delta, peer)).error).toBeNull()
+    expect(fake.deleted).toEqual([local.id])
+    expect(fake.unexpected).toEqual([])
+  })
+})
