@@ -404,6 +404,7 @@ function IncidentView({ incident }: { incident: IncidentWire }) {
   const tabs = INCIDENT_TABS.filter((t) => incident.owned || !OWNER_TABS.includes(t))
   const active = tab !== undefined && tabs.includes(tab) ? tab : 'overview'
   const overdue = incident.nis2.deadlines.filter((d) => d.status === 'overdue').length
+  const personName = usePeopleNames(incident.assigneeId === null ? [] : [incident.assigneeId])
   const select = (value: string | null) => {
     const next = tabs.find((candidate) => candidate === value)
     if (next !== undefined) {
@@ -424,6 +425,9 @@ function IncidentView({ incident }: { incident: IncidentWire }) {
               {rsitText(incident.rsitClass, incident.rsitType)}
             </Text>
             <LabelBadge label={incident.label} />
+            <Text size="sm" c="dimmed" data-testid="incident-assignee">
+              {incident.assigneeId === null ? 'Unassigned' : `Assigned to ${personName(incident.assigneeId)}`}
+            </Text>
             {incident.nis2.significant === true ? (
               <Badge variant="filled" color={overdue > 0 ? 'red.8' : 'indigo.8'}>
                 NIS2 significant{overdue > 0 ? `, ${overdue} overdue` : ''}
