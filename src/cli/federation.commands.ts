@@ -289,7 +289,7 @@ export function addFederationCommands(program: Command, deps: FederationCommandD
             enabled: opts.disabled !== true,
             credentials,
           })
-          const wire = presentPeer(await getPeer(store.db, { kind: 'anonymous' }, row.id))
+          const wire = presentPeer(await getPeer(store.db, null, row.id))
           output.out(
             opts.json === true
               ? JSON.stringify(wire)
@@ -305,7 +305,7 @@ export function addFederationCommands(program: Command, deps: FederationCommandD
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       await deps.withStore(deps.config(), async (store) => {
-        const items = (await listPeers(store.db, { kind: 'anonymous' })).map(presentPeer)
+        const items = (await listPeers(store.db, null)).map(presentPeer)
         if (opts.json === true) {
           output.out(JSON.stringify(items))
           return

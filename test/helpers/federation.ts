@@ -1,15 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import type {
-  CreatePeerInput,
-  SyncSummary,
-  UpdatePeerInput,
-} from '../../src/core/federation/federation.schema.js'
+import type { CreatePeerInput, UpdatePeerInput } from '../../src/core/federation/federation.schema.js'
 import type { StixObject } from '../../src/core/stix/stix.js'
 import type { Audience, Tlp } from '../../src/core/trust/label.js'
 import { createApiKey } from '../../src/server/modules/apikey/apikey.service.js'
 import type { PullHooks } from '../../src/server/modules/federation/federation.pull.js'
 import { createPeer, updatePeer } from '../../src/server/modules/federation/federation.service.js'
-import { syncPeer } from '../../src/server/modules/federation/federation.sync.js'
+import { syncPeer, type SyncOutcome } from '../../src/server/modules/federation/federation.sync.js'
 import { findGroupIdsOfOrg } from '../../src/server/modules/group/group.repository.js'
 import { importContent } from '../../src/server/modules/intel/intel.service.js'
 import type { StoreKind } from '../../src/server/config.js'
@@ -96,7 +92,7 @@ export async function sync(
   instance: Instance,
   peerId: string,
   options: { only?: 'pull' | 'push'; hooks?: PullHooks } = {},
-): Promise<SyncSummary> {
+): Promise<SyncOutcome> {
   return syncPeer(
     { db: instance.server.store.db, config: instance.server.config, timeoutMs: 20_000, statusWaitMs: 20_000 },
     peerId,

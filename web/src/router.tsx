@@ -31,6 +31,7 @@ import {
   type IncidentTab,
 } from './incident/incident.search.js'
 import { isReportStatus, REPORT_READ_ROLES, type ReportStatus } from './report/report.api.js'
+import { parseFederationSearch } from './federation/federation.api.js'
 
 /** What every route can reach through its context. */
 export interface RouterContext {
@@ -332,6 +333,13 @@ const documentRoute = createRoute({
   component: lazyRouteComponent(() => import('./knowledge/document.page.js'), 'DocumentPage'),
 })
 
+const federationRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/federation',
+  validateSearch: parseFederationSearch,
+  component: lazyRouteComponent(() => import('./federation/federation.page.js'), 'FederationPage'),
+})
+
 const adminRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/admin',
@@ -377,6 +385,7 @@ const routeTree = rootRoute.addChildren([
     knowledgeRoute,
     newDocumentRoute,
     documentRoute,
+    federationRoute,
     adminRoute,
   ]),
 ])

@@ -175,15 +175,10 @@ export const ReceiptQuery = Type.Object(
 /** Filters of a receipt listing. */
 export type ReceiptFilter = Static<typeof ReceiptQuery>
 
-/** What one sync of a peer did. */
+/** What one sync of a peer did, as the caller may know it: counts of the receipts of items they may see. */
 export const SyncSummarySchema = Type.Object({
   peerId: Type.String({ format: 'uuid' }),
-  pulled: Type.Object({
-    pages: Type.Integer(),
-    accepted: Type.Integer(),
-    rejected: Type.Integer(),
-    deleted: Type.Integer(),
-  }),
+  pulled: Type.Object({ accepted: Type.Integer(), rejected: Type.Integer(), deleted: Type.Integer() }),
   pushed: Type.Object({
     considered: Type.Integer(),
     sent: Type.Integer(),
@@ -194,7 +189,7 @@ export const SyncSummarySchema = Type.Object({
   }),
   error: Type.Union([Type.String(), Type.Null()]),
 })
-/** What one sync of a peer did. */
+/** What one sync of a peer did, as the caller may know it. */
 export type SyncSummary = Static<typeof SyncSummarySchema>
 
 const InstanceRefSchema = Type.Object({ id: Type.String(), name: Type.String() })

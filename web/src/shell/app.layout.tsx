@@ -49,6 +49,7 @@ export function AppLayout() {
       link.to === '/incidents' && REPORT_READ_ROLES.includes(me.user.role) ? [link, REPORTS_LINK] : [link],
     ),
     ...(canReadConstituency(me) ? [{ to: '/constituency', label: 'Constituency' } as const] : []),
+    { to: '/federation', label: 'Federation' },
     { to: '/report', label: 'Report an incident' },
     ...(me.user.role === 'admin' ? [{ to: '/admin', label: 'Admin' } as const] : []),
   ] as const

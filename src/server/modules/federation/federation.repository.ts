@@ -289,17 +289,18 @@ export async function findVisibleReceipts(
   return { rows, total: Number(count.n) }
 }
 
-/** Counts of receipts by peer and status, of items `viewer` may see. */
+/** Counts of receipts by peer and status, of items `viewer` may see (null: every item, for operators). */
 export async function countVisibleReceipts(
   db: Db,
-  viewer: Viewer,
+  viewer: Viewer | null,
 ): Promise<Map<string, Record<'sent' | 'accepted' | 'rejected' | 'filtered', number>>> {
-  const rows = await db
+  let query = db
     .selectFrom('federation_receipts as r')
     .select(['r.peer_id', 'r.status', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('r.label_id', 'in', visibleLabelIds(db, viewer))
-    .groupBy(['r.peer_id', 'r.status'])
-    .execute()
+  if (viewer !== null) {
+    query = query.where('r.label_id', 'in', visibleLabelIds(db, viewer))
+  }
+  const rows = await query.groupBy(['r.peer_id', 'r.status']).execute()
   const out = new Map<string, Record<'sent' | 'accepted' | 'rejected' | 'filtered', number>>()
   for (const row of rows) {
     const counts = out.get(row.peer_id) ?? { sent: 0, accepted: 0, rejected: 0, filtered: 0 }
@@ -314,6 +315,27 @@ export async function countVisibleReceipts(
     out.set(row.peer_id, counts)
   }
   return out
+}
+
+/**
+ * Counts of one peer's receipts written since an instant, by direction, action and status, of items
+ * `viewer` may see: what a sync did, as that viewer may know it.
+ */
+export async function countReceiptsSince(
+  db: Db,
+  viewer: Viewer,
+  peerId: string,
+  since: string,
+): Promise<{ direction: string; action: string; status: string; n: number }[]> {
+  const rows = await db
+    .selectFrom('federation_receipts as r')
+    .select(['r.direction', 'r.action', 'r.status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('r.peer_id', '=', peerId)
+    .where('r.updated_at', '>=', since)
+    .where('r.label_id', 'in', visibleLabelIds(db, viewer))
+    .groupBy(['r.direction', 'r.action', 'r.status'])
+    .execute()
+  return rows.map((r) => ({ ...r, n: Number(r.n) }))
 }
 
 /** A position among local object versions: (date added, id, owner, modified), the TAXII order. */
@@ -365,13 +387,15 @@ export async function findVersionsAfter(
     .execute()
 }
 
-/** When the oldest local version after a position was added (null: none waiting). */
-export async function findFirstAddedAfter(db: Db, after: AddedCursor | null): Promise<string | null> {
-  const [row] = await findVersionsAfterKeys(db, after)
-  return row?.added_at ?? null
-}
-
-async function findVersionsAfterKeys(db: Db, after: AddedCursor | null): Promise<{ added_at: string }[]> {
+/**
+ * When the oldest local version after a position was added (null: none waiting); with `viewer`, the
+ * oldest of those the viewer may see.
+ */
+export async function findFirstAddedAfter(
+  db: Db,
+  after: AddedCursor | null,
+  viewer: Viewer | null,
+): Promise<string | null> {
   let query = db.selectFrom('stix_objects as s').select('s.added_at')
   if (after !== null) {
     query = query.where((eb) =>
@@ -382,11 +406,15 @@ async function findVersionsAfterKeys(db: Db, after: AddedCursor | null): Promise
       ),
     )
   }
-  return query
+  if (viewer !== null) {
+    query = query.where('s.label_id', 'in', visibleLabelIds(db, viewer))
+  }
+  const row = await query
     .orderBy('s.added_at')
     .orderBy('s.id')
     .orderBy('s.owner_org_id')
     .orderBy('s.modified')
     .limit(1)
-    .execute()
+    .executeTakeFirst()
+  return row?.added_at ?? null
 }

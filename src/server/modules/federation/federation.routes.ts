@@ -26,6 +26,7 @@ import {
   listReceipts,
   thisInstance,
   updatePeer,
+  visibleSyncSummary,
 } from './federation.service.js'
 import { syncPeer } from './federation.sync.js'
 
@@ -140,16 +141,19 @@ export const federationRoutes: FastifyPluginAsyncTypebox<ModuleDeps> = async (
       schema: {
         tags: TAGS,
         summary:
-          'Sync a peer now (instance admins): pull, then push; answers when done, with what it did (409 while another sync of it runs)',
+          'Sync a peer now (instance admins): pull, then push; answers when done with what it did to items you may see (409 while another sync of it runs)',
         params: IdParams,
         response: withErrors({ 200: SyncSummarySchema }),
       },
     },
     async (request) => {
-      if (!Actor.managesInstance(principalOf(request))) {
+      const principal = principalOf(request)
+      if (!Actor.managesInstance(principal)) {
         throw forbidden('only instance admins sync federation peers')
       }
-      return syncPeer({ db, config, now }, request.params.id)
+      const since = now().toISOString()
+      const outcome = await syncPeer({ db, config, now }, request.params.id)
+      return visibleSyncSummary(db, principal, request.params.id, since, outcome.error)
     },
   )
 

@@ -5,6 +5,7 @@ import type {
   PeerCredentials,
   PullLabel,
   ReceiptFilter,
+  SyncSummary,
   UpdatePeerInput,
 } from '../../../core/federation/federation.schema.js'
 import type { InstanceRef } from '../../../core/federation/provenance.js'
@@ -19,6 +20,7 @@ import { findOrganisationById } from '../org/org.repository.js'
 import { assertValidLabel } from '../trust/label.service.js'
 import { loadSecretKey, sealCredentials } from './federation.credentials.js'
 import {
+  countReceiptsSince,
   countVisibleReceipts,
   deletePeerRows,
   findFirstAddedAfter,
@@ -294,34 +296,38 @@ export interface PeerView {
 }
 
 /**
- * Every peer with its lag and the counts of its receipts that `viewer` may see (the counts go
- * through the visibility rule like the receipts themselves). Any signed-in user may list peers;
- * credentials never leave.
+ * Every peer with its lag and the counts of its receipts, as `viewer` may know them: counts and push
+ * lag go through the visibility rule like the receipts and objects themselves (null: every item, for
+ * CLI operators). Any signed-in user may list peers; credentials never leave.
  */
-export async function listPeers(db: Db, viewer: Viewer, now = new Date()): Promise<PeerView[]> {
+export async function listPeers(db: Db, viewer: Viewer | null, now = new Date()): Promise<PeerView[]> {
   const rows = await findPeers(db)
-  const counts: Map<string, PeerView['receipts']> =
-    viewer.kind === 'user' ? await countVisibleReceipts(db, viewer) : new Map<string, PeerView['receipts']>()
+  const counts = await countVisibleReceipts(db, viewer)
   const views: PeerView[] = []
   for (const row of rows) {
-    views.push(await viewOf(db, row, counts.get(row.id), now))
+    views.push(await viewOf(db, viewer, row, counts.get(row.id), now))
   }
   return views
 }
 
 /** One peer as {@link listPeers} shows it. */
-export async function getPeer(db: Db, viewer: Viewer, id: string, now = new Date()): Promise<PeerView> {
+export async function getPeer(
+  db: Db,
+  viewer: Viewer | null,
+  id: string,
+  now = new Date(),
+): Promise<PeerView> {
   const row = await findPeerById(db, id)
   if (row === undefined) {
     throw notFound('peer', id)
   }
-  const counts: Map<string, PeerView['receipts']> =
-    viewer.kind === 'user' ? await countVisibleReceipts(db, viewer) : new Map<string, PeerView['receipts']>()
-  return viewOf(db, row, counts.get(row.id), now)
+  const counts = await countVisibleReceipts(db, viewer)
+  return viewOf(db, viewer, row, counts.get(row.id), now)
 }
 
 async function viewOf(
   db: Db,
+  viewer: Viewer | null,
   row: FederationPeerRow,
   counts: PeerView['receipts'] | undefined,
   now: Date,
@@ -330,7 +336,7 @@ async function viewOf(
   let pushLagSeconds: number | null = null
   if (row.push_collection !== null) {
     const cursor = row.push_cursor === null ? null : (JSON.parse(row.push_cursor) as AddedCursor)
-    const waiting = await findFirstAddedAfter(db, cursor)
+    const waiting = await findFirstAddedAfter(db, cursor, viewer)
     pushLagSeconds = waiting === null ? null : Math.max(0, (now.getTime() - Date.parse(waiting)) / 1000)
   }
   let pullLagSeconds: number | null = null
@@ -355,6 +361,47 @@ async function viewOf(
     pullLagSeconds,
     receipts: counts ?? { sent: 0, accepted: 0, rejected: 0, filtered: 0 },
   }
+}
+
+/**
+ * What a sync since `since` did, as `viewer` may know it: the receipts it wrote for items the viewer
+ * may see, counted (a count of the rest would tell of items the viewer may not see).
+ */
+export async function visibleSyncSummary(
+  db: Db,
+  viewer: Viewer,
+  peerId: string,
+  since: string,
+  error: string | null,
+): Promise<SyncSummary> {
+  const summary: SyncSummary = {
+    peerId,
+    pulled: { accepted: 0, rejected: 0, deleted: 0 },
+    pushed: { considered: 0, sent: 0, accepted: 0, rejected: 0, filtered: 0, deleted: 0 },
+    error,
+  }
+  for (const { direction, action, status, n } of await countReceiptsSince(db, viewer, peerId, since)) {
+    if (direction === 'pull') {
+      if (action === 'delete') {
+        summary.pulled.deleted += n
+      } else if (status === 'accepted' || status === 'rejected') {
+        summary.pulled[status] += n
+      }
+      continue
+    }
+    if (action === 'delete') {
+      summary.pushed.deleted += n
+      continue
+    }
+    summary.pushed.considered += n
+    if (status !== 'filtered') {
+      summary.pushed.sent += n
+    }
+    if (status === 'accepted' || status === 'rejected' || status === 'filtered') {
+      summary.pushed[status] += n
+    }
+  }
+  return summary
 }
 
 /** Receipts of items the caller may see, newest first (the visibility rule on each item's label). */

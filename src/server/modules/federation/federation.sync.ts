@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
-import type { SyncSummary } from '../../../core/federation/federation.schema.js'
 import type { InstanceRef } from '../../../core/federation/provenance.js'
 import type { Config } from '../../config.js'
 import { LiaisonError, notFound } from '../../errors.js'
@@ -49,6 +48,21 @@ export interface SyncOptions {
 
 function parseCursor<T>(json: string | null | undefined): T | null {
   return json === null || json === undefined ? null : (JSON.parse(json) as T)
+}
+
+/** What one sync did, all of it (for operators; the API shows each caller what they may see). */
+export interface SyncOutcome {
+  readonly peerId: string
+  pulled: { pages: number; accepted: number; rejected: number; deleted: number }
+  pushed: {
+    considered: number
+    sent: number
+    accepted: number
+    rejected: number
+    filtered: number
+    deleted: number
+  }
+  error: string | null
 }
 
 /** Who writes what a sync stores, in the audit log. */
@@ -111,7 +125,7 @@ export async function syncPeer(
   deps: SyncDeps,
   peerId: string,
   options: SyncOptions = {},
-): Promise<SyncSummary> {
+): Promise<SyncOutcome> {
   const now = deps.now ?? (() => new Date())
   const db = deps.db
   const owner = `${hostname()}:${process.pid}:${randomUUID()}`
@@ -137,7 +151,7 @@ export async function syncPeer(
       },
     )
   }
-  const summary: SyncSummary = {
+  const summary: SyncOutcome = {
     peerId,
     pulled: { pages: 0, accepted: 0, rejected: 0, deleted: 0 },
     pushed: { considered: 0, sent: 0, accepted: 0, rejected: 0, filtered: 0, deleted: 0 },
@@ -175,7 +189,7 @@ async function run(
   deps: SyncDeps,
   peer: FederationPeerRow,
   options: SyncOptions,
-  summary: SyncSummary,
+  summary: SyncOutcome,
   now: () => Date,
 ): Promise<void> {
   const db = deps.db
