@@ -159,4 +159,47 @@ describe.each(STORE_KINDS)('the TAXII client against another vendor’s server (
     expect(fake.deleted).toEqual([local.id])
     expect(fake.unexpected).toEqual([])
   })
+
+  it('manages a peer from the CLI: add (credentials sealed, never shown), list, sync, remove', async () => {
+    const org = await createOrg(delta.server.store, { name: 'CLI vendor' })
+    const env = { LIAISON_TAXII_PASSWORD: 'feed password' }
+    const added = await cli(
+      delta,
+      [
+        'peer',
+        'add',
+        '--name',
+        'Vendor',
+        '--url',
+        `${fake.url}/taxii2/`,
+        '--org',
+        org.name,
+        '--pull',
+        'Indicators',
+        '--user',
+        'feeder',
+        '--json',
+      ],
+      env,
+    )
+    expect(added.code, added.err).toBe(0)
+    expect(JSON.parse(added.out)).toMatchObject({
+      name: 'Vendor',
+      credentials: 'basic',
+      pullCollections: ['Indicators'],
+    })
+    expect(added.out).not.toContain('feed password')
+    const listed = await cli(delta, ['peer', 'list'])
+    expect(listed.code).toBe(0)
+    expect(listed.out).toContain('Vendor')
+    expect(listed.out).not.toContain('feed password')
+    const synced = await cli(delta, ['peer', 'sync', 'vendor', '--json'])
+    expect(synced.code, synced.err).toBe(0)
+    expect(JSON.parse(synced.out)).toMatchObject({ error: null })
+    expect((await cli(delta, ['peer', 'sync', 'no such peer'])).code).toBe(2)
+    const removed = await cli(delta, ['peer', 'remove', 'Vendor'])
+    expect(removed.code).toBe(0)
+    expect((await cli(delta, ['peer', 'list', '--json'])).out).not.toContain('Vendor')
+    expect(fake.unexpected).toEqual([])
+  })
 })
