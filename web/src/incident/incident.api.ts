@@ -15,6 +15,7 @@ import type {
   Nis2DocumentWire,
   NoteWire,
   SharingInput,
+  SlaSettingsInput,
   TaskWire,
   UpdateIncidentInput,
   UpdateTaskInput,
@@ -35,6 +36,7 @@ export type {
   Nis2DocumentWire,
   NoteWire,
   NotificationWire,
+  SlaSettingsInput,
   TaskWire,
   UpdateIncidentInput,
 }
@@ -113,6 +115,35 @@ export function updateIncident(id: string, patch: UpdateIncidentInput): Promise<
 /** Merges reports into an incident. */
 export function mergeReports(id: string, reportIds: string[]): Promise<IncidentWire> {
   return api<IncidentWire>(`${base(id)}/reports`, { method: 'POST', body: { reportIds } })
+}
+
+/** Moves some of the incident's reports to a new incident (titled `title`, or "… (split)"), which it answers. */
+export function splitIncident(id: string, reportIds: string[], title?: string): Promise<IncidentWire> {
+  return api<IncidentWire>(`${base(id)}/split`, {
+    method: 'POST',
+    body: title === undefined ? { reportIds } : { reportIds, title },
+  })
+}
+
+/** The caller's organisation's SLA targets per severity (the defaults unless set). */
+export const slaPolicyQuery = queryOptions({
+  queryKey: [...INCIDENTS_KEY, 'sla'],
+  queryFn: ({ signal }) => api<SlaSettingsInput>('/api/v1/incidents/sla', { signal }),
+})
+
+/** Sets the SLA targets of the caller's organisation (admins and coordinators). */
+export function setSlaPolicy(input: SlaSettingsInput): Promise<SlaSettingsInput> {
+  return api<SlaSettingsInput>('/api/v1/incidents/sla', { method: 'PUT', body: input })
+}
+
+/** Formats of the incident export. */
+export type IncidentExportFormat = 'stix' | 'csv'
+
+/** The address that downloads every incident matching `filter` (all pages) as a STIX 2.1 bundle or CSV. */
+export function incidentsExportUrl(filter: IncidentFilter, format: IncidentExportFormat): string {
+  const params = filterParams(filter)
+  params.set('format', format)
+  return `/api/v1/incidents/export?${params.toString()}`
 }
 
 /** Sets the incident's label and the organisations named as participants. */
@@ -215,6 +246,7 @@ export interface IncidentNotifyRequest {
   subject?: string
   message?: string
   reference?: string
+  rsitClass?: string
   tlp?: 'TLP:CLEAR' | 'TLP:GREEN' | 'TLP:AMBER' | 'TLP:AMBER+STRICT' | 'TLP:RED'
 }
 

@@ -1,4 +1,5 @@
 import {
+  Alert,
   Anchor,
   Badge,
   Button,
@@ -57,6 +58,7 @@ import { NotesPanel } from './notes.panel.js'
 import { NotificationsPanel } from './notifications.panel.js'
 import { RsitFields, type RsitValue } from './rsit-fields.js'
 import { SharingPanel } from './sharing.panel.js'
+import { SplitIncidentDialog, useSplitNotice } from './split.dialog.js'
 import { TasksPanel } from './tasks.panel.js'
 import { TimelinePanel } from './timeline.panel.js'
 
@@ -254,6 +256,7 @@ function LinkedReport({ reportId }: { reportId: string }) {
 function OverviewPanel({ incident }: { incident: IncidentWire }) {
   const rights = useIncidentRights(incident)
   const [editing, setEditing] = useState(false)
+  const [splitting, setSplitting] = useState(false)
   const personName = usePeopleNames(
     [incident.assigneeId, incident.createdBy].filter((id): id is string => id !== null),
   )
@@ -315,7 +318,7 @@ function OverviewPanel({ incident }: { incident: IncidentWire }) {
             </Table.Thead>
             <Table.Tbody>
               {timers.map(({ name, timer }) => (
-                <Table.Tr key={name} data-state={timer.state}>
+                <Table.Tr key={name} data-state={timer.state} data-due={timer.dueAt}>
                   <Table.Th scope="row" fw={500}>
                     {name}
                   </Table.Th>
@@ -337,9 +340,19 @@ function OverviewPanel({ incident }: { incident: IncidentWire }) {
       </SimpleGrid>
       {incident.owned ? (
         <Paper withBorder p="md" radius="md" component="section" aria-labelledby="reports-heading">
-          <Title order={2} size="h4" id="reports-heading" mb="sm">
-            Reports
-          </Title>
+          <Group justify="space-between" mb="sm">
+            <Title order={2} size="h4" id="reports-heading">
+              Reports
+            </Title>
+            {rights.work && incident.reportIds.length > 0 ? (
+              <Button size="xs" variant="default" onClick={() => setSplitting(true)}>
+                Split incident…
+              </Button>
+            ) : null}
+          </Group>
+          {rights.work ? (
+            <SplitIncidentDialog opened={splitting} onClose={() => setSplitting(false)} incident={incident} />
+          ) : null}
           {incident.reportIds.length === 0 ? (
             <Text size="sm" c="dimmed">
               Opened without a report. Merge reports into it from the{' '}
@@ -405,6 +418,7 @@ function IncidentView({ incident }: { incident: IncidentWire }) {
   const active = tab !== undefined && tabs.includes(tab) ? tab : 'overview'
   const overdue = incident.nis2.deadlines.filter((d) => d.status === 'overdue').length
   const personName = usePeopleNames(incident.assigneeId === null ? [] : [incident.assigneeId])
+  const splitNotice = useSplitNotice(incident.id)
   const select = (value: string | null) => {
     const next = tabs.find((candidate) => candidate === value)
     if (next !== undefined) {
@@ -442,6 +456,15 @@ function IncidentView({ incident }: { incident: IncidentWire }) {
         </Stack>
         {rights.work ? <WorkflowButtons incident={incident} /> : null}
       </Group>
+      {splitNotice === undefined ? null : (
+        <Alert variant="light" color="green" role="status" title="Incident split" data-testid="split-notice">
+          {splitNotice.moved === 1 ? '1 report moved' : `${splitNotice.moved} reports moved`} here from{' '}
+          <AnchorLink to="/incidents/$id" params={{ id: splitNotice.fromId }}>
+            {splitNotice.fromTitle}
+          </AnchorLink>
+          .
+        </Alert>
+      )}
       <Tabs value={active} onChange={select}>
         <Tabs.List>
           {tabs.map((value) => (

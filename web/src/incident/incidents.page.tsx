@@ -1,6 +1,7 @@
-import { Badge, Button, Checkbox, Group, NativeSelect, Stack, Table, Text, Title } from '@mantine/core'
+import { Badge, Button, Checkbox, Group, Menu, NativeSelect, Stack, Table, Text, Title } from '@mantine/core'
 import { useQuery } from '@tanstack/react-query'
 import { getRouteApi, Link } from '@tanstack/react-router'
+import { useState } from 'react'
 import { AnchorLink } from '../lib/anchor-link.js'
 import { formatDateTime } from '../lib/format.js'
 import { PagePagination } from '../lib/page-pagination.js'
@@ -9,7 +10,12 @@ import { QueryStatus } from '../lib/query-status.js'
 import { MODULES } from '../shell/modules.js'
 import { useMe } from '../shell/use-me.js'
 import { LabelBadge } from '../trust/label-badge.js'
-import { incidentsQuery, INCIDENTS_PAGE_SIZE, type IncidentFilter } from './incident.api.js'
+import {
+  incidentsExportUrl,
+  incidentsQuery,
+  INCIDENTS_PAGE_SIZE,
+  type IncidentFilter,
+} from './incident.api.js'
 import { DeadlineBadge, nextNis2Deadline, SeverityBadge, slaOverdue, StatusBadge } from './incident.badges.js'
 import {
   INCIDENT_WRITE_ROLES,
@@ -22,6 +28,7 @@ import {
   SEVERITY_OPTIONS,
   STATUS_OPTIONS,
 } from './incident.constants.js'
+import { SlaSettingsDialog } from './sla-settings.dialog.js'
 
 const incidentsRouteApi = getRouteApi('/app/incidents')
 
@@ -33,11 +40,11 @@ export function IncidentsPage() {
   const me = useMe()
   const filter = incidentsRouteApi.useSearch()
   const navigate = incidentsRouteApi.useNavigate()
+  const [slaOpened, setSlaOpened] = useState(false)
   const page = filter.page ?? 1
   // An RSIT class outside the vocabulary (a hand-edited address) filters nothing rather than failing.
-  const incidents = useQuery(
-    incidentsQuery({ ...filter, rsitClass: isRsitClass(filter.rsitClass) ? filter.rsitClass : undefined }),
-  )
+  const applied = { ...filter, rsitClass: isRsitClass(filter.rsitClass) ? filter.rsitClass : undefined }
+  const incidents = useQuery(incidentsQuery(applied))
   const items = incidents.data?.items ?? []
   const total = incidents.data?.total ?? 0
   const pages = Math.max(1, Math.ceil(total / INCIDENTS_PAGE_SIZE))
@@ -55,12 +62,32 @@ export function IncidentsPage() {
             {MODULES.incidents.purpose}
           </Text>
         </Stack>
-        {INCIDENT_WRITE_ROLES.includes(me.user.role) ? (
-          <Button component={Link} to="/incidents/new">
-            New incident
+        <Group gap="xs">
+          <Menu position="bottom-end" withinPortal>
+            <Menu.Target>
+              <Button variant="default">Export</Button>
+            </Menu.Target>
+            <Menu.Dropdown aria-label="Export the incidents">
+              <Menu.Label>Every incident matching the filters</Menu.Label>
+              <Menu.Item component="a" href={incidentsExportUrl(applied, 'stix')} download>
+                STIX 2.1 bundle
+              </Menu.Item>
+              <Menu.Item component="a" href={incidentsExportUrl(applied, 'csv')} download>
+                CSV
+              </Menu.Item>
+            </Menu.Dropdown>
+          </Menu>
+          <Button variant="default" onClick={() => setSlaOpened(true)}>
+            SLA targets
           </Button>
-        ) : null}
+          {INCIDENT_WRITE_ROLES.includes(me.user.role) ? (
+            <Button component={Link} to="/incidents/new">
+              New incident
+            </Button>
+          ) : null}
+        </Group>
       </Group>
+      <SlaSettingsDialog opened={slaOpened} onClose={() => setSlaOpened(false)} />
       <Group gap="sm" align="flex-end" role="search" aria-label="Filter incidents" wrap="wrap">
         <NativeSelect
           label="Status"

@@ -4,6 +4,7 @@ import {
   Button,
   Code,
   Group,
+  NativeSelect,
   Paper,
   Stack,
   Table,
@@ -27,7 +28,16 @@ import {
   type NotificationWire,
   type NotifyResultWire,
 } from './incident.api.js'
+import { RSIT_CLASS_OPTIONS } from './incident.constants.js'
 import { useIncidentRights, useIncidentTouched } from './incident.hooks.js'
+
+/** The TLP markings a notification may carry, as `IncidentNotifyBody` accepts them. */
+const NOTIFY_TLPS = ['TLP:CLEAR', 'TLP:GREEN', 'TLP:AMBER', 'TLP:AMBER+STRICT', 'TLP:RED'] as const
+type NotifyTlp = (typeof NOTIFY_TLPS)[number]
+
+function isNotifyTlp(value: string): value is NotifyTlp {
+  return NOTIFY_TLPS.some((tlp) => tlp === value)
+}
 
 function NotificationsTable({
   items,
@@ -122,9 +132,17 @@ function NotifyForm({ incident }: { incident: IncidentWire }) {
   const touched = useIncidentTouched(incident.id)
   const [subject, setSubject] = useState('')
   const [message, setMessage] = useState('')
+  // The owner quotes the reference when replying; the incident's id finds the incident again.
+  const [reference, setReference] = useState(incident.id)
+  const [referenceError, setReferenceError] = useState<string | undefined>()
+  const [tlp, setTlp] = useState<NotifyTlp>('TLP:AMBER')
+  const [rsitClass, setRsitClass] = useState(incident.rsitClass ?? '')
   const notify = useMutation({
     mutationFn: () => {
-      const input: IncidentNotifyRequest = {}
+      const input: IncidentNotifyRequest = { reference: reference.trim(), tlp }
+      if (rsitClass !== '') {
+        input.rsitClass = rsitClass
+      }
       if (subject.trim() !== '') {
         input.subject = subject.trim()
       }
@@ -142,6 +160,11 @@ function NotifyForm({ incident }: { incident: IncidentWire }) {
   })
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault()
+    if (reference.trim() === '') {
+      setReferenceError('Give a reference the owner can quote when replying.')
+      return
+    }
+    setReferenceError(undefined)
     notify.mutate()
   }
   return (
@@ -155,6 +178,39 @@ function NotifyForm({ incident }: { incident: IncidentWire }) {
             Every owner in the constituency register of an observable of this incident (linked, or from its
             reports) gets one mail naming only its own values.
           </Text>
+          <Group grow align="flex-start" wrap="wrap">
+            <TextInput
+              label="Reference"
+              description="In the subject and the text; owners quote it when replying"
+              required
+              maxLength={100}
+              miw={260}
+              value={reference}
+              error={referenceError}
+              onChange={(event) => setReference(event.currentTarget.value.replace(/[\r\n]/g, ' '))}
+            />
+            <NativeSelect
+              label="TLP"
+              description="How the owner may share the mail"
+              data={[...NOTIFY_TLPS]}
+              miw={160}
+              value={tlp}
+              onChange={(event) => {
+                const value = event.currentTarget.value
+                if (isNotifyTlp(value)) {
+                  setTlp(value)
+                }
+              }}
+            />
+            <NativeSelect
+              label="RSIT class"
+              description="Names the kind of incident in the mail"
+              data={RSIT_CLASS_OPTIONS}
+              miw={200}
+              value={rsitClass}
+              onChange={(event) => setRsitClass(event.currentTarget.value)}
+            />
+          </Group>
           <TextInput
             label="Subject"
             description="Leave empty for the standard subject"
