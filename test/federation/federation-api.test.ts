@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { pino } from 'pino'
+import { startFederationScheduler } from '../../src/server/modules/federation/federation.scheduler.js'
 import { deleteOwnVersions } from '../../src/server/modules/intel/intel.delete.js'
 import { createOrg, createUserWithPassword, TEST_OPERATOR } from '../helpers/factories.js'
 import {
@@ -260,5 +262,62 @@ describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
       .where('peer_id', '=', peerId)
       .execute()
     expect(left).toEqual([])
+  })
+
+  it('syncs enabled peers on their interval when serve runs the scheduler', async () => {
+    const org = await createOrg(alpha.server.store, { name: 'Bravo scheduled' })
+    const created = await admin.post<PeerBody>('/api/v1/federation/peers', {
+      name: 'Bravo scheduled',
+      url: bravo.server.url,
+      orgId: org.id,
+      pushCollection: 'federation',
+      intervalSeconds: 3600,
+      credentials: { kind: 'bearer', token },
+    })
+    expect(created.status, created.text).toBe(201)
+    const paused = await admin.post<PeerBody>('/api/v1/federation/peers', {
+      name: 'Bravo paused',
+      url: bravo.server.url,
+      orgId: (await createOrg(alpha.server.store, { name: 'Bravo paused' })).id,
+      enabled: false,
+      credentials: { kind: 'bearer', token },
+    })
+    const log = pino({ level: 'silent' })
+    const scheduler = startFederationScheduler(
+      { db: alpha.server.store.db, config: alpha.server.config },
+      log,
+      {
+        tickMs: 50,
+      },
+    )
+    try {
+      await expect
+        .poll(
+          async () =>
+            (
+              await admin.get<PeerBody & { lastSyncAt: string | null }>(
+                `/api/v1/federation/peers/${created.body.id}`,
+              )
+            ).body.lastSyncAt,
+          {
+            timeout: 20_000,
+          },
+        )
+        .not.toBeNull()
+      const first = (await admin.get<{ lastSyncAt: string }>(`/api/v1/federation/peers/${created.body.id}`))
+        .body.lastSyncAt
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      // Not due again for an hour; a disabled peer is never synced by the scheduler.
+      expect(
+        (await admin.get<{ lastSyncAt: string }>(`/api/v1/federation/peers/${created.body.id}`)).body
+          .lastSyncAt,
+      ).toBe(first)
+      expect(
+        (await admin.get<{ lastSyncAt: string | null }>(`/api/v1/federation/peers/${paused.body.id}`)).body
+          .lastSyncAt,
+      ).toBeNull()
+    } finally {
+      await scheduler.close()
+    }
   })
 })

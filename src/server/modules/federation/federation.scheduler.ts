@@ -17,7 +17,11 @@ export interface FederationScheduler {
  * Safe on several nodes: a sync holds a lease on its peer, and a peer another node holds is skipped.
  * Started by `liaison serve` unless `LIAISON_FEDERATION_SYNC=false`; never by `buildApp` (tests).
  */
-export function startFederationScheduler(deps: SyncDeps, log: FastifyBaseLogger): FederationScheduler {
+export function startFederationScheduler(
+  deps: SyncDeps,
+  log: FastifyBaseLogger,
+  options: { tickMs?: number } = {},
+): FederationScheduler {
   const now = deps.now ?? (() => new Date())
   let closed = false
   let running: Promise<void> | null = null
@@ -62,7 +66,7 @@ export function startFederationScheduler(deps: SyncDeps, log: FastifyBaseLogger)
       .finally(() => {
         running = null
       })
-  }, TICK_MS)
+  }, options.tickMs ?? TICK_MS)
   timer.unref()
   return {
     async close() {
