@@ -119,7 +119,7 @@ function addCredentialOptions(command: Command): Command {
   return command
     .option(
       '--api-key <key>',
-      'API key, sent as Bearer (visible to other users of this machine: prefer the next two)',
+      'API key, sent as Bearer (visible to other users of this machine: prefer --api-key-stdin or LIAISON_TAXII_API_KEY)',
     )
     .option('--api-key-stdin', 'read the API key from standard input')
     .option(
