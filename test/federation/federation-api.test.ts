@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pino } from 'pino'
 import { startFederationScheduler } from '../../src/server/modules/federation/federation.scheduler.js'
 import { deleteOwnVersions } from '../../src/server/modules/intel/intel.delete.js'
+import { createApiKey } from '../../src/server/modules/apikey/apikey.service.js'
 import { createOrg, createUserWithPassword, TEST_OPERATOR } from '../helpers/factories.js'
 import {
   createProducer,
@@ -319,5 +320,61 @@ describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
     } finally {
       await scheduler.close()
     }
+  })
+
+  it('keeps community items from an organisation once it stands for a peer, on the API and over TAXII', async () => {
+    const community = indicator()
+    const federation = indicator()
+    await produce(alpha, producer, [community], { tlp: 'green', audience: 'community' })
+    await produce(alpha, producer, [federation], { tlp: 'green', audience: 'federation' })
+    // An organisation on Alpha with a key: first an ordinary member of Alpha's community.
+    const orgId = await createOrg(alpha.server.store, { name: `Delta ${Date.now()}` }).then((o) => o.id)
+    const { user } = await createUserWithPassword(alpha.server.store, { orgId, role: 'analyst' })
+    const { token: key } = await createApiKey(alpha.server.store.db, TEST_OPERATOR, {
+      name: 'delta',
+      userId: user.id,
+    })
+    const client = alpha.server.client()
+    client.bearer = key
+    const seen = async (): Promise<{ api: Set<string>; taxii: Set<string> }> => {
+      const api = await client.get<{ items: { object: { id: string } }[] }>(
+        '/api/v1/intel/objects?type=indicator&limit=500',
+      )
+      expect(api.status, api.text).toBe(200)
+      const taxii = new Set<string>()
+      for (const collection of ['community', 'federation']) {
+        const res = await client.request<{ objects?: { id: string }[] }>(
+          'GET',
+          `/taxii2/liaison/collections/${collection}/objects/?limit=1000`,
+          undefined,
+          { accept: 'application/taxii+json;version=2.1' },
+        )
+        expect([200, 404], res.text).toContain(res.status)
+        for (const o of res.body.objects ?? []) {
+          taxii.add(o.id)
+        }
+      }
+      return { api: new Set(api.body.items.map((o) => o.object.id)), taxii }
+    }
+    const before = await seen()
+    expect(before.api.has(community.id)).toBe(true)
+    expect(before.taxii.has(community.id)).toBe(true)
+    // The organisation becomes the one standing for a peer: community items stay home.
+    const created = await admin.post<PeerBody>('/api/v1/federation/peers', {
+      name: `Delta ${Date.now()}`,
+      url: bravo.server.url,
+      orgId,
+      credentials: { kind: 'bearer', token },
+    })
+    expect(created.status, created.text).toBe(201)
+    const after = await seen()
+    expect(after.api.has(community.id)).toBe(false)
+    expect(after.taxii.has(community.id)).toBe(false)
+    expect(after.api.has(federation.id)).toBe(true)
+    expect(after.taxii.has(federation.id)).toBe(true)
+    const detail = await client.get(`/api/v1/intel/objects/${community.id}`)
+    expect(detail.status).toBe(404)
+    const removed = await admin.request('DELETE', `/api/v1/federation/peers/${created.body.id}`)
+    expect(removed.status, removed.text).toBeLessThan(300)
   })
 })

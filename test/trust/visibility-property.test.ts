@@ -50,6 +50,7 @@ const viewerArb: fc.Arbitrary<Viewer> = fc.oneof(
       userId: fc.constantFrom(...USERS),
       orgId: fc.constantFrom(...ORGS),
       groupIds: fc.uniqueArray(fc.constantFrom(...GROUPS)),
+      peer: fc.boolean(),
     }),
   },
 )

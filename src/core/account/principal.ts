@@ -11,6 +11,8 @@ export interface UserPrincipal {
   readonly authMethod: 'session' | 'apikey'
   /** Sharing groups the user's organisation belongs to (loaded with the principal, used by canSee). */
   readonly groupIds: readonly string[]
+  /** The user's organisation stands for a federated peer instance (see `canSee`, step 7). */
+  readonly peer: boolean
 }
 
 /** Someone with shell access to the store, acting through the `liaison` CLI. */

@@ -136,6 +136,17 @@ describe('canSee', () => {
     expect(canSee(viewerOf('u4'), label)).toBe(true)
     expect(canSee(viewerOf('u5'), label)).toBe(true)
   })
+
+  it('keeps community records from an organisation that stands for a peer instance, not federation ones', () => {
+    const peer: Viewer = { ...viewerOf('u3'), peer: true } as Viewer
+    expect(canSee(viewerOf('u3'), base)).toBe(true)
+    expect(canSee(peer, base)).toBe(false)
+    expect(canSee(peer, { ...base, audience: 'federation' })).toBe(true)
+    expect(canSee(peer, { ...base, audience: 'public', tlp: 'clear' })).toBe(true)
+    // What the peer organisation owns, and its groups, stay its own.
+    expect(canSee(peer, { ...base, ownerOrg: 'org-b' })).toBe(true)
+    expect(canSee(peer, { ...base, tlp: 'amber', audience: 'group', sharingGroups: ['g-2'] })).toBe(true)
+  })
 })
 
 describe('isDowngrade', () => {

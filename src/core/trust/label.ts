@@ -185,6 +185,11 @@ export type Viewer =
       readonly orgId: string
       /** Sharing groups the user's organisation belongs to. */
       readonly groupIds: readonly string[]
+      /**
+       * The user's organisation stands for a federated peer instance: it is outside this instance's
+       * community, so it sees `federation` records but not `community` ones. Absent: false.
+       */
+      readonly peer?: boolean
     }
   | { readonly kind: 'anonymous' }
 
@@ -217,8 +222,10 @@ export function canSee(viewer: Viewer, label: SharingLabel): boolean {
     // 6. Group records reach the member organisations of any of their groups.
     case 'group':
       return label.sharingGroups.some((g) => viewer.groupIds.includes(g))
-    // 7. Community (and federation) records reach every organisation on this instance.
+    // 7. Community records reach every organisation of this instance, federation records its peers
+    //    too; an organisation that stands for a peer instance is not of this community.
     case 'community':
+      return viewer.peer !== true
     case 'federation':
       return true
   }

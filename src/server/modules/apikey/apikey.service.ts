@@ -8,6 +8,7 @@ import { validateInput } from '../../validation.js'
 import { recordAudit } from '../audit/audit.service.js'
 import { principalOf, type Authenticated } from '../auth/principal.js'
 import { findGroupIdsOfOrg } from '../group/group.repository.js'
+import { isPeerOrganisation } from '../federation/federation.repository.js'
 import { findUserById } from '../user/user.repository.js'
 import type { UserRow } from '../user/user.table.js'
 import {
@@ -139,7 +140,13 @@ export async function authenticateApiKey(
     await updateApiKeyRow(db, key.id, { last_used_at: now.toISOString() })
   }
   return {
-    principal: principalOf(user, org, 'apikey', await findGroupIdsOfOrg(db, org.id)),
+    principal: principalOf(
+      user,
+      org,
+      'apikey',
+      await findGroupIdsOfOrg(db, org.id),
+      await isPeerOrganisation(db, org.id),
+    ),
     user,
     org,
     session: null,

@@ -4,6 +4,7 @@ import { hashPassword, randomToken, sha256Hex, verifyAgainstDummy, verifyPasswor
 import type { Db } from '../../store/store.js'
 import { recordAudit } from '../audit/audit.service.js'
 import { findGroupIdsOfOrg } from '../group/group.repository.js'
+import { isPeerOrganisation } from '../federation/federation.repository.js'
 import { findUserByEmail, findUserById, updateUserRow } from '../user/user.repository.js'
 import {
   deleteSession,
@@ -90,7 +91,13 @@ export async function login(
       .selectAll()
       .where('id', '=', user.org_id)
       .executeTakeFirstOrThrow()
-    const principal = principalOf(user, org, 'session', await findGroupIdsOfOrg(trx, org.id))
+    const principal = principalOf(
+      user,
+      org,
+      'session',
+      await findGroupIdsOfOrg(trx, org.id),
+      await isPeerOrganisation(trx, org.id),
+    )
     await recordAudit(
       trx,
       principal,
@@ -128,7 +135,13 @@ export async function authenticateSession(
     await touchSession(db, id, now.toISOString())
   }
   return {
-    principal: principalOf(user, org, 'session', await findGroupIdsOfOrg(db, org.id)),
+    principal: principalOf(
+      user,
+      org,
+      'session',
+      await findGroupIdsOfOrg(db, org.id),
+      await isPeerOrganisation(db, org.id),
+    ),
     user,
     org,
     session: { id, csrfToken: session.csrf_token },
@@ -203,7 +216,13 @@ export async function changeOwnPassword(
   return {
     ...auth,
     user: updated,
-    principal: principalOf(updated, auth.org, auth.principal.authMethod, auth.principal.groupIds),
+    principal: principalOf(
+      updated,
+      auth.org,
+      auth.principal.authMethod,
+      auth.principal.groupIds,
+      auth.principal.peer,
+    ),
   }
 }
 

@@ -9,6 +9,7 @@ export function principalOf(
   org: OrganisationRow,
   authMethod: 'session' | 'apikey',
   groupIds: readonly string[],
+  peer: boolean,
 ): UserPrincipal {
   const role = Role.is(user.role) ? user.role : 'viewer'
   return {
@@ -19,6 +20,7 @@ export function principalOf(
     isInstanceAdmin: role === 'admin' && org.is_instance_owner === 1,
     authMethod,
     groupIds,
+    peer,
   }
 }
 

@@ -71,6 +71,16 @@ export async function findPeerByOrg(db: Db | Trx, orgId: string): Promise<Federa
   return db.selectFrom('federation_peers').selectAll().where('org_id', '=', orgId).executeTakeFirst()
 }
 
+/** True when the organisation stands for a federated peer instance (it is then outside the community). */
+export async function isPeerOrganisation(db: Db | Trx, orgId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('federation_peers')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
 /** Every peer, by name. */
 export async function findPeers(db: Db): Promise<FederationPeerRow[]> {
   return db.selectFrom('federation_peers').selectAll().orderBy('name_key').execute()

@@ -276,6 +276,7 @@ async function run(
             userId: `peer:${peer.id}`,
             orgId: peer.org_id,
             groupIds: await findGroupIdsOfOrg(db, peer.org_id),
+            peer: true,
           },
           instanceId: remoteRef.id,
         },

@@ -36,8 +36,12 @@ export function visibleLabelIds(
             .where('r.user_id', '=', viewer.userId),
         ),
       ]),
-      // 7. Community (and federation) records reach every organisation on this instance.
-      eb.and([eb('labels.tlp', '!=', 'red'), eb('labels.audience', 'in', ['community', 'federation'])]),
+      // 7. Community records reach every organisation of this instance, federation records its peers
+      //    too; an organisation that stands for a peer instance is not of this community.
+      eb.and([
+        eb('labels.tlp', '!=', 'red'),
+        eb('labels.audience', 'in', viewer.peer === true ? ['federation'] : ['community', 'federation']),
+      ]),
     ]
     // 5. Organisation-only records stay with the owner (no clause). 6. Group records reach the members.
     if (viewer.groupIds.length > 0) {
