@@ -16,6 +16,7 @@ import {
 } from '../core/trust/label.js'
 import type { Config } from '../server/config.js'
 import { badInput } from '../server/errors.js'
+import { isPeerOrganisation } from '../server/modules/federation/federation.repository.js'
 import { findGroupIdsOfOrg } from '../server/modules/group/group.repository.js'
 import { resolveGroup } from '../server/modules/group/group.service.js'
 import { exportCsv, exportMispEvents, exportStixBundle } from '../server/modules/intel/intel.export.js'
@@ -235,6 +236,7 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
               userId: user.id,
               orgId: user.org_id,
               groupIds: await findGroupIdsOfOrg(store.db, user.org_id),
+              peer: await isPeerOrganisation(store.db, user.org_id),
             }
           }
           const instant = (name: string, value: string | undefined) => {

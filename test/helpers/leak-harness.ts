@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import { expect } from 'vitest'
 import { normaliseLabel, type SharingLabel, type Viewer } from '../../src/core/trust/label.js'
 import type { LabelInput } from '../../src/core/trust/label.schema.js'
-import { createOrg, createUserWithPassword } from './factories.js'
+import { createPeer } from '../../src/server/modules/federation/federation.service.js'
+import { createOrg, createUserWithPassword, TEST_OPERATOR } from './factories.js'
 import type { ApiClient } from './http.js'
 import { errorCode, type TestResponse } from './http.js'
 import type { TestServer } from './server.js'
@@ -17,7 +18,8 @@ export interface Principal {
 /**
  * A small community to test visibility in:
  * - A owns group G1 (members A, C); B owns group G2 (members B, D; membership hidden);
- * - users: a1, a2 (A), b1 (B), c1 (C), d1 (D), e1 (E: no group at all), an instance admin, and anonymous.
+ * - users: a1, a2 (A), b1 (B), c1 (C), d1 (D), e1 (E: no group at all), an instance admin, a user of an
+ *   organisation that stands for a federated peer (outside the community), and anonymous.
  */
 export interface LeakWorld {
   readonly server: TestServer
@@ -73,6 +75,7 @@ export async function createLeakWorld(server: TestServer): Promise<LeakWorld> {
       userId: users[name].id,
       orgId: homes[name],
       groupIds: membership[homes[name]] ?? [],
+      peer: false,
     },
   }))
   // An instance admin manages accounts but gets no bypass of the visibility rule.
@@ -86,7 +89,30 @@ export async function createLeakWorld(server: TestServer): Promise<LeakWorld> {
   principals.push({
     name: 'instance-admin',
     client: adminClient,
-    viewer: { kind: 'user', userId: instanceAdmin.user.id, orgId: server.admin.orgId, groupIds: [] },
+    viewer: {
+      kind: 'user',
+      userId: instanceAdmin.user.id,
+      orgId: server.admin.orgId,
+      groupIds: [],
+      peer: false,
+    },
+  })
+  // An organisation that stands for a federated peer instance: outside this instance's community.
+  const peerOrg = await createOrg(server.store, { name: `P ${randomUUID().slice(0, 6)}` })
+  await createPeer(server.store.db, TEST_OPERATOR, server.config, {
+    name: `Peer ${randomUUID().slice(0, 6)}`,
+    url: 'http://127.0.0.1:9/taxii2/',
+    pullCollections: [],
+    pushCollection: null,
+    orgId: peerOrg.id,
+  })
+  const peerUser = await createUserWithPassword(server.store, { orgId: peerOrg.id, role: 'coordinator' })
+  const peerClient = server.client()
+  await peerClient.login(peerUser.user.email, peerUser.password)
+  principals.push({
+    name: 'peer',
+    client: peerClient,
+    viewer: { kind: 'user', userId: peerUser.user.id, orgId: peerOrg.id, groupIds: [], peer: true },
   })
   principals.push({ name: 'anonymous', client: server.client(), viewer: { kind: 'anonymous' } })
   return { server, orgs, users, groups, principals }

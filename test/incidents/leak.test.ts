@@ -184,8 +184,16 @@ describe.each(STORE_KINDS)('no incident read path leaks (%s)', (kind) => {
     })
     expect(shared.status).toBe(201)
     notes.push({ id: shared.body.id, visibleTo: (p) => p.viewer.kind === 'user' })
+    // A peer's organisation is outside the community: the incident itself is missing for it.
+    const insiders = world.principals.filter((p: Principal) => !(p.viewer.kind === 'user' && p.viewer.peer))
+    for (const outsider of world.principals.filter((p: Principal) => !insiders.includes(p))) {
+      for (const part of ['', '/notes', '/tasks', '/timeline']) {
+        const res = await outsider.client.get(`${path}${part}`)
+        expect(res.status, `${outsider.name} ${part}`).toBe(404)
+      }
+    }
     await assertExactVisibility(
-      world.principals,
+      insiders,
       notes,
       {
         list: (c) => c.get(`${path}/notes`),
@@ -203,7 +211,7 @@ describe.each(STORE_KINDS)('no incident read path leaks (%s)', (kind) => {
       },
       { anonymousGets401: true },
     )
-    for (const principal of world.principals.filter((p: Principal) => p.viewer.kind === 'user')) {
+    for (const principal of insiders.filter((p: Principal) => p.viewer.kind === 'user')) {
       const owner = principal.viewer.kind === 'user' && principal.viewer.orgId === world.orgs.A
       const tasks = await principal.client.get<Page<unknown>>(`${path}/tasks`)
       expect(tasks.body.total, principal.name).toBe(owner ? 1 : 0)

@@ -9,7 +9,7 @@ const B = { id: 'instance-b', name: 'Bravo' }
 const C = { id: 'instance-c', name: 'Charlie' }
 
 const peer: PushTarget = {
-  viewer: { kind: 'user', userId: 'peer:1', orgId: 'org-peer', groupIds: ['g-in'] },
+  viewer: { kind: 'user', userId: 'peer:1', orgId: 'org-peer', groupIds: ['g-in'], peer: true },
   instanceId: B.id,
 }
 

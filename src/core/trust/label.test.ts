@@ -30,7 +30,7 @@ const MEMBERSHIP: Record<string, string[]> = {
 
 function viewerOf(userId: string): Viewer {
   const orgId = USERS[userId] ?? 'org-x'
-  return { kind: 'user', userId, orgId, groupIds: MEMBERSHIP[orgId] ?? [] }
+  return { kind: 'user', userId, orgId, groupIds: MEMBERSHIP[orgId] ?? [], peer: false }
 }
 
 const viewerArb: fc.Arbitrary<Viewer> = fc.oneof(
@@ -138,7 +138,7 @@ describe('canSee', () => {
   })
 
   it('keeps community records from an organisation that stands for a peer instance, not federation ones', () => {
-    const peer: Viewer = { ...viewerOf('u3'), peer: true } as Viewer
+    const peer: Viewer = { kind: 'user', userId: 'u3', orgId: 'org-b', groupIds: ['g-1', 'g-2'], peer: true }
     expect(canSee(viewerOf('u3'), base)).toBe(true)
     expect(canSee(peer, base)).toBe(false)
     expect(canSee(peer, { ...base, audience: 'federation' })).toBe(true)

@@ -187,9 +187,9 @@ export type Viewer =
       readonly groupIds: readonly string[]
       /**
        * The user's organisation stands for a federated peer instance: it is outside this instance's
-       * community, so it sees `federation` records but not `community` ones. Absent: false.
+       * community, so it sees `federation` records but not `community` ones.
        */
-      readonly peer?: boolean
+      readonly peer: boolean
     }
   | { readonly kind: 'anonymous' }
 
