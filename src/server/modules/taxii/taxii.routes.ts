@@ -202,6 +202,14 @@ export const taxiiRoutes: FastifyPluginAsync<ModuleDeps> = async (app, { store, 
       ? { ...page, items: await withProvenance(db, config, page.items) }
       : page
 
+  /** Who asks, and the collection the path names (401, then 404 for another API root or collection). */
+  const collectionFor = async (request: FastifyRequest<{ Params: CollectionParams }>) => {
+    const principal = taxiiPrincipal(request)
+    const { apiRoot, collectionId } = request.params
+    assertApiRoot(apiRoot)
+    return { principal, collection: await getCollection(db, principal, apiRoot, collectionId, now()) }
+  }
+
   app.get('/', hidden, async () =>
     presentDiscovery(config.instanceName, `${TAXII_PATH_PREFIX}${TAXII_API_ROOT}/`),
   )
@@ -236,10 +244,7 @@ export const taxiiRoutes: FastifyPluginAsync<ModuleDeps> = async (app, { store, 
     '/:apiRoot/collections/:collectionId/manifest/',
     hidden,
     async (request, reply) => {
-      const principal = taxiiPrincipal(request)
-      const { apiRoot, collectionId } = request.params
-      assertApiRoot(apiRoot)
-      const collection = await getCollection(db, principal, apiRoot, collectionId, now())
+      const { principal, collection } = await collectionFor(request)
       const filter = filterOf(request.query, 'objects')
       const page = await readCollectionPage(db, principal, collection, filter, { withJson: false })
       dateHeaders(reply, page)
@@ -251,10 +256,7 @@ export const taxiiRoutes: FastifyPluginAsync<ModuleDeps> = async (app, { store, 
     '/:apiRoot/collections/:collectionId/objects/',
     hidden,
     async (request, reply) => {
-      const principal = taxiiPrincipal(request)
-      const { apiRoot, collectionId } = request.params
-      assertApiRoot(apiRoot)
-      const collection = await getCollection(db, principal, apiRoot, collectionId, now())
+      const { principal, collection } = await collectionFor(request)
       const filter = filterOf(request.query, 'objects')
       const page = await readCollectionPage(db, principal, collection, filter, { withJson: true })
       dateHeaders(reply, page)
@@ -270,10 +272,7 @@ export const taxiiRoutes: FastifyPluginAsync<ModuleDeps> = async (app, { store, 
     '/:apiRoot/collections/:collectionId/objects/',
     { ...hidden, bodyLimit: config.taxiiMaxContentLength },
     async (request, reply) => {
-      const principal = taxiiPrincipal(request)
-      const { apiRoot, collectionId } = request.params
-      assertApiRoot(apiRoot)
-      const collection = await getCollection(db, principal, apiRoot, collectionId, now())
+      const { principal, collection } = await collectionFor(request)
       if (!collection.canWrite) {
         throw forbidden(`your role may not add objects to collection ${collection.id}`)
       }
@@ -289,7 +288,13 @@ export const taxiiRoutes: FastifyPluginAsync<ModuleDeps> = async (app, { store, 
           { field: 'objects' },
         )
       }
-      const status = await queue.accept(principal, importer, collection, body.objects as unknown[], apiRoot)
+      const status = await queue.accept(
+        principal,
+        importer,
+        collection,
+        body.objects as unknown[],
+        request.params.apiRoot,
+      )
       return reply.code(202).send(presentStatus(status))
     },
   )
@@ -298,10 +303,8 @@ export const taxiiRoutes: FastifyPluginAsync<ModuleDeps> = async (app, { store, 
     '/:apiRoot/collections/:collectionId/objects/:objectId/',
     hidden,
     async (request, reply) => {
-      const principal = taxiiPrincipal(request)
-      const { apiRoot, collectionId, objectId } = request.params
-      assertApiRoot(apiRoot)
-      const collection = await getCollection(db, principal, apiRoot, collectionId, now())
+      const { principal, collection } = await collectionFor(request)
+      const { objectId } = request.params
       const filter = filterOf(request.query, 'object')
       const page = await readCollectionPage(db, principal, collection, filter, { withJson: true, objectId })
       dateHeaders(reply, page)
@@ -317,10 +320,8 @@ export const taxiiRoutes: FastifyPluginAsync<ModuleDeps> = async (app, { store, 
     '/:apiRoot/collections/:collectionId/objects/:objectId/',
     hidden,
     async (request, reply) => {
-      const principal = taxiiPrincipal(request)
-      const { apiRoot, collectionId, objectId } = request.params
-      assertApiRoot(apiRoot)
-      const collection = await getCollection(db, principal, apiRoot, collectionId, now())
+      const { principal, collection } = await collectionFor(request)
+      const { objectId } = request.params
       const filter = filterOf(request.query, 'delete')
       await deleteCollectionObject(db, principal, collection, objectId, filter, now())
       return reply.code(200).send('')
@@ -331,10 +332,8 @@ export const taxiiRoutes: FastifyPluginAsync<ModuleDeps> = async (app, { store, 
     '/:apiRoot/collections/:collectionId/objects/:objectId/versions/',
     hidden,
     async (request, reply) => {
-      const principal = taxiiPrincipal(request)
-      const { apiRoot, collectionId, objectId } = request.params
-      assertApiRoot(apiRoot)
-      const collection = await getCollection(db, principal, apiRoot, collectionId, now())
+      const { principal, collection } = await collectionFor(request)
+      const { objectId } = request.params
       const filter = filterOf(request.query, 'versions')
       const page = await readObjectVersions(db, principal, collection, objectId, filter)
       dateHeaders(reply, page)
