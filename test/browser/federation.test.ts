@@ -1,9 +1,15 @@
-import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPeer } from '../../src/server/modules/federation/federation.service.js'
-import { launchChromium, logIn, RESULTS, unlabelledControls, type Person } from '../helpers/browser.js'
+import {
+  launchChromium,
+  logIn,
+  RESULTS,
+  type Person,
+  unlabelledControls,
+  expectWebBuilt,
+} from '../helpers/browser.js'
 import { createOrg, createUserWithPassword, TEST_OPERATOR } from '../helpers/factories.js'
 import {
   createProducer,
@@ -43,10 +49,7 @@ describe('federation in Chromium: peers with lag and errors, receipts per peer',
   beforeAll(async () => {
     alpha = await startInstance('sqlite', 'Alpha')
     bravo = await startInstance('sqlite', 'Bravo')
-    expect(
-      existsSync(path.join(alpha.server.config.webDir, 'index.html')),
-      'web UI not built: run npm run build',
-    ).toBe(true)
+    expectWebBuilt(alpha.server)
     const instanceAdmin = await createUserWithPassword(alpha.server.store, {
       orgId: alpha.server.admin.orgId,
       role: 'admin',

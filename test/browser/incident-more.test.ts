@@ -1,10 +1,16 @@
-import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Browser, Download, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createUserWithPassword } from '../helpers/factories.js'
-import { launchChromium, logIn, RESULTS, unlabelledControls, type Person } from '../helpers/browser.js'
+import {
+  launchChromium,
+  logIn,
+  RESULTS,
+  type Person,
+  unlabelledControls,
+  expectWebBuilt,
+} from '../helpers/browser.js'
 import { ApiClient } from '../helpers/http.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js'
@@ -81,10 +87,7 @@ describe('incident handling in Chromium: split, SLA targets, export, notificatio
       LIAISON_SMTP_RELAY: sink.url,
       LIAISON_REPORT_ADDRESS: 'cert@csirt.test',
     })
-    expect(
-      existsSync(path.join(server.config.webDir, 'index.html')),
-      'web UI not built: run npm run build',
-    ).toBe(true)
+    expectWebBuilt(server)
     const h = await createUserWithPassword(server.store, {
       orgId: server.admin.orgId,
       role: 'handler',

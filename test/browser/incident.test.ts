@@ -1,9 +1,15 @@
-import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOrg, createUserWithPassword } from '../helpers/factories.js'
-import { launchChromium, logIn, RESULTS, unlabelledControls, type Person } from '../helpers/browser.js'
+import {
+  launchChromium,
+  logIn,
+  RESULTS,
+  type Person,
+  unlabelledControls,
+  expectWebBuilt,
+} from '../helpers/browser.js'
 import { ApiClient } from '../helpers/http.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js'
@@ -50,10 +56,7 @@ describe('incident handling in Chromium: report, triage, incident, NIS2, notify'
       LIAISON_SMTP_RELAY: sink.url,
       LIAISON_REPORT_ADDRESS: 'cert@csirt.test',
     })
-    expect(
-      existsSync(path.join(server.config.webDir, 'index.html')),
-      'web UI not built: run npm run build',
-    ).toBe(true)
+    expectWebBuilt(server)
     const h = await createUserWithPassword(server.store, {
       orgId: server.admin.orgId,
       role: 'handler',

@@ -8,7 +8,14 @@ import { createOrg, createUserWithPassword } from '../helpers/factories.js'
 import { ApiClient } from '../helpers/http.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { CORPUS_DIR } from '../helpers/corpus.js'
-import { launchChromium, logIn, RESULTS, type Person, unlabelledControls } from '../helpers/browser.js'
+import {
+  launchChromium,
+  logIn,
+  RESULTS,
+  type Person,
+  unlabelledControls,
+  expectWebBuilt,
+} from '../helpers/browser.js'
 
 const RFC1918 = path.join(CORPUS_DIR, 'misp', 'warninglists', 'rfc1918', 'list.json')
 const MULTICAST = path.join(CORPUS_DIR, 'misp', 'warninglists', 'multicast', 'list.json')
@@ -48,10 +55,7 @@ describe('intelligence in Chromium: warninglists, sightings, four-eyes release',
   beforeAll(async () => {
     expect(existsSync(RFC1918), `warninglist corpus not found at ${RFC1918}`).toBe(true)
     server = await startTestServer('sqlite')
-    expect(
-      existsSync(path.join(server.config.webDir, 'index.html')),
-      'web UI not built: run npm run build',
-    ).toBe(true)
+    expectWebBuilt(server)
     const orgA = await createOrg(server.store, { name: 'CERT Four Eyes', type: 'national-csirt' })
     orgAId = orgA.id
     const admin = await createUserWithPassword(server.store, {

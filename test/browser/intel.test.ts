@@ -7,12 +7,13 @@ import { ApiClient } from '../helpers/http.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { CORPUS_DIR } from '../helpers/corpus.js'
 import {
+  pickOption,
   launchChromium,
   logIn,
-  pickOption,
   RESULTS,
   type Person,
   unlabelledControls,
+  expectWebBuilt,
 } from '../helpers/browser.js'
 
 const CORPUS = path.join(CORPUS_DIR, 'stix21')
@@ -32,10 +33,7 @@ describe('intelligence in Chromium: import, search, object page', () => {
   beforeAll(async () => {
     expect(existsSync(APT1), `STIX corpus not found at ${APT1}`).toBe(true)
     server = await startTestServer('sqlite')
-    expect(
-      existsSync(path.join(server.config.webDir, 'index.html')),
-      'web UI not built: run npm run build',
-    ).toBe(true)
+    expectWebBuilt(server)
     const orgA = await createOrg(server.store, { name: 'CERT Intel', type: 'national-csirt', country: 'FR' })
     const orgB = await createOrg(server.store, { name: 'Outsider CSIRT', type: 'sector-csirt' })
     const a = await createUserWithPassword(server.store, {

@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createUserWithPassword } from '../helpers/factories.js'
-import { launchChromium, logIn, RESULTS, unlabelledControls, type Person } from '../helpers/browser.js'
+import {
+  launchChromium,
+  logIn,
+  RESULTS,
+  type Person,
+  unlabelledControls,
+  expectWebBuilt,
+} from '../helpers/browser.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 
 /** Console errors and failed API calls of a page, apart from the expected 401 of an anonymous visitor. */
@@ -32,10 +38,7 @@ describe('incident reports in Chromium: public form, status link, triage queue',
 
   beforeAll(async () => {
     server = await startTestServer('sqlite')
-    expect(
-      existsSync(path.join(server.config.webDir, 'index.html')),
-      'web UI not built: run npm run build',
-    ).toBe(true)
+    expectWebBuilt(server)
     const h = await createUserWithPassword(server.store, { orgId: server.admin.orgId, role: 'handler' })
     handler = { email: h.user.email, password: h.password }
     const c = await server.loginAsNewUser({ role: 'analyst' })

@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiClient } from '../helpers/http.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
-import { launchChromium, RESULTS, unlabelledControls } from '../helpers/browser.js'
+import { launchChromium, RESULTS, unlabelledControls, expectWebBuilt } from '../helpers/browser.js'
 
 describe('web shell in Chromium', () => {
   let server: TestServer
@@ -12,10 +11,7 @@ describe('web shell in Chromium', () => {
 
   beforeAll(async () => {
     server = await startTestServer('sqlite')
-    expect(
-      existsSync(path.join(server.config.webDir, 'index.html')),
-      'web UI not built: run npm run build',
-    ).toBe(true)
+    expectWebBuilt(server)
     browser = await launchChromium()
   })
   afterAll(async () => {

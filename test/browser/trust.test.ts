@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -6,12 +5,13 @@ import { createOrg, createUserWithPassword } from '../helpers/factories.js'
 import { ApiClient } from '../helpers/http.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import {
+  pickOption,
   launchChromium,
   logIn,
-  pickOption,
   RESULTS,
   type Person,
   unlabelledControls,
+  expectWebBuilt,
 } from '../helpers/browser.js'
 
 describe('trust in Chromium: sharing groups and labelled knowledge', () => {
@@ -23,10 +23,7 @@ describe('trust in Chromium: sharing groups and labelled knowledge', () => {
 
   beforeAll(async () => {
     server = await startTestServer('sqlite')
-    expect(
-      existsSync(path.join(server.config.webDir, 'index.html')),
-      'web UI not built: run npm run build',
-    ).toBe(true)
+    expectWebBuilt(server)
     const orgA = await createOrg(server.store, { name: 'CERT Alpha', type: 'national-csirt', country: 'BE' })
     const orgB = await createOrg(server.store, { name: 'Energy ISAC Beta', type: 'isac', sector: 'energy' })
     const orgC = await createOrg(server.store, { name: 'Gamma CSIRT', type: 'sector-csirt' })

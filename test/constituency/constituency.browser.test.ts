@@ -1,9 +1,15 @@
-import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createUserWithPassword } from '../helpers/factories.js'
-import { launchChromium, logIn, RESULTS, unlabelledControls, type Person } from '../helpers/browser.js'
+import {
+  launchChromium,
+  logIn,
+  RESULTS,
+  type Person,
+  unlabelledControls,
+  expectWebBuilt,
+} from '../helpers/browser.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 
 describe('constituency register in Chromium', () => {
@@ -15,10 +21,7 @@ describe('constituency register in Chromium', () => {
 
   beforeAll(async () => {
     server = await startTestServer('sqlite')
-    expect(
-      existsSync(path.join(server.config.webDir, 'index.html')),
-      'web UI not built: run npm run build',
-    ).toBe(true)
+    expectWebBuilt(server)
     const h = await createUserWithPassword(server.store, { orgId: server.admin.orgId, role: 'handler' })
     handler = { email: h.user.email, password: h.password }
     const v = await createUserWithPassword(server.store, { orgId: server.admin.orgId, role: 'viewer' })

@@ -75,3 +75,11 @@ export async function pickOption(page: Page, label: string, option: string): Pro
   await page.getByRole('option', { name: option, exact: true }).click()
   await page.keyboard.press('Escape')
 }
+
+/** Fails clearly when the web UI has not been built (the browser tests serve `dist/web`). */
+export function expectWebBuilt(server: { config: { webDir: string } }): void {
+  expect(
+    existsSync(path.join(server.config.webDir, 'index.html')),
+    'web UI not built: run npm run build',
+  ).toBe(true)
+}
