@@ -161,6 +161,27 @@ describe.each(STORE_KINDS)('every endpoint (%s)', (kind) => {
     }
   })
 
+  it('sends the security headers on every kind of answer', async () => {
+    const answers = {
+      api: await admin.get('/api/v1/me'),
+      error: await server.client().get('/api/v1/me'),
+      unknown: await admin.get('/api/v1/no-such-thing'),
+      page: await server.client().get('/'),
+    }
+    for (const [name, res] of Object.entries(answers)) {
+      const csp = res.headers.get('content-security-policy') ?? ''
+      expect(csp, name).toContain("default-src 'self'")
+      expect(csp, name).toContain("frame-ancestors 'none'")
+      expect(csp, name).toContain("object-src 'none'")
+      expect(csp, name).not.toContain('upgrade-insecure-requests')
+      expect(res.headers.get('x-content-type-options'), name).toBe('nosniff')
+      expect(res.headers.get('x-frame-options'), name).toBe('SAMEORIGIN')
+      expect(res.headers.get('referrer-policy'), name).toBe('no-referrer')
+      expect(res.headers.get('cross-origin-opener-policy'), name).toBe('same-origin')
+      expect(res.headers.has('x-powered-by'), name).toBe(false)
+    }
+  })
+
   it('rejects bodies larger than the limit with 413', async () => {
     const res = await admin.post('/api/v1/organisations', {
       name: 'x'.repeat(2 * 1024 * 1024),
