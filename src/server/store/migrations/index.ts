@@ -10,7 +10,6 @@ import * as incidents from './2026-11-24T1600-incidents.js'
 import * as constituency from './2026-11-24T1700-constituency.js'
 import * as taxii from './2026-11-24T1800-taxii.js'
 import * as federation from './2026-11-24T1900-federation.js'
-import * as intelWritePath from './2026-11-24T2100-intel-write-path.js'
 
 /**
  * Every migration, in order; the key is the migration's name in `kysely_migration`.
@@ -28,5 +27,4 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T1700-constituency': constituency,
   '2026-11-24T1800-taxii': taxii,
   '2026-11-24T1900-federation': federation,
-  '2026-11-24T2100-intel-write-path': intelWritePath,
 }
