@@ -1,9 +1,6 @@
-import path from 'node:path'
-import SqliteDatabase from 'better-sqlite3'
 import { sql, type Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { migrateToLatest } from '../../src/server/store/migrate.js'
-import { openSqlite, type Store } from '../../src/server/store/store.js'
+import type { Store } from '../../src/server/store/store.js'
 import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
 
 describe.each(STORE_KINDS)('store (%s)', (kind) => {
@@ -72,39 +69,5 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
     } finally {
       await db.schema.dropTable('probe_rows').execute()
     }
-  })
-})
-
-describe('SQLite file', () => {
-  let location: TestStoreLocation
-
-  beforeAll(async () => {
-    location = await createStoreLocation('sqlite')
-  })
-  afterAll(async () => {
-    await location.drop()
-  })
-
-  it('creates a new file with 16 KiB pages, and leaves an existing file its own', async () => {
-    const fresh = await openTestStore(location)
-    await fresh.close()
-    const file = path.join(location.dataDir, 'liaison.db')
-    const check = new SqliteDatabase(file)
-    expect(check.pragma('page_size', { simple: true })).toBe(16384)
-    check.close()
-
-    const older = path.join(location.dataDir, 'older.db')
-    const made = new SqliteDatabase(older)
-    made.pragma('page_size = 4096')
-    made.pragma('journal_mode = WAL')
-    made.exec('create table kept (a text)')
-    made.close()
-    const reopened = openSqlite(older)
-    await migrateToLatest(reopened)
-    await reopened.close()
-    const after = new SqliteDatabase(older)
-    expect(after.pragma('page_size', { simple: true })).toBe(4096)
-    expect(after.pragma('integrity_check', { simple: true })).toBe('ok')
-    after.close()
   })
 })

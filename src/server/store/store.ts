@@ -58,11 +58,6 @@ export function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Stor
 /** Opens (creating if needed) a SQLite file in WAL mode with foreign keys on. */
 export function openSqlite(file: string): Store {
   const sqlite = new SqliteDatabase(file)
-  // Pages of 16 KiB instead of 4: a commit writes each page it changed, and imports change pages of
-  // several indexes at random keys; with larger pages fewer are written (imports of parts of 500
-  // objects store about a third faster, reads are unchanged). SQLite applies this only to a new,
-  // empty file: an existing store keeps its page size (docs/operations.md says how to convert one).
-  sqlite.pragma('page_size = 16384')
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('foreign_keys = ON')
