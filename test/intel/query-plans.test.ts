@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto'
+import type SqliteDatabase from 'better-sqlite3'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Viewer } from '../../src/core/trust/label.js'
+import {
+  correlateMany,
+  correlateValues,
+  findCopiesInScope,
+  findVisibleNeighbours,
+  findVisibleObject,
+  findVisibleVersions,
+  pageVersionsInScope,
+} from '../../src/server/modules/intel/intel.query.js'
+import { importContent } from '../../src/server/modules/intel/intel.service.js'
+import { createOrganisation } from '../../src/server/modules/org/org.service.js'
+import { rawSqliteOf, type Store } from '../../src/server/store/store.js'
+import { createStoreLocation, openTestStore, type TestStoreLocation } from '../helpers/stores.js'
+
+/**
+ * SQLite plans its queries from the indexes it finds, without statistics: dropping or adding an
+ * index can silently turn a look-up into a walk over every object (an index that repeated the
+ * primary key's first column once looked redundant; without it, correlation joined objects through
+ * the (is_latest, type) index and scanned every latest object for each observable: seconds per
+ * look-up at a million objects, unnoticed by tests on small stores). This test reads the plan of
+ * every hot intelligence query and refuses a full scan, or a join through that index.
+ * PostgreSQL plans by its statistics, so its plans are not pinned here.
+ */
+describe('query plans of the intelligence reads (sqlite)', () => {
+  let location: TestStoreLocation
+  let store: Store
+  let sqlite: SqliteDatabase.Database
+  let viewer: Viewer
+  const ids: string[] = []
+  const statements: string[] = []
+
+  beforeAll(async () => {
+    location = await createStoreLocation('sqlite')
+    store = await openTestStore(location)
+    const raw = rawSqliteOf(store.db)
+    if (raw === undefined) {
+      throw new Error('not a SQLite store')
+    }
+    sqlite = raw
+    const operator = { kind: 'cli' as const, osUser: 'plans' }
+    const org = await createOrganisation(store.db, operator, { name: 'Plans CSIRT', type: 'national-csirt' })
+    const userId = randomUUID()
+    viewer = { kind: 'user', userId, orgId: org.id, groupIds: [], peer: false }
+    const created = '2025-01-01T00:00:00.000Z'
+    const objects = []
+    for (let i = 0; i < 20; i++) {
+      const id = `indicator--${randomUUID()}`
+      ids.push(id)
+      objects.push({
+        type: 'indicator',
+        spec_version: '2.1',
+        id,
+        created,
+        modified: created,
+        pattern: `[ipv4-addr:value = '192.0.2.${i}']`,
+        pattern_type: 'stix',
+        valid_from: created,
+      })
+    }
+    objects.push({
+      type: 'report',
+      spec_version: '2.1',
+      id: `report--${randomUUID()}`,
+      created,
+      modified: created,
+      name: 'plans',
+      published: created,
+      object_refs: ids.slice(0, 5),
+    })
+    await importContent(
+      store.db,
+      { actor: operator, orgId: org.id, groupIds: [], userId },
+      { type: 'bundle', id: `bundle--${randomUUID()}`, objects },
+      { format: 'stix', label: { tlp: 'green', audience: 'community' }, skipInvalid: false, source: 'plans' },
+    )
+    // Every statement prepared from here on is recorded (the store caches prepared statements by
+    // their text, so each query shape is prepared, and recorded, once).
+    const prepare = sqlite.prepare.bind(sqlite)
+    sqlite.prepare = (text: string) => {
+      statements.push(text)
+      return prepare(text)
+    }
+  })
+  afterAll(async () => {
+    await store.close()
+    await location.drop()
+  })
+
+  /** The plan of every statement the reads prepared, one line per step. */
+  function plans(): { sql: string; steps: string[] }[] {
+    return statements
+      .filter((text) => /^\s*select/i.test(text))
+      .map((text) => {
+        // Values do not change SQLite's choice of index (it keeps no statistics); 1 also fits LIMIT.
+        const parameters = (text.match(/\?/g) ?? []).map(() => 1)
+        const steps = (
+          sqlite.prepare(`explain query plan ${text}`).all(...parameters) as { detail: string }[]
+        ).map((row) => row.detail)
+        return { sql: text, steps }
+      })
+  }
+
+  it('looks objects up by id and observables by key, never walking every object', async () => {
+    statements.length = 0
+    const id = ids[3] ?? ''
+    await correlateValues(store.db, viewer, ['192.0.2.3', '192.0.2.0/24'], { limit: 10, offset: 0 })
+    await correlateMany(store.db, viewer, ['192.0.2.4', '192.0.2.5', '198.51.100.1'], 10)
+    await findVisibleObject(store.db, viewer, id)
+    const orgId = viewer.kind === 'user' ? viewer.orgId : ''
+    await findVisibleVersions(store.db, viewer, id, orgId)
+    await findVisibleNeighbours(store.db, viewer, id, orgId, 50)
+    await findCopiesInScope(store.db, viewer, { audience: 'community', sharingGroupId: null }, id)
+    const read = plans()
+    expect(read.length).toBeGreaterThanOrEqual(6)
+    for (const { sql, steps } of read) {
+      // The names objects, observables and references go by in this query (not subqueries' names).
+      const big = new Set(['stix_objects', 'observables', 'stix_refs'])
+      for (const [, , alias] of sql.matchAll(/"(stix_objects|observables|stix_refs)" as "(\w+)"/g)) {
+        big.add(alias ?? '')
+      }
+      for (const step of steps) {
+        // A full pass over objects, observables or references.
+        const scanned = /^SCAN (\w+)/.exec(step)?.[1]
+        expect(scanned !== undefined && big.has(scanned), `${step} in ${sql}`).toBe(false)
+        // Objects reached through the (is_latest, type) index: every latest object of a type.
+        expect(step, sql).not.toMatch(/USING INDEX stix_objects_latest_type_idx \(is_latest=\?\)$/)
+      }
+    }
+  })
+
+  it('pages a collection along the date-added index, probing each object by id', async () => {
+    statements.length = 0
+    await pageVersionsInScope(
+      store.db,
+      viewer,
+      { audience: 'community', sharingGroupId: null },
+      {
+        versions: { all: false, first: false, last: true, modified: [], addedAt: [] },
+        limit: 5,
+        withJson: true,
+        after: { addedAt: '2000-01-01T00:00:00.000Z', id: '', ownerOrgId: '', modified: '' },
+      },
+    )
+    const [page] = plans().filter((p) => p.sql.includes('"stix_objects" as "s"'))
+    expect(page).toBeDefined()
+    const steps = page?.steps ?? []
+    // Walked in order from the cursor (no sort of the whole collection for each page) …
+    expect(steps.some((s) => /^SEARCH s USING INDEX stix_objects_added_key_idx/.test(s))).toBe(true)
+    expect(steps.some((s) => /TEMP B-TREE FOR ORDER BY/.test(s))).toBe(false)
+    // … and each row's other copies and versions found by its id.
+    expect(steps.some((s) => /^SEARCH d USING (COVERING )?INDEX \S+ \(id=\?/.test(s))).toBe(true)
+  })
+})
