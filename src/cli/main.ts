@@ -32,6 +32,7 @@ import { addFederationCommands } from './federation.commands.js'
 import { addIntelCommands } from './intel.commands.js'
 import { addWarninglistCommands } from './warninglist.commands.js'
 import { processOutput, table, type Output } from './output.js'
+import { addTaxiiCommands } from './taxii.commands.js'
 
 /** Thrown by a command to end with a given exit code after printing its own message. */
 class ExitError extends Error {
@@ -424,6 +425,7 @@ export function buildProgram(env: NodeJS.ProcessEnv, output: Output = processOut
     readStdin,
     env,
   })
+  addTaxiiCommands(program, { config, output, operator, withStore })
 
   const audit = program.command('audit').description('the hash-chained audit log')
   audit

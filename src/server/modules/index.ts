@@ -15,6 +15,7 @@ import { orgRoutes } from './org/org.routes.js'
 import { releaseRoutes } from './release/release.routes.js'
 import { reportRoutes } from './report/report.routes.js'
 import { systemRoutes } from './system/system.routes.js'
+import { taxiiAdminRoutes } from './taxii/taxii.admin.routes.js'
 import { taxiiRoutes } from './taxii/taxii.routes.js'
 import { peopleRoutes, userRoutes } from './user/user.routes.js'
 import { warninglistRoutes } from './warninglist/warninglist.routes.js'
@@ -50,6 +51,7 @@ export async function registerModules(app: FastifyInstance, deps: ModuleDeps): P
       await api.register(intakeMailRoutes, deps)
       await api.register(incidentRoutes, deps)
       await api.register(federationRoutes, deps)
+      await api.register(taxiiAdminRoutes, deps)
     },
     { prefix: '/api/v1' },
   )
