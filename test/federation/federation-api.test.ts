@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pino } from 'pino'
 import { startFederationScheduler } from '../../src/server/modules/federation/federation.scheduler.js'
@@ -214,6 +215,34 @@ describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
     expect(header).toContain('origin_instance,origin_org,hops')
     const line = lines.find((l) => l.startsWith(made.federation.id))
     expect(line).toContain(`Alpha,${producer.orgName},Alpha`)
+    // MISP: the attribute the indicator becomes carries machine tags naming origin and route; what
+    // was made on Bravo itself carries none.
+    const local = indicator()
+    const imported = await reader.client.post('/api/v1/intel/import', {
+      type: 'bundle',
+      id: `bundle--${randomUUID()}`,
+      objects: [local],
+    })
+    expect(imported.status, imported.text).toBe(200)
+    const misp = await reader.client.get('/api/v1/intel/export?format=misp&type=indicator')
+    expect(misp.status, misp.text).toBe(200)
+    const events = (
+      JSON.parse(misp.text) as {
+        response: { Event: { Attribute?: { value: string; Tag?: { name: string }[] }[] } }[]
+      }
+    ).response
+    const attributes = events.flatMap((e) => e.Event.Attribute ?? [])
+    const tagged = attributes.filter((a) =>
+      (a.Tag ?? []).some((t) => t.name === 'liaison:origin-instance="Alpha"'),
+    )
+    expect(tagged).toHaveLength(1)
+    expect(tagged[0]?.Tag?.map((t) => t.name)).toEqual(
+      expect.arrayContaining([`liaison:origin-org="${producer.orgName}"`, 'liaison:route="Alpha → Bravo"']),
+    )
+    const localValue = /'([^']+)'/.exec(String(local.pattern))?.[1]
+    const own = attributes.find((a) => a.value === localValue)
+    expect(own).toBeDefined()
+    expect((own?.Tag ?? []).filter((t) => t.name.startsWith('liaison:'))).toEqual([])
   })
 
   it('feeds deletions to those who could see what was deleted', async () => {

@@ -45,6 +45,11 @@ export interface StixToMispOptions {
   info?: string
   /** Creator organisation when the content names none. */
   orgc?: MispOrg
+  /**
+   * Tags to add to what an object becomes (its attribute or MISP object, or the event for the
+   * report): an export shows where an object came from this way (`liaison:origin-instance=…`).
+   */
+  extraTags?: (object: StixObject) => readonly string[]
 }
 
 /** The rebuilt event and what could not be carried over. */
@@ -675,7 +680,9 @@ class MispReader {
       name,
       'meta-category':
         labelValue(labels, 'meta-category') ?? asString(primary.x_misp_meta_category) ?? 'misc',
-      Tag: asStrings(primary.x_misp_object_tags).map((tag) => ({ name: tag })),
+      Tag: [...asStrings(primary.x_misp_object_tags), ...(this.options.extraTags?.(primary) ?? [])].map(
+        (tag) => ({ name: tag }),
+      ),
       Attribute: [],
       ObjectReference: [],
     }
@@ -989,6 +996,13 @@ class MispReader {
         continue
       }
       tags.push({ name: label })
+    }
+    for (const object of objects) {
+      for (const name of this.options.extraTags?.(object) ?? []) {
+        if (!tags.some((tag) => tag.name === name)) {
+          tags.push({ name })
+        }
+      }
     }
     const kept = objects.map((object) => object.x_misp_tlp_tags).find((value) => Array.isArray(value))
     if (kept !== undefined) {

@@ -255,6 +255,21 @@ export async function* exportCsv(db: Db, viewer: Viewer, filter: ExportFilter): 
   }
 }
 
+/**
+ * MISP machine tags that say where an object came from: the instance and organisation that made
+ * it, and its route to `self` (`liaison:route="Alpha → Bravo"`). Double quotes in names become
+ * single ones (a machine tag's value is quoted).
+ */
+export function mispProvenanceTags(provenance: Provenance, self: InstanceRef): string[] {
+  const quoted = (text: string) => `"${text.replace(/"/g, "'")}"`
+  const wire = Provenance.toWire(provenance, self) as { hops: InstanceRef[] }
+  return [
+    `liaison:origin-instance=${quoted(provenance.originInstance.name)}`,
+    `liaison:origin-org=${quoted(provenance.originOrg)}`,
+    `liaison:route=${quoted(wire.hops.map((h) => h.name).join(' → '))}`,
+  ]
+}
+
 /** At most this many objects go into one MISP export (MISP events are built in memory). */
 export const MISP_EXPORT_LIMIT = 500_000
 
@@ -269,10 +284,17 @@ export async function* exportMispEvents(
   filter: ExportFilter,
 ): AsyncGenerator<string> {
   const objects = new Map<string, { object: StixObject; label: SharingLabel }>()
+  // What came from another instance says where from, as tags of what it becomes.
+  const provenanceTags = new Map<string, string[]>()
   for await (const page of exportPages(db, viewer, filter)) {
+    const provenance = await provenanceOfPage(db, filter, page)
     for (const { row, label } of page) {
       if (!objects.has(row.id)) {
         objects.set(row.id, { object: JSON.parse(row.json) as StixObject, label })
+        const origin = provenance?.get(versionKeyOf(row))
+        if (origin !== undefined && origin.hops.length > 0 && filter.instance !== undefined) {
+          provenanceTags.set(row.id, mispProvenanceTags(origin, filter.instance))
+        }
       }
       if (objects.size > MISP_EXPORT_LIMIT) {
         throw new LiaisonError(
@@ -298,7 +320,12 @@ export async function* exportMispEvents(
     )
     const { event } = stixToMispEvent(
       members.map((m) => m.object),
-      { ...(reportId === undefined ? {} : { reportId }), tlp, audience },
+      {
+        ...(reportId === undefined ? {} : { reportId }),
+        tlp,
+        audience,
+        extraTags: (object) => provenanceTags.get(object.id) ?? [],
+      },
     )
     const text = `${first ? '' : ','}${JSON.stringify(toMispJson(event))}`
     first = false
