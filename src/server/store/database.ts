@@ -45,6 +45,7 @@ import type {
 import type {
   TaxiiCollectionTable,
   TaxiiStatusPartTable,
+  TaxiiStatusPayloadTable,
   TaxiiStatusTable,
 } from '../modules/taxii/taxii.table.js'
 import type { LabelGroupTable, LabelRecipientTable, LabelTable } from '../modules/trust/trust.table.js'
@@ -91,6 +92,7 @@ export interface Database {
   taxii_collections: TaxiiCollectionTable
   taxii_statuses: TaxiiStatusTable
   taxii_status_parts: TaxiiStatusPartTable
+  taxii_status_payloads: TaxiiStatusPayloadTable
   stix_provenance: StixProvenanceTable
   stix_deletions: StixDeletionTable
   instance_identity: InstanceIdentityTable

@@ -1,36 +1,57 @@
 import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
 import type { UserPrincipal } from '../../../core/account/principal.js'
 import type { StixObject } from '../../../core/stix/stix.js'
 import { validateStixContent } from '../../../core/stix/validate.js'
 import { toTaxiiTimestamp } from '../../../core/taxii/taxii.js'
 import { tightenToTlp, type SharingLabel } from '../../../core/trust/label.js'
-import { LiaisonError, notFound } from '../../errors.js'
-import type { Db } from '../../store/store.js'
-import { checkStixPattern, storeStixObjects, tlpOfObject } from '../intel/intel.import.js'
+import { forbidden, LiaisonError, notFound } from '../../errors.js'
+import type { Db, Trx } from '../../store/store.js'
+import { principalOf } from '../auth/principal.js'
+import { isPeerOrganisation } from '../federation/federation.repository.js'
+import { findGroupIdsOfOrg } from '../group/group.repository.js'
+import { checkStixPattern, storeStixObjects, tlpOfObject, type ImportSummary } from '../intel/intel.import.js'
 import {
   finishImport,
   importContext,
+  importerOf,
   importLabel,
   type ImportRequest,
   type Importer,
 } from '../intel/intel.service.js'
+import { findOrganisationById } from '../org/org.repository.js'
+import { findUserById } from '../user/user.repository.js'
 import {
+  claimPayload,
+  countStatusParts,
   deleteStatusesBefore,
+  findClaimablePayloads,
+  findPayload,
   findStatusById,
   findStatusParts,
-  insertStatus,
+  hasPayload,
+  insertStatusWithPayload,
+  recordHeldImport,
   recordStatusPart,
+  releaseClaims,
+  renewClaims,
 } from './taxii.repository.js'
-import type { TaxiiCollection } from './taxii.service.js'
+import { getCollection, type TaxiiCollection } from './taxii.service.js'
 import type { TaxiiStatusRow } from './taxii.table.js'
 
 /** Objects validated and stored together, in one transaction; other requests run between parts. */
 export const TAXII_INGEST_PART = 500
 /** Most objects one process holds waiting to be stored; beyond it a POST gets a 429. */
 export const TAXII_QUEUE_LIMIT = 2_000_000
-/** A status pending this long without progress was interrupted (the process that held it stopped). */
+/**
+ * The lease of a queue on a POST it works on: a claim not renewed for this long belongs to a process
+ * that stopped, and another takes the work over. A pending status without kept objects (accepted
+ * before they were kept) and this long without progress reads as interrupted.
+ */
 export const TAXII_STALE_MS = 10 * 60_000
+/** How often a queue renews its claims and looks for work no process holds (stopped ones' included). */
+export const TAXII_SWEEP_MS = 60_000
 /** How long complete statuses stay queryable (the standard asks for at least 24 hours). */
 export const TAXII_STATUS_RETENTION_MS = 7 * 24 * 3600_000
 
@@ -49,16 +70,48 @@ export interface TaxiiStatus {
   readonly pendings: StatusDetail[]
 }
 
-interface Job {
+/** Options of a {@link TaxiiIngestQueue}. */
+export interface TaxiiIngestQueueOptions {
+  /** Names the queue in the claims it holds (default: host name, process id and a random suffix). */
+  readonly owner?: string
+  /**
+   * Accept POSTs (durably, claimed) but store nothing, resume nothing: a process that stops right
+   * after its 202s. For tests of resumption.
+   */
+  readonly paused?: boolean
+}
+
+/** A four-eyes POST once stored as one import: what its release needs, kept with the payload. */
+interface HeldImport {
+  readonly summary: Pick<ImportSummary, 'importId' | 'created' | 'updated' | 'unchanged' | 'rejected'>
+  readonly label: SharingLabel
+  readonly held: SharingLabel
+}
+
+/** Where a job stands: which status, which objects, how far (objects done, parts recorded). */
+interface Progress {
   readonly statusId: string
-  readonly collection: TaxiiCollection
-  readonly importer: Importer
   readonly objects: readonly unknown[]
-  readonly source: string
   /** Index of the next object to process. */
   next: number
+  /** Number of the next part to record. */
   part: number
+}
+
+interface Job extends Progress {
+  readonly collection: TaxiiCollection
+  readonly importer: Importer
+  readonly source: string
   label: { label: SharingLabel; held: SharingLabel | null } | null
+  /** Set once a four-eyes POST is stored (in this process or one before it). */
+  heldImport: HeldImport | null
+}
+
+/** Thrown inside a part's transaction when another process has taken the status over: roll back, drop it. */
+class ClaimLost extends Error {
+  constructor(readonly statusId: string) {
+    super(`TAXII status ${statusId} is claimed by another process`)
+  }
 }
 
 /** The id and version a status reports for an item of an envelope (whatever it holds). */
@@ -80,26 +133,49 @@ function reasonOf(error: unknown): string {
     : 'the store refused it (the error is in the server log)'
 }
 
+/** A unique constraint refused a write (SQLite or PostgreSQL). */
+function isUniqueViolation(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+}
+
 /**
  * Stores POSTed objects in the background, part by part, and records each object's outcome in its
  * status resource. Jobs take turns part by part, so a large POST neither blocks other requests (each
- * part is one short transaction, and the event loop is let go between parts) nor other POSTs. One
- * queue per process; what it holds is lost if the process stops (the status then reads as
- * interrupted after {@link TAXII_STALE_MS}).
+ * part is one short transaction, and the event loop is let go between parts) nor other POSTs.
+ *
+ * Nothing acknowledged is lost: {@link accept} keeps the objects in the store (`taxii_status_payloads`)
+ * in the transaction that creates the status, and each part's objects commit with its outcomes, so
+ * the parts recorded say exactly how far a job got. A queue holds a lease on what it works on (its
+ * claim, renewed at every part and every {@link TAXII_SWEEP_MS}); {@link start} resumes, at once and
+ * then at every sweep, the payloads no process holds: given up by a queue that closed, or claimed
+ * longer than {@link TAXII_STALE_MS} ago by a process that stopped. A part recorded by a process
+ * that lost its claim rolls back, so several processes on one PostgreSQL never store a part twice.
  */
 export class TaxiiIngestQueue {
   private readonly jobs: Job[] = []
+  /** The job whose part is being processed (out of {@link jobs} meanwhile). */
+  private current: Job | null = null
   private running: Promise<void> | null = null
+  private sweeping: Promise<string[]> | null = null
+  private timer: NodeJS.Timeout | null = null
   private closed = false
   private queued = 0
   /** When this process last deleted expired statuses. */
   private purgedAt = 0
+  /** Names this queue in `claimed_by`. */
+  readonly owner: string
+  private readonly paused: boolean
 
   constructor(
     private readonly db: Db,
     private readonly now: () => Date,
     private readonly log: FastifyBaseLogger,
-  ) {}
+    options: TaxiiIngestQueueOptions = {},
+  ) {
+    this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
+    this.paused = options.paused ?? false
+  }
 
   /** Objects accepted and not stored yet. */
   get queuedObjects(): number {
@@ -108,12 +184,13 @@ export class TaxiiIngestQueue {
 
   /** True while this process still works on the status. */
   holds(statusId: string): boolean {
-    return this.jobs.some((j) => j.statusId === statusId)
+    return this.current?.statusId === statusId || this.jobs.some((j) => j.statusId === statusId)
   }
 
   /**
-   * Accepts the objects of an envelope for a collection: records a pending status resource and
-   * queues the work. The caller has checked the envelope and the caller's right to write.
+   * Accepts the objects of an envelope for a collection: records a pending status resource and the
+   * objects, in one transaction (from then on they survive a restart), and queues the work. The
+   * caller has checked the envelope and the caller's right to write.
    */
   async accept(
     principal: UserPrincipal,
@@ -153,7 +230,19 @@ export class TaxiiIngestQueue {
       created_at: at,
       updated_at: at,
     }
-    await insertStatus(this.db, row)
+    await insertStatusWithPayload(this.db, row, {
+      status_id: row.id,
+      objects: JSON.stringify(objects),
+      held_import: null,
+      claimed_by: this.owner,
+      claimed_at: at,
+      created_at: at,
+    })
+    if (this.closed) {
+      // Closed while the status was written: leave it to the next process at once.
+      await releaseClaims(this.db, this.owner)
+      return { row, successes: [], failures: [], pendings: keys }
+    }
     this.jobs.push({
       statusId: row.id,
       collection,
@@ -163,20 +252,175 @@ export class TaxiiIngestQueue {
       next: 0,
       part: 0,
       label: null,
+      heldImport: null,
     })
     this.queued += objects.length
     this.kick()
     return { row, successes: [], failures: [], pendings: keys }
   }
 
-  /** Stops taking work and waits for the part in progress. */
+  /**
+   * Resumes the unfinished POSTs no process holds, now and every {@link TAXII_SWEEP_MS} (renewing
+   * this queue's own claims on the way). Returns at once; the work runs in the background.
+   */
+  start(): void {
+    if (this.paused || this.closed || this.timer !== null) {
+      return
+    }
+    this.timer = setInterval(() => void this.resume(), TAXII_SWEEP_MS)
+    this.timer.unref()
+    void this.resume()
+  }
+
+  /**
+   * One sweep: renews this queue's claims, then claims the payloads no process holds (as many as
+   * {@link TAXII_QUEUE_LIMIT} allows) and queues them from where their status stands. Returns the
+   * ids of the statuses it claimed; never throws (failures are logged, the next sweep tries again).
+   */
+  async resume(): Promise<string[]> {
+    if (this.paused || this.closed) {
+      return []
+    }
+    if (this.sweeping === null) {
+      this.sweeping = this.sweep()
+        .catch((error: unknown) => {
+          this.log.error({ err: error }, 'resuming TAXII POSTs failed')
+          return []
+        })
+        .finally(() => {
+          this.sweeping = null
+        })
+    }
+    return this.sweeping
+  }
+
+  /** Stops taking work, waits for the part in progress, and gives up the claims on what is left. */
   async close(): Promise<void> {
     this.closed = true
+    if (this.timer !== null) {
+      clearInterval(this.timer)
+      this.timer = null
+    }
+    await this.sweeping
     await this.running
+    this.jobs.length = 0
+    this.queued = 0
+    // Another process (or this one restarted) takes the work over at once rather than after the lease.
+    await releaseClaims(this.db, this.owner).catch((error: unknown) => {
+      this.log.error({ err: error }, 'giving up TAXII claims failed; they expire after the lease')
+    })
+  }
+
+  private async sweep(): Promise<string[]> {
+    const now = this.now()
+    const at = now.toISOString()
+    const staleBefore = new Date(now.getTime() - TAXII_STALE_MS).toISOString()
+    const held = [...(this.current === null ? [] : [this.current]), ...this.jobs].map((j) => j.statusId)
+    await renewClaims(this.db, this.owner, held, at)
+    const claimed: string[] = []
+    for (const candidate of await findClaimablePayloads(this.db, staleBefore, 1000)) {
+      if (this.closed) {
+        break
+      }
+      // Beyond the limit the rest waits for the next sweep (or another node); one job always fits.
+      if (this.queued > 0 && this.queued + candidate.pending_count > TAXII_QUEUE_LIMIT) {
+        break
+      }
+      if (this.holds(candidate.status_id)) {
+        continue
+      }
+      if (!(await claimPayload(this.db, candidate.status_id, this.owner, at, staleBefore))) {
+        continue
+      }
+      claimed.push(candidate.status_id)
+      try {
+        await this.rebuild(candidate.status_id, now)
+      } catch (error) {
+        // Left claimed: tried again once the lease expires, rather than at every sweep.
+        this.log.error({ err: error, statusId: candidate.status_id }, 'resuming a TAXII POST failed')
+      }
+    }
+    this.kick()
+    return claimed
+  }
+
+  /**
+   * Queues a claimed status again from where its recorded parts leave it. Who posted and where to
+   * are read again from the store: a poster since disabled, moved or demoted, or a collection they
+   * no longer reach, fails what is left.
+   */
+  private async rebuild(statusId: string, now: Date): Promise<void> {
+    const status = await findStatusById(this.db, statusId)
+    const payload = await findPayload(this.db, statusId)
+    if (status === undefined || payload === undefined || status.status !== 'pending') {
+      return
+    }
+    const parsed: unknown = JSON.parse(payload.objects)
+    if (!Array.isArray(parsed) || parsed.length !== status.total_count) {
+      throw new Error(`TAXII status ${statusId}: its payload does not match its count of objects`)
+    }
+    const objects: readonly unknown[] = parsed
+    const progress: Progress = {
+      statusId,
+      objects,
+      next: status.total_count - status.pending_count,
+      part: await countStatusParts(this.db, statusId),
+    }
+    let poster: { collection: TaxiiCollection; importer: Importer }
+    try {
+      poster = await this.posterOf(status, now)
+    } catch (error) {
+      await this.failRest(progress, `not stored: ${reasonOf(error)}`)
+      return
+    }
+    this.queued += objects.length - progress.next
+    this.jobs.push({
+      ...progress,
+      ...poster,
+      source: `taxii:${poster.collection.alias}`,
+      label: null,
+      // Written by this module only (recordHeldImport), from a HeldImport.
+      heldImport: payload.held_import === null ? null : (JSON.parse(payload.held_import) as HeldImport),
+    })
+  }
+
+  /** The importer and collection of a status, as the store has them now. */
+  private async posterOf(
+    status: TaxiiStatusRow,
+    now: Date,
+  ): Promise<{ collection: TaxiiCollection; importer: Importer }> {
+    const user = await findUserById(this.db, status.user_id)
+    const org = user === undefined ? undefined : await findOrganisationById(this.db, user.org_id)
+    if (user === undefined || org === undefined || user.disabled === 1 || user.org_id !== status.org_id) {
+      throw forbidden('the account that posted it is disabled, removed or in another organisation now')
+    }
+    const principal = principalOf(
+      user,
+      org,
+      'apikey',
+      await findGroupIdsOfOrg(this.db, org.id),
+      await isPeerOrganisation(this.db, org.id),
+    )
+    const collection = await getCollection(
+      this.db,
+      principal,
+      status.api_root,
+      status.collection_id,
+      now,
+    ).catch((error: unknown) => {
+      // Gone, or a sharing group the organisation has left since.
+      throw error instanceof LiaisonError && error.status === 404
+        ? forbidden(`your organisation may no longer add objects to collection ${status.collection_id}`)
+        : error
+    })
+    if (!collection.canWrite) {
+      throw forbidden(`your role may no longer add objects to collection ${collection.id}`)
+    }
+    return { collection, importer: importerOf(principal) }
   }
 
   private kick(): void {
-    if (this.running !== null || this.closed) {
+    if (this.running !== null || this.closed || this.paused) {
       return
     }
     this.running = this.loop().finally(() => {
@@ -193,16 +437,29 @@ export class TaxiiIngestQueue {
       if (job === undefined) {
         return
       }
+      this.current = job
+      const before = job.next
       let done = true
       try {
         done = await this.step(job)
       } catch (error) {
-        this.log.error({ err: error, statusId: job.statusId }, 'TAXII POST processing failed')
-        await this.failRest(job, 'not stored: internal error (it has been logged)').catch(() => undefined)
+        if (error instanceof ClaimLost) {
+          this.log.warn({ statusId: job.statusId }, 'TAXII POST taken over by another process')
+        } else {
+          this.log.error({ err: error, statusId: job.statusId }, 'TAXII POST processing failed')
+          await this.failRest(job, 'not stored: internal error (it has been logged)').catch(
+            (failed: unknown) => {
+              this.log.error({ err: failed, statusId: job.statusId }, 'TAXII POST left pending')
+            },
+          )
+        }
       }
+      this.current = null
       if (done) {
-        this.queued -= job.objects.length - Math.min(job.next, job.objects.length)
+        // Recorded, failed or taken over: none of it waits here any more.
+        this.queued -= job.objects.length - before
       } else {
+        this.queued -= job.next - before
         this.jobs.push(job)
       }
       // Let queued requests (and their queries) run before the next part.
@@ -222,6 +479,11 @@ export class TaxiiIngestQueue {
 
   /** Processes one part of a job; true when the job is done. */
   private async step(job: Job): Promise<boolean> {
+    if (job.heldImport !== null) {
+      // Stored under its four-eyes label before the process stopped: finish that import.
+      await this.storeHeld(job, job.heldImport.label, job.heldImport.held)
+      return true
+    }
     if (job.label === null) {
       try {
         job.label = await importLabel(this.db, job.importer, this.request(job), {
@@ -241,34 +503,47 @@ export class TaxiiIngestQueue {
     const label = job.label.label
     const start = job.next
     const items = job.objects.slice(start, start + TAXII_INGEST_PART)
+    const next = start + items.length
     const now = this.now()
-    const { valid, failures } = this.check(items, start, now.toISOString())
-    let successes: StatusDetail[] = []
+    const at = now.toISOString()
+    const { valid, failures } = this.check(items, start, at)
     if (valid.length > 0) {
+      const successes = valid.map((o) => this.success(o, label, job.importer.userId, at))
       try {
+        // The part's outcomes commit with its objects: a restart resumes after the last part
+        // recorded, never storing or listing an object twice.
         await storeStixObjects(
           this.db,
-          importContext(job.importer, this.request(job), 'stix', label),
+          {
+            ...importContext(job.importer, this.request(job), 'stix', label),
+            inTransaction: (trx) => this.record(trx, job, successes, failures, next, at),
+          },
           valid,
           { problems: [], upgradedFrom20: false, rejectedCount: failures.length },
           now,
         )
-        successes = valid.map((o) => this.success(o, label, job.importer.userId, now.toISOString()))
+        this.advance(job, next)
+        return job.next >= job.objects.length
       } catch (error) {
+        if (error instanceof ClaimLost) {
+          throw error
+        }
         this.log.error({ err: error, statusId: job.statusId }, 'TAXII POST part not stored')
         const reason = `not stored: ${reasonOf(error)}`
-        failures.push(...valid.map((o) => ({ ...keyOf(o, now.toISOString()), message: reason })))
+        failures.push(...valid.map((o) => ({ ...keyOf(o, at), message: reason })))
       }
     }
-    job.next = start + items.length
-    this.queued -= items.length
-    await this.record(job, successes, failures, now)
+    await this.db.transaction().execute((trx) => this.record(trx, job, [], failures, next, at))
+    this.advance(job, next)
     return job.next >= job.objects.length
   }
 
   /**
    * The organisation's four-eyes release holds what it shares beyond itself: the whole POST is then
-   * one import (one release for a second member to approve), stored in one transaction.
+   * one import (one release for a second member to approve), stored in one transaction. The import
+   * is noted with the payload in that transaction, so a restart before the status is recorded asks
+   * for the release of what is stored instead of storing it again (which would find it unchanged and
+   * ask for no release).
    */
   private async storeHeld(job: Job, label: SharingLabel, held: SharingLabel): Promise<void> {
     const now = this.now()
@@ -285,53 +560,99 @@ export class TaxiiIngestQueue {
     if (valid.length > 0) {
       try {
         const request = this.request(job)
-        const summary = await storeStixObjects(
-          this.db,
-          importContext(job.importer, request, 'stix', held),
-          valid,
-          { problems: [], upgradedFrom20: false, rejectedCount: failures.length },
-          now,
-        )
-        const result = await finishImport(
-          this.db,
-          job.importer,
-          request,
-          { summary, label, held, hits: { total: 0, items: [] } },
-          now,
-        )
-        const message =
-          result.release === null
-            ? undefined
-            : `held for your organisation only until a second member approves release ${result.release.id} (four-eyes release)`
+        const resumed = job.heldImport !== null
+        let stored = job.heldImport
+        if (stored === null) {
+          const summary = await storeStixObjects(
+            this.db,
+            {
+              ...importContext(job.importer, request, 'stix', held),
+              inTransaction: async (trx, done) => {
+                const note: HeldImport = {
+                  summary: {
+                    importId: done.importId,
+                    created: done.created,
+                    updated: done.updated,
+                    unchanged: done.unchanged,
+                    rejected: done.rejected,
+                  },
+                  label,
+                  held,
+                }
+                if (!(await recordHeldImport(trx, job.statusId, this.owner, JSON.stringify(note), at))) {
+                  throw new ClaimLost(job.statusId)
+                }
+              },
+            },
+            valid,
+            { problems: [], upgradedFrom20: false, rejectedCount: failures.length },
+            now,
+          )
+          stored = { summary, label, held }
+          job.heldImport = stored
+        }
+        let message: string | undefined
+        try {
+          const result = await finishImport(
+            this.db,
+            job.importer,
+            request,
+            {
+              summary: { ...stored.summary, problems: [], upgradedFrom20: false },
+              label: stored.label,
+              held: stored.held,
+              hits: { total: 0, items: [] },
+            },
+            now,
+          )
+          message =
+            result.release === null
+              ? undefined
+              : `held for your organisation only until a second member approves release ${result.release.id} (four-eyes release)`
+        } catch (error) {
+          // Resumed after the release was recorded but before the status was: the release exists
+          // (one per import), only its id is not at hand.
+          if (!resumed || !isUniqueViolation(error)) {
+            throw error
+          }
+          message =
+            'held for your organisation only until a second member approves its release (four-eyes release)'
+        }
         successes = valid.map((o) => ({ ...keyOf(o, at), ...(message === undefined ? {} : { message }) }))
       } catch (error) {
+        if (error instanceof ClaimLost) {
+          throw error
+        }
         this.log.error({ err: error, statusId: job.statusId }, 'TAXII POST not stored')
         const reason = `not stored: ${reasonOf(error)}`
         failures.push(...valid.map((o) => ({ ...keyOf(o, at), message: reason })))
       }
     }
-    this.queued -= job.objects.length - job.next
-    job.next = job.objects.length
-    await this.record(job, successes, failures, now)
+    const next = job.objects.length
+    await this.db.transaction().execute((trx) => this.record(trx, job, successes, failures, next, at))
+    this.advance(job, next)
   }
 
-  private async failRest(job: Job, message: string): Promise<void> {
+  private async failRest(job: Progress, message: string): Promise<void> {
     const now = this.now()
     const at = now.toISOString()
     const failures = job.objects.slice(job.next).map((o) => ({ ...keyOf(o, at), message }))
-    this.queued -= job.objects.length - job.next
-    job.next = job.objects.length
-    await this.record(job, [], failures, now)
+    const next = job.objects.length
+    await this.db.transaction().execute((trx) => this.record(trx, job, [], failures, next, at))
+    this.advance(job, next)
   }
 
+  /** Records a part (in the transaction given) that takes the job to `next`; ClaimLost when not ours. */
   private async record(
-    job: Job,
+    trx: Trx,
+    job: Progress,
     successes: StatusDetail[],
     failures: StatusDetail[],
-    now: Date,
+    next: number,
+    at: string,
   ): Promise<void> {
-    await recordStatusPart(
-      this.db,
+    const recorded = await recordStatusPart(
+      trx,
       {
         status_id: job.statusId,
         part: job.part,
@@ -341,10 +662,19 @@ export class TaxiiIngestQueue {
       {
         successes: successes.length,
         failures: failures.length,
-        pending: job.objects.length - job.next,
-        at: now.toISOString(),
+        pending: job.objects.length - next,
+        at,
       },
+      this.owner,
     )
+    if (!recorded) {
+      throw new ClaimLost(job.statusId)
+    }
+  }
+
+  /** Moves a job past a part once it is recorded. */
+  private advance(job: Progress, next: number): void {
+    job.next = next
     job.part += 1
   }
 
@@ -397,8 +727,9 @@ export class TaxiiIngestQueue {
 
 /**
  * A status resource the caller posted (no one else's: another's, an unknown and an expired id are
- * all 404). A status still pending long after its last progress, that no process here works on, was
- * interrupted: it reads as complete, its pending objects as failures to POST again.
+ * all 404). A pending status whose objects are kept is always reported pending: some process will
+ * resume it. One without them (accepted before POSTs were kept) still pending long after its last
+ * progress was interrupted: it reads as complete, its pending objects as failures to POST again.
  */
 export async function readStatus(
   db: Db,
@@ -420,7 +751,8 @@ export async function readStatus(
   const stale =
     row.status === 'pending' &&
     !queue.holds(statusId) &&
-    now.getTime() - Date.parse(row.updated_at) > TAXII_STALE_MS
+    now.getTime() - Date.parse(row.updated_at) > TAXII_STALE_MS &&
+    !(await hasPayload(db, statusId))
   if (!stale) {
     return { row, successes, failures, pendings }
   }

@@ -3,6 +3,8 @@ import type {
   TaxiiCollectionRow,
   TaxiiCollectionTable,
   TaxiiStatusPartTable,
+  TaxiiStatusPayloadRow,
+  TaxiiStatusPayloadTable,
   TaxiiStatusRow,
   TaxiiStatusTable,
 } from './taxii.table.js'
@@ -82,9 +84,19 @@ export async function updateCollectionRoles(
   await trx.updateTable('taxii_collections').set(roles).where('id', '=', id).execute()
 }
 
-/** Inserts a status resource. */
-export async function insertStatus(db: Db, row: TaxiiStatusTable): Promise<void> {
-  await db.insertInto('taxii_statuses').values(row).execute()
+/**
+ * Inserts a status resource with the objects of its POST, in one transaction: once it commits, the
+ * POST survives a restart.
+ */
+export async function insertStatusWithPayload(
+  db: Db,
+  row: TaxiiStatusTable,
+  payload: TaxiiStatusPayloadTable,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('taxii_statuses').values(row).execute()
+    await trx.insertInto('taxii_status_payloads').values(payload).execute()
+  })
 }
 
 /** One status resource by id. */
@@ -106,29 +118,165 @@ export async function findStatusParts(
 }
 
 /**
- * Records one processed part of a POST: its outcomes, and the counts of the status (complete when
- * nothing is pending any more), in one transaction.
+ * Records one processed part of a POST inside the caller's transaction (the one that stored the
+ * part's objects): its outcomes, and the counts of the status; the part that leaves nothing pending
+ * completes the status and deletes its payload. Renews the lease of `owner` on the way; false (and
+ * nothing written) when the status is not `owner`'s any more: the caller must roll back.
  */
 export async function recordStatusPart(
-  db: Db,
+  trx: Trx,
   part: TaxiiStatusPartTable,
   progress: { successes: number; failures: number; pending: number; at: string },
+  owner: string,
+): Promise<boolean> {
+  if (!(await renewClaim(trx, part.status_id, owner, progress.at))) {
+    return false
+  }
+  // The primary key (status, part) also refuses a part recorded twice, whatever the leases say.
+  await trx.insertInto('taxii_status_parts').values(part).execute()
+  const complete = progress.pending === 0
+  await trx
+    .updateTable('taxii_statuses')
+    .set((eb) => ({
+      success_count: eb('success_count', '+', progress.successes),
+      failure_count: eb('failure_count', '+', progress.failures),
+      pending_count: progress.pending,
+      updated_at: progress.at,
+      ...(complete ? { status: 'complete', object_keys: '[]' } : {}),
+    }))
+    .where('id', '=', part.status_id)
+    .execute()
+  if (complete) {
+    await trx.deleteFrom('taxii_status_payloads').where('status_id', '=', part.status_id).execute()
+  }
+  return true
+}
+
+/** How many parts of a status are recorded (the next part's number). */
+export async function countStatusParts(db: Db, statusId: string): Promise<number> {
+  const row = await db
+    .selectFrom('taxii_status_parts')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status_id', '=', statusId)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+/** The payload of a status still being stored; undefined once complete (or for a status older than payloads). */
+export async function findPayload(db: Db, statusId: string): Promise<TaxiiStatusPayloadRow | undefined> {
+  return db
+    .selectFrom('taxii_status_payloads')
+    .selectAll()
+    .where('status_id', '=', statusId)
+    .executeTakeFirst()
+}
+
+/** True when a status still has its payload (it will be resumed, never reported interrupted). */
+export async function hasPayload(db: Db, statusId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('taxii_status_payloads')
+    .select('status_id')
+    .where('status_id', '=', statusId)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+/**
+ * Statuses whose payload no process holds: never claimed, given up, or claimed before `staleBefore`
+ * (the process stopped), oldest first, with how many objects each still has pending.
+ */
+export async function findClaimablePayloads(
+  db: Db,
+  staleBefore: string,
+  limit: number,
+): Promise<{ status_id: string; pending_count: number }[]> {
+  return db
+    .selectFrom('taxii_status_payloads as p')
+    .innerJoin('taxii_statuses as s', 's.id', 'p.status_id')
+    .select(['p.status_id', 's.pending_count'])
+    .where((eb) => eb.or([eb('p.claimed_at', 'is', null), eb('p.claimed_at', '<', staleBefore)]))
+    .orderBy('p.created_at')
+    .orderBy('p.status_id')
+    .limit(limit)
+    .execute()
+}
+
+/**
+ * Claims a payload for `owner` unless another process holds a claim renewed at or after
+ * `staleBefore`; true when the claim is now `owner`'s. One conditional UPDATE: of two processes
+ * claiming at once, one wins (PostgreSQL re-checks the condition after the first commits).
+ */
+export async function claimPayload(
+  db: Db,
+  statusId: string,
+  owner: string,
+  at: string,
+  staleBefore: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('taxii_status_payloads')
+    .set({ claimed_by: owner, claimed_at: at })
+    .where('status_id', '=', statusId)
+    .where((eb) => eb.or([eb('claimed_at', 'is', null), eb('claimed_at', '<', staleBefore)]))
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
+/** Renews `owner`'s claim on one payload; false when it is not `owner`'s (any more). */
+async function renewClaim(trx: Trx, statusId: string, owner: string, at: string): Promise<boolean> {
+  const result = await trx
+    .updateTable('taxii_status_payloads')
+    .set({ claimed_at: at })
+    .where('status_id', '=', statusId)
+    .where('claimed_by', '=', owner)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
+/** Renews `owner`'s claims on the given payloads (those it still works on). */
+export async function renewClaims(
+  db: Db,
+  owner: string,
+  statusIds: readonly string[],
+  at: string,
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx.insertInto('taxii_status_parts').values(part).execute()
-    const complete = progress.pending === 0
-    await trx
-      .updateTable('taxii_statuses')
-      .set((eb) => ({
-        success_count: eb('success_count', '+', progress.successes),
-        failure_count: eb('failure_count', '+', progress.failures),
-        pending_count: progress.pending,
-        updated_at: progress.at,
-        ...(complete ? { status: 'complete', object_keys: '[]' } : {}),
-      }))
-      .where('id', '=', part.status_id)
+  for (let start = 0; start < statusIds.length; start += 500) {
+    await db
+      .updateTable('taxii_status_payloads')
+      .set({ claimed_at: at })
+      .where('claimed_by', '=', owner)
+      .where('status_id', 'in', statusIds.slice(start, start + 500))
       .execute()
-  })
+  }
+}
+
+/** Gives up every claim of `owner`, so that the next process to look resumes the work at once. */
+export async function releaseClaims(db: Db, owner: string): Promise<void> {
+  await db
+    .updateTable('taxii_status_payloads')
+    .set({ claimed_by: null, claimed_at: null })
+    .where('claimed_by', '=', owner)
+    .execute()
+}
+
+/**
+ * Notes, in the transaction that stored a four-eyes POST, the import it became (JSON); false (and
+ * nothing written) when the status is not `owner`'s any more: the caller must roll back.
+ */
+export async function recordHeldImport(
+  trx: Trx,
+  statusId: string,
+  owner: string,
+  heldImport: string,
+  at: string,
+): Promise<boolean> {
+  const result = await trx
+    .updateTable('taxii_status_payloads')
+    .set({ held_import: heldImport, claimed_at: at })
+    .where('status_id', '=', statusId)
+    .where('claimed_by', '=', owner)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
 }
 
 /** Deletes the complete status resources created before an instant (their parts go with them). */

@@ -133,6 +133,8 @@ function rendered(error: FastifyError | LiaisonError): {
 export const taxiiRoutes: FastifyPluginAsync<ModuleDeps> = async (app, { store, config, now }) => {
   const db = store.db
   const queue = new TaxiiIngestQueue(db, now, app.log)
+  // POSTs a stopped process (this one before a restart, or another node) left unfinished resume here.
+  app.addHook('onReady', async () => queue.start())
   app.addHook('onClose', async () => queue.close())
 
   // Bodies: the TAXII and STIX media types only (anything else is a 415), parsed as JSON with

@@ -67,3 +67,25 @@ export interface TaxiiStatusPartTable {
   successes: string
   failures: string
 }
+
+/**
+ * `taxii_status_payloads`: the objects of a POST not fully stored yet, so that it survives a restart;
+ * deleted with the part that completes the status. Holds only unfinished work.
+ */
+export interface TaxiiStatusPayloadTable {
+  status_id: string
+  /** The envelope's `objects`, as JSON text. */
+  objects: string
+  /**
+   * Four-eyes POSTs: JSON of the import once stored (id, counts, labels), so that a resumed job
+   * requests the release rather than storing again; null until then.
+   */
+  held_import: string | null
+  /** Lease: the process working on it, and when it last renewed its claim; null when unclaimed. */
+  claimed_by: string | null
+  claimed_at: string | null
+  created_at: string
+}
+
+/** A row read from `taxii_status_payloads`. */
+export type TaxiiStatusPayloadRow = Selectable<TaxiiStatusPayloadTable>

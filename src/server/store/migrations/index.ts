@@ -10,6 +10,7 @@ import * as incidents from './2026-11-24T1600-incidents.js'
 import * as constituency from './2026-11-24T1700-constituency.js'
 import * as taxii from './2026-11-24T1800-taxii.js'
 import * as federation from './2026-11-24T1900-federation.js'
+import * as taxiiDurablePost from './2026-11-24T2000-taxii-durable-post.js'
 
 /**
  * Every migration, in order; the key is the migration's name in `kysely_migration`.
@@ -27,4 +28,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T1700-constituency': constituency,
   '2026-11-24T1800-taxii': taxii,
   '2026-11-24T1900-federation': federation,
+  '2026-11-24T2000-taxii-durable-post': taxiiDurablePost,
 }
