@@ -559,7 +559,9 @@ export async function pageVersionsInScope(
               .select('n.id')
               .whereRef('n.id', '=', 's.id')
               .where('n.modified', op, eb.ref('s.modified'))
-              .where('n.label_id', 'in', inScope),
+              .where('n.label_id', 'in', inScope)
+              // A probe by id for each row, as above.
+              .limit(1),
           ),
         )
       const any = []
