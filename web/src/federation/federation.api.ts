@@ -5,10 +5,26 @@ import {
   type Direction,
   type ReceiptStatus,
 } from '../../../src/core/federation/federation.js'
-import type { PeerWire, ReceiptWire, SyncSummary } from '../../../src/core/federation/federation.schema.js'
+import type {
+  CreatePeerInput,
+  PeerCredentials,
+  PeerWire,
+  PullLabel,
+  ReceiptWire,
+  SyncSummary,
+  UpdatePeerInput,
+} from '../../../src/core/federation/federation.schema.js'
 import { api, type ListWire } from '../lib/api.client.js'
 
-export type { PeerWire, ReceiptWire, SyncSummary }
+export type {
+  CreatePeerInput,
+  PeerCredentials,
+  PeerWire,
+  PullLabel,
+  ReceiptWire,
+  SyncSummary,
+  UpdatePeerInput,
+}
 
 /** Query key of everything federation shows. */
 export const FEDERATION_KEY = ['federation'] as const
@@ -101,4 +117,22 @@ export function formatLag(seconds: number | null): string {
     return `${Math.round(seconds / 3600)} h`
   }
   return `${Math.round(seconds / 86400)} d`
+}
+
+/** Adds a peer (instance admins); its credentials are sealed by the server and never come back. */
+export function createPeer(input: CreatePeerInput): Promise<PeerWire> {
+  return api<PeerWire>('/api/v1/federation/peers', { method: 'POST', body: input })
+}
+
+/** Changes a peer (instance admins); credentials are replaced only when given. */
+export function updatePeer(peerId: string, patch: UpdatePeerInput): Promise<PeerWire> {
+  return api<PeerWire>(`/api/v1/federation/peers/${encodeURIComponent(peerId)}`, {
+    method: 'PATCH',
+    body: patch,
+  })
+}
+
+/** Removes a peer with its cursors and receipts (instance admins); what it sent stays. */
+export function deletePeer(peerId: string): Promise<null> {
+  return api<null>(`/api/v1/federation/peers/${encodeURIComponent(peerId)}`, { method: 'DELETE' })
 }

@@ -1,8 +1,10 @@
 import { Alert, Badge, Button, Group, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { getRouteApi } from '@tanstack/react-router'
+import { useState } from 'react'
 import type { ReceiptStatus } from '../../../src/core/federation/federation.js'
 import { AnchorLink } from '../lib/anchor-link.js'
+import { ConfirmDialog } from '../lib/confirm.dialog.js'
 import { ErrorAlert } from '../lib/error-alert.js'
 import { formatDateTime } from '../lib/format.js'
 import { PagePagination } from '../lib/page-pagination.js'
@@ -10,6 +12,7 @@ import { usePageTitle } from '../lib/page-title.js'
 import { QueryStatus } from '../lib/query-status.js'
 import { useMe } from '../shell/use-me.js'
 import {
+  deletePeer,
   FEDERATION_KEY,
   formatLag,
   peersQuery,
@@ -20,6 +23,7 @@ import {
   type PeerWire,
   type SyncSummary,
 } from './federation.api.js'
+import { PeerDialog } from './peer.dialog.js'
 
 const route = getRouteApi('/app/federation')
 
@@ -68,7 +72,17 @@ function SyncButton({ peer }: { peer: PeerWire }) {
   )
 }
 
-function PeersTable({ peers, chosen }: { peers: PeerWire[]; chosen: string | undefined }) {
+/** Props of {@link PeersTable}. */
+interface PeersTableProps {
+  peers: PeerWire[]
+  chosen: string | undefined
+  /** Opens the edit dialog (instance admins). */
+  onEdit: (peer: PeerWire) => void
+  /** Asks whether to remove the peer (instance admins). */
+  onRemove: (peer: PeerWire) => void
+}
+
+function PeersTable({ peers, chosen, onEdit, onRemove }: PeersTableProps) {
   const me = useMe()
   return (
     <Table.ScrollContainer minWidth={1000}>
@@ -151,7 +165,28 @@ function PeersTable({ peers, chosen }: { peers: PeerWire[]; chosen: string | und
               </Table.Td>
               {me.isInstanceAdmin ? (
                 <Table.Td>
-                  <SyncButton peer={peer} />
+                  <Stack gap={6} align="flex-start">
+                    <SyncButton peer={peer} />
+                    <Group gap={6}>
+                      <Button
+                        size="xs"
+                        variant="subtle"
+                        aria-label={`Edit peer ${peer.name}`}
+                        onClick={() => onEdit(peer)}
+                      >
+                        Edit
+                      </Button>
+                      <Button
+                        size="xs"
+                        variant="subtle"
+                        color="red"
+                        aria-label={`Remove peer ${peer.name}`}
+                        onClick={() => onRemove(peer)}
+                      >
+                        Remove
+                      </Button>
+                    </Group>
+                  </Stack>
                 </Table.Td>
               ) : null}
             </Table.Tr>
@@ -295,38 +330,90 @@ function Receipts({ peer, search }: { peer: PeerWire; search: FederationSearch }
   )
 }
 
+/** Asks before removing a peer, then removes it and forgets it as the chosen peer. */
+function RemovePeerDialog({ peer, onClose }: { peer: PeerWire | null; onClose: () => void }) {
+  const queryClient = useQueryClient()
+  const navigate = route.useNavigate()
+  const remove = useMutation({
+    mutationFn: (target: PeerWire) => deletePeer(target.id),
+    onSuccess: async (_nothing, target) => {
+      await navigate({
+        search: (previous) => (previous.peer === target.id ? {} : previous),
+        replace: true,
+      })
+      await queryClient.invalidateQueries({ queryKey: FEDERATION_KEY })
+      onClose()
+    },
+  })
+  const close = () => {
+    remove.reset()
+    onClose()
+  }
+  return (
+    <ConfirmDialog
+      opened={peer !== null}
+      title={`Remove peer ${peer?.name ?? ''}?`}
+      confirmLabel="Remove peer"
+      loading={remove.isPending}
+      onConfirm={() => {
+        if (peer !== null) {
+          remove.mutate(peer)
+        }
+      }}
+      onCancel={close}
+    >
+      <Stack gap="xs">
+        <Text size="sm">
+          This instance stops syncing with {peer?.name ?? 'the peer'}; its cursors and receipts are removed.
+          What it sent stays here, owned by {peer?.orgName ?? 'its organisation'}, and its stored credentials
+          are deleted.
+        </Text>
+        <ErrorAlert error={remove.error} title="The peer was not removed" />
+      </Stack>
+    </ConfirmDialog>
+  )
+}
+
 /** Federation: the peers of this instance with their lag and last error, and each peer's receipts. */
 export function FederationPage() {
   usePageTitle('Federation')
   const search = route.useSearch()
+  const navigate = route.useNavigate()
   const me = useMe()
   const peers = useQuery(peersQuery)
+  const [editing, setEditing] = useState<{ peer: PeerWire | null } | null>(null)
+  const [removing, setRemoving] = useState<PeerWire | null>(null)
   const items = peers.data?.items ?? []
   const chosen = items.find((p) => p.id === search.peer) ?? (items.length === 1 ? items[0] : undefined)
   return (
     <Stack gap="md" maw={1400}>
       <Stack gap={4}>
-        <Title order={1}>Federation</Title>
+        <Group justify="space-between" align="flex-start">
+          <Title order={1}>Federation</Title>
+          {me.isInstanceAdmin ? <Button onClick={() => setEditing({ peer: null })}>Add peer</Button> : null}
+        </Group>
         <Text c="dimmed" size="sm">
           Other instances (and TAXII servers) this one pulls intelligence from and pushes it to. What may go
           to a peer is decided by what the organisation standing for it may see here: TLP:RED, organisation
           only and community-only items never leave; TLP:AMBER+STRICT goes only to peers whose organisation is
           a recipient.
         </Text>
-        {me.isInstanceAdmin ? (
-          <Text size="sm">
-            Add and change peers with <code>liaison peer add</code> or{' '}
-            <code>POST /api/v1/federation/peers</code>.
-          </Text>
-        ) : null}
       </Stack>
       <QueryStatus pending={peers.isPending} error={peers.error} what="peers" />
       {peers.data && items.length === 0 ? (
         <Alert color="gray" title="No peers yet">
           This instance does not federate with any other yet.
+          {me.isInstanceAdmin ? ' Add a peer to start.' : ''}
         </Alert>
       ) : null}
-      {items.length > 0 ? <PeersTable peers={items} chosen={chosen?.id} /> : null}
+      {items.length > 0 ? (
+        <PeersTable
+          peers={items}
+          chosen={chosen?.id}
+          onEdit={(peer) => setEditing({ peer })}
+          onRemove={setRemoving}
+        />
+      ) : null}
       {chosen === undefined ? (
         items.length > 1 ? (
           <Text size="sm">Choose a peer to see its receipts.</Text>
@@ -334,6 +421,21 @@ export function FederationPage() {
       ) : (
         <Receipts peer={chosen} search={search} />
       )}
+      {me.isInstanceAdmin ? (
+        <>
+          <PeerDialog
+            opened={editing !== null}
+            peer={editing?.peer ?? null}
+            peers={items}
+            onClose={() => setEditing(null)}
+            onSaved={(saved) => {
+              setEditing(null)
+              void navigate({ search: (previous) => ({ ...previous, peer: saved.id, page: undefined }) })
+            }}
+          />
+          <RemovePeerDialog peer={removing} onClose={() => setRemoving(null)} />
+        </>
+      ) : null}
     </Stack>
   )
 }
