@@ -67,6 +67,11 @@ export interface Config {
   readonly secretKey: Buffer | null
   /** Run the scheduled federation syncs in `liaison serve` (`LIAISON_FEDERATION_SYNC`, default true). */
   readonly federationSync: boolean
+  /**
+   * Days a settled delivery receipt (accepted, rejected or filtered) is kept before the scheduler
+   * deletes it (`LIAISON_FEDERATION_RECEIPT_DAYS`, default 90); receipts still `sent` stay.
+   */
+  readonly federationReceiptDays: number
 }
 
 /** Raised when one or more settings are invalid; lists every bad variable at once. */
@@ -200,6 +205,7 @@ export function readConfig(env: NodeJS.ProcessEnv, overrides: Partial<Config> = 
     ),
     secretKey: secretKey ?? null,
     federationSync: bool('LIAISON_FEDERATION_SYNC', true),
+    federationReceiptDays: int('LIAISON_FEDERATION_RECEIPT_DAYS', 90, 1, 36_500),
     ...overrides,
   }
   if (problems.length > 0) {

@@ -48,7 +48,9 @@ export async function startServer(
       print(`SMTP intake for ${config.reportAddress} listening on ${intake.host}:${intake.port}`)
     }
     const federation = config.federationSync
-      ? startFederationScheduler({ db: store.db, config }, app.log)
+      ? startFederationScheduler({ db: store.db, config }, app.log, {
+          receiptDays: config.federationReceiptDays,
+        })
       : null
     return {
       url: address,

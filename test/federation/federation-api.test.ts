@@ -282,6 +282,78 @@ describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
     expect(atBravo).toEqual([])
   })
 
+  it('prunes settled receipts past their retention on the scheduler, keeps those still sent, and audits it', async () => {
+    const db = alpha.server.store.db
+    const receipts = await db
+      .selectFrom('federation_receipts')
+      .selectAll()
+      .where('peer_id', '=', peerId)
+      .execute()
+    expect(receipts.length).toBeGreaterThanOrEqual(3)
+    const [old, waiting, recent] = receipts
+    if (old === undefined || waiting === undefined || recent === undefined) {
+      throw new Error('receipts missing')
+    }
+    // Two receipts last changed 100 days ago: one settled, one still waiting for the peer's verdict.
+    const longAgo = new Date(Date.now() - 100 * 24 * 3600_000).toISOString()
+    const keyOf = (r: typeof old) =>
+      db
+        .updateTable('federation_receipts')
+        .where('peer_id', '=', r.peer_id)
+        .where('direction', '=', r.direction)
+        .where('action', '=', r.action)
+        .where('object_id', '=', r.object_id)
+        .where('version', '=', r.version)
+        .where('owner_org_id', '=', r.owner_org_id)
+    await keyOf(old).set({ updated_at: longAgo, status: 'accepted' }).execute()
+    await keyOf(waiting).set({ updated_at: longAgo, status: 'sent' }).execute()
+    const scheduler = startFederationScheduler(
+      { db, config: alpha.server.config },
+      pino({ level: 'silent' }),
+      { tickMs: 50, receiptDays: 90 },
+    )
+    try {
+      await expect
+        .poll(
+          async () =>
+            (
+              await db
+                .selectFrom('federation_receipts')
+                .select('object_id')
+                .where('peer_id', '=', peerId)
+                .where('object_id', '=', old.object_id)
+                .where('direction', '=', old.direction)
+                .where('action', '=', old.action)
+                .execute()
+            ).length,
+        )
+        .toBe(0)
+    } finally {
+      await scheduler.close()
+    }
+    const left = await db
+      .selectFrom('federation_receipts')
+      .select(['object_id', 'direction', 'action', 'status'])
+      .where('peer_id', '=', peerId)
+      .execute()
+    expect(left).toHaveLength(receipts.length - 1)
+    expect(left).toContainEqual({
+      object_id: waiting.object_id,
+      direction: waiting.direction,
+      action: waiting.action,
+      status: 'sent',
+    })
+    expect(left.map((r) => r.object_id)).toContain(recent.object_id)
+    const audit = await db
+      .selectFrom('audit_log')
+      .select(['actor_type', 'details'])
+      .where('action', '=', 'federation.receipts_pruned')
+      .execute()
+    expect(audit).toHaveLength(1)
+    expect(audit[0]?.actor_type).toBe('system')
+    expect(JSON.parse(String(audit[0]?.details))).toMatchObject({ deleted: 1, retentionDays: 90 })
+  })
+
   it('removes a peer with its receipts (instance admins)', async () => {
     expect((await outsider.delete(`/api/v1/federation/peers/${peerId}`)).status).toBe(403)
     expect((await admin.delete(`/api/v1/federation/peers/${peerId}`)).status).toBe(204)

@@ -197,6 +197,19 @@ export async function upsertReceipts(trx: Trx | Db, rows: readonly FederationRec
   }
 }
 
+/**
+ * Deletes settled receipts (accepted, rejected, filtered) last updated before an instant; receipts
+ * still `sent` wait for the peer's verdict and stay. Returns how many went.
+ */
+export async function deleteSettledReceiptsBefore(db: Db | Trx, before: string): Promise<number> {
+  const result = await db
+    .deleteFrom('federation_receipts')
+    .where('status', '!=', 'sent')
+    .where('updated_at', '<', before)
+    .executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
+
 /** TAXII status ids of a peer's receipts still `sent` (waiting for the peer's verdict), oldest first. */
 export async function findPendingStatusIds(db: Db, peerId: string, limit: number): Promise<string[]> {
   const rows = await db

@@ -23,6 +23,7 @@ import {
   countReceiptsSince,
   countVisibleReceipts,
   deletePeerRows,
+  deleteSettledReceiptsBefore,
   findFirstAddedAfter,
   findInstanceId,
   findPeerById,
@@ -467,4 +468,30 @@ export async function listDeletions(
             modified: last.modified,
           }),
   }
+}
+
+/**
+ * Deletes the delivery receipts settled (accepted, rejected, filtered) more than `retentionDays`
+ * ago, audited as `federation.receipts_pruned` when any went; receipts still `sent` stay. The
+ * scheduler of `liaison serve` runs it every hour (`LIAISON_FEDERATION_RECEIPT_DAYS`).
+ */
+export async function pruneReceipts(db: Db, retentionDays: number, now = new Date()): Promise<number> {
+  const before = new Date(now.getTime() - retentionDays * 24 * 3600_000).toISOString()
+  return db.transaction().execute(async (trx) => {
+    const deleted = await deleteSettledReceiptsBefore(trx, before)
+    if (deleted > 0) {
+      await recordAudit(
+        trx,
+        { kind: 'system' },
+        {
+          action: 'federation.receipts_pruned',
+          targetType: 'federation_receipts',
+          targetId: null,
+          details: { deleted, settledBefore: before, retentionDays },
+        },
+        now,
+      )
+    }
+    return deleted
+  })
 }
