@@ -541,11 +541,7 @@ export async function pageVersionsInScope(
               ]),
             ])
             return lastOnly ? b.or([b('d.modified', '>', b.ref('s.modified')), earlierCopy]) : earlierCopy
-          })
-          // PostgreSQL would turn NOT EXISTS into an anti-join that hashes every copy in the scope
-          // and sorts it all, for each page (a page costing as much as the collection is large); a
-          // subquery with LIMIT stays a probe by id for each row walked along the date-added index.
-          .limit(1),
+          }),
       ),
     ),
   )
@@ -559,9 +555,7 @@ export async function pageVersionsInScope(
               .select('n.id')
               .whereRef('n.id', '=', 's.id')
               .where('n.modified', op, eb.ref('s.modified'))
-              .where('n.label_id', 'in', inScope)
-              // A probe by id for each row, as above.
-              .limit(1),
+              .where('n.label_id', 'in', inScope),
           ),
         )
       const any = []
