@@ -117,7 +117,7 @@ type KyselyStatement = ReturnType<KyselySqlite['prepare']>
  * better-sqlite3 builds row objects property by property in native code, which costs more than the
  * query itself on wide pages (a TAXII page of 1,000 rows reads ~40 % faster). Rows keep the shape
  * better-sqlite3 gives them (a later column of the same name wins). A column named `__proto__`
- * (which a literal key would turn into a prototype) keeps better-sqlite3's own objects.
+ * (which an assignment would take for the prototype) keeps better-sqlite3's own objects.
  */
 function kyselyStatement(statement: SqliteDatabase.Statement): KyselyStatement {
   const names = statement.reader ? statement.columns().map((c) => c.name) : []
