@@ -186,6 +186,37 @@ describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
       .execute()
   })
 
+  it('starts a sync in the background with wait=false, and shows its outcome on the peer', async () => {
+    expect((await outsider.post(`/api/v1/federation/peers/${peerId}/sync?wait=false`)).status).toBe(403)
+    const unknown = await admin.post(`/api/v1/federation/peers/${randomUUID()}/sync?wait=false`)
+    expect(unknown.status).toBe(404)
+    const before = await admin.get<{ lastSyncAt: string | null }>(`/api/v1/federation/peers/${peerId}`)
+    // Something new for the sync to carry, so that its outcome can be seen at Bravo.
+    const fresh = indicator()
+    await produce(alpha, producer, [fresh], { tlp: 'green', audience: 'federation' })
+    const started = await admin.post<{ peerId: string; status: string }>(
+      `/api/v1/federation/peers/${peerId}/sync?wait=false`,
+    )
+    expect(started.status, started.text).toBe(202)
+    expect(started.body).toEqual({ peerId, status: 'started' })
+    await expect
+      .poll(
+        async () =>
+          (await admin.get<{ lastSyncAt: string | null }>(`/api/v1/federation/peers/${peerId}`)).body
+            .lastSyncAt,
+        { timeout: 20_000 },
+      )
+      .not.toBe(before.body.lastSyncAt)
+    const peer = await admin.get<{ lastError: string | null }>(`/api/v1/federation/peers/${peerId}`)
+    expect(peer.body.lastError).toBeNull()
+    const atBravo = await bravo.server.store.db
+      .selectFrom('stix_objects')
+      .select('id')
+      .where('id', '=', fresh.id)
+      .execute()
+    expect(atBravo).toHaveLength(1)
+  })
+
   it('shows provenance in the object, the STIX export and the CSV export of the receiving instance', async () => {
     const reader = await bravo.server.loginAsNewUser({ role: 'analyst' })
     const detail = await reader.client.get<{
@@ -232,12 +263,14 @@ describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
       }
     ).response
     const attributes = events.flatMap((e) => e.Event.Attribute ?? [])
-    const tagged = attributes.filter((a) =>
-      (a.Tag ?? []).some((t) => t.name === 'liaison:origin-instance="Alpha"'),
-    )
-    expect(tagged).toHaveLength(1)
-    expect(tagged[0]?.Tag?.map((t) => t.name)).toEqual(
-      expect.arrayContaining([`liaison:origin-org="${producer.orgName}"`, 'liaison:route="Alpha → Bravo"']),
+    const federatedValue = /'([^']+)'/.exec(String(made.federation.pattern))?.[1]
+    const federated = attributes.find((a) => a.value === federatedValue)
+    expect(federated?.Tag?.map((t) => t.name)).toEqual(
+      expect.arrayContaining([
+        'liaison:origin-instance="Alpha"',
+        `liaison:origin-org="${producer.orgName}"`,
+        'liaison:route="Alpha → Bravo"',
+      ]),
     )
     const localValue = /'([^']+)'/.exec(String(local.pattern))?.[1]
     const own = attributes.find((a) => a.value === localValue)

@@ -192,6 +192,18 @@ export const SyncSummarySchema = Type.Object({
 /** What one sync of a peer did, as the caller may know it. */
 export type SyncSummary = Static<typeof SyncSummarySchema>
 
+/** Options of "sync now": `wait=false` answers 202 once the sync holds the peer, and it goes on. */
+export const SyncQuery = Type.Object(
+  { wait: Type.Optional(Type.Boolean({ default: true })) },
+  { additionalProperties: false },
+)
+
+/** A sync started in the background (`wait=false`): its outcome shows on the peer when it ends. */
+export const SyncStartedSchema = Type.Object({
+  peerId: Type.String({ format: 'uuid' }),
+  status: Type.Literal('started'),
+})
+
 const InstanceRefSchema = Type.Object({ id: Type.String(), name: Type.String() })
 
 /** Where an object came from: the instance and organisation that made it, and the instances it passed through. */

@@ -9,6 +9,8 @@ import {
   PeerSchema,
   ReceiptQuery,
   ReceiptSchema,
+  SyncQuery,
+  SyncStartedSchema,
   SyncSummarySchema,
   UpdatePeerBody,
 } from '../../../core/federation/federation.schema.js'
@@ -135,25 +137,56 @@ export const federationRoutes: FastifyPluginAsyncTypebox<ModuleDeps> = async (
     },
   )
 
+  // Syncs started with `wait=false`: closing the app waits for them (they hold the store).
+  const background = new Set<Promise<unknown>>()
+  app.addHook('onClose', async () => {
+    await Promise.allSettled([...background])
+  })
+
   app.post(
     '/federation/peers/:id/sync',
     {
       schema: {
         tags: TAGS,
         summary:
-          'Sync a peer now (instance admins): pull, then push; answers when done with what it did to items you may see (409 while another sync of it runs)',
+          'Sync a peer now (instance admins): pull, then push; answers when done with what it did to items you may see, or with wait=false 202 once the sync holds the peer (its outcome then shows on the peer: last sync, last error). 409 while another sync of it runs',
         params: IdParams,
-        response: withErrors({ 200: SyncSummarySchema }),
+        querystring: SyncQuery,
+        response: withErrors({ 200: SyncSummarySchema, 202: SyncStartedSchema }),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const principal = principalOf(request)
       if (!Actor.managesInstance(principal)) {
         throw forbidden('only instance admins sync federation peers')
       }
+      const peerId = request.params.id
+      if (request.query.wait === false) {
+        // Answer once the sync holds the peer's lease (a 404 or 409 comes before), and let it run.
+        await new Promise<void>((resolve, reject) => {
+          let claimed = false
+          const running = syncPeer({ db, config, now }, peerId, {
+            onClaimed: () => {
+              claimed = true
+              resolve()
+            },
+          })
+            .catch((error: unknown) => {
+              if (!claimed) {
+                reject(error instanceof Error ? error : new Error(String(error)))
+                return
+              }
+              // A failure of the sync itself is recorded on the peer; this is anything else.
+              request.log.error({ err: error, peerId }, 'federation sync failed')
+            })
+            .finally(() => background.delete(running))
+          background.add(running)
+        })
+        return reply.code(202).send({ peerId, status: 'started' as const })
+      }
       const since = now().toISOString()
-      const outcome = await syncPeer({ db, config, now }, request.params.id)
-      return visibleSyncSummary(db, principal, request.params.id, since, outcome.error)
+      const outcome = await syncPeer({ db, config, now }, peerId)
+      return visibleSyncSummary(db, principal, peerId, since, outcome.error)
     },
   )
 

@@ -44,6 +44,8 @@ export interface SyncOptions {
   readonly only?: 'pull' | 'push'
   /** Hooks into the pulls (progress, tests). */
   readonly hooks?: PullHooks
+  /** Called once the sync holds its peer's lease (a sync that cannot claim it throws instead). */
+  readonly onClaimed?: () => void
 }
 
 function parseCursor<T>(json: string | null | undefined): T | null {
@@ -151,6 +153,7 @@ export async function syncPeer(
       },
     )
   }
+  options.onClaimed?.()
   const summary: SyncOutcome = {
     peerId,
     pulled: { pages: 0, accepted: 0, rejected: 0, deleted: 0 },
