@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto'
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ANALYZE_AFTER_ROWS } from '../../src/server/modules/intel/intel.import.js'
+import { importContent } from '../../src/server/modules/intel/intel.service.js'
+import { createOrganisation } from '../../src/server/modules/org/org.service.js'
+import type { Store } from '../../src/server/store/store.js'
+import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
+
+/**
+ * A large import refreshes PostgreSQL's planner statistics at once instead of leaving reads planned
+ * for small tables until autovacuum comes by; small imports leave it to autovacuum, and SQLite is
+ * never analyzed (its plans are pinned without statistics: test/intel/query-plans.test.ts).
+ */
+describe.each(STORE_KINDS)('statistics after imports (%s)', (kind) => {
+  let location: TestStoreLocation
+  let store: Store
+  let importer: Parameters<typeof importContent>[1]
+
+  beforeAll(async () => {
+    location = await createStoreLocation(kind)
+    store = await openTestStore(location)
+    const operator = { kind: 'cli' as const, osUser: 'analyze' }
+    const org = await createOrganisation(store.db, operator, {
+      name: 'Analyze CSIRT',
+      type: 'national-csirt',
+    })
+    importer = { actor: operator, orgId: org.id, groupIds: [], userId: randomUUID() }
+  })
+  afterAll(async () => {
+    await store.close()
+    await location.drop()
+  })
+
+  const bundle = (count: number) => ({
+    type: 'bundle',
+    id: `bundle--${randomUUID()}`,
+    objects: Array.from({ length: count }, (_, i) => ({
+      type: 'indicator',
+      spec_version: '2.1',
+      id: `indicator--${randomUUID()}`,
+      created: '2025-01-01T00:00:00.000Z',
+      modified: '2025-01-01T00:00:00.000Z',
+      pattern: `[ipv4-addr:value = '10.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}']`,
+      pattern_type: 'stix',
+      valid_from: '2025-01-01T00:00:00.000Z',
+    })),
+  })
+  const request = {
+    format: 'stix' as const,
+    label: { tlp: 'green' as const, audience: 'community' as const },
+    skipInvalid: false,
+    source: 'analyze',
+  }
+
+  /** When `stix_objects` was last analyzed by a command (not by autovacuum); null when never. */
+  async function lastAnalyzed(): Promise<string | null> {
+    const row = await sql<{ at: string | null }>`
+      select last_analyze::text as at from pg_stat_user_tables where relname = 'stix_objects'
+    `.execute(store.db)
+    return row.rows[0]?.at ?? null
+  }
+
+  it(`refreshes them after an import of ${ANALYZE_AFTER_ROWS} objects or more, not after a small one`, async () => {
+    if (kind === 'sqlite') {
+      await importContent(store.db, importer, bundle(ANALYZE_AFTER_ROWS), request)
+      const stats = await sql<{ n: number }>`
+        select count(*) as n from sqlite_master where name = 'sqlite_stat1'
+      `.execute(store.db)
+      expect(Number(stats.rows[0]?.n)).toBe(0)
+      return
+    }
+    await importContent(store.db, importer, bundle(100), request)
+    // Statistics of this backend reach the shared view within a second or so.
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect(await lastAnalyzed()).toBeNull()
+    await importContent(store.db, importer, bundle(ANALYZE_AFTER_ROWS), request)
+    await expect.poll(lastAnalyzed, { timeout: 10_000 }).not.toBeNull()
+  }, 120_000)
+})
