@@ -213,6 +213,42 @@ describe.each(STORE_KINDS)('federation between live instances (%s)', (kind) => {
     expect(atCharlie.map((r) => r.id).sort()).toEqual([made.federation.id, made.public.id].sort())
   })
 
+  it('pushes what a four-eyes release lets out once approved, though an earlier push passed it while held', async () => {
+    const careful = await createProducer(alpha)
+    const admin = await alpha.server.loginAsNewUser({ role: 'admin', orgId: careful.orgId })
+    const on = await admin.client.patch(`/api/v1/organisations/${careful.orgId}`, {
+      settings: { fourEyesRelease: true },
+    })
+    expect(on.status, on.text).toBe(200)
+    const analyst = await alpha.server.loginAsNewUser({ role: 'analyst', orgId: careful.orgId })
+    const object = indicator()
+    const imported = await analyst.client.request<{ release: { id: string } | null }>(
+      'POST',
+      '/api/v1/intel/import?tlp=green&audience=federation',
+      [object],
+    )
+    expect(imported.status, imported.text).toBe(200)
+    const releaseId = imported.body.release?.id ?? ''
+    expect(releaseId).not.toBe('')
+    const toBravo = await link(alpha, bravo, { pushCollection: 'federation' })
+    // Held, it stays: the push passes it with the rule that kept it.
+    expect((await sync(alpha, toBravo, { only: 'push' })).error).toBeNull()
+    expect((await receiptsOf(alpha, toBravo, [object.id])).map((r) => `${r.status} ${r.rule}`)).toEqual([
+      'filtered audience-org-never-leaves',
+    ])
+    const alphaAtBravo = bravo.orgFor.get('Alpha') ?? ''
+    expect(await heldBy(bravo, alphaAtBravo, [object.id])).toEqual([])
+
+    const approved = await admin.client.post(`/api/v1/intel/releases/${releaseId}/approve`)
+    expect(approved.status, approved.text).toBe(200)
+    // Released, it is added for the federation now: the next push sends it.
+    expect((await sync(alpha, toBravo, { only: 'push' })).error).toBeNull()
+    expect((await receiptsOf(alpha, toBravo, [object.id])).map((r) => `${r.status} ${r.rule}`)).toEqual([
+      'accepted null',
+    ])
+    expect((await heldBy(bravo, alphaAtBravo, [object.id])).map((r) => r.id)).toEqual([object.id])
+  })
+
   it('passes revocations and deletions on, by push and by pull', async () => {
     const pushed = indicator()
     const pulled = indicator()

@@ -18,6 +18,7 @@ import {
 } from '../helpers/leak-harness.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { STORE_KINDS } from '../helpers/stores.js'
+import { createApiKey, ROOT, TaxiiClient, type EnvelopeBody, type ManifestBody } from '../helpers/taxii.js'
 
 const TLP2 = {
   amber: 'marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421',
@@ -309,6 +310,51 @@ describe.each(STORE_KINDS)('four-eyes release (%s)', (kind) => {
         reason: 'checked, no victim data',
       }),
     ])
+  })
+
+  it('dates released objects at the release, so TAXII clients that read past them get them next', async () => {
+    const source = `dated-${randomUUID().slice(0, 8)}`
+    const released = indicator()
+    const held = await importAs(
+      world.users.a1.client,
+      [released],
+      `?tlp=green&audience=community&source=${source}`,
+    )
+    expect(held.release).toMatchObject({ status: 'pending' })
+    // C (no four-eyes) shares with the community after A's import: its object is dated later.
+    const shared = indicator()
+    const direct = await importAs(
+      world.users.c1.client,
+      [shared],
+      `?tlp=green&audience=community&source=${source}`,
+    )
+    expect(direct.release).toBeNull()
+
+    // B's TAXII client reads the community collection to its end and keeps where it stopped.
+    const taxii = new TaxiiClient(server.url, await createApiKey(world.users.b1.client))
+    const objectsOf = (res: TestResponse<EnvelopeBody>) => (res.body.objects ?? []).map((o) => o.id)
+    let page = await taxii.get<EnvelopeBody>(`${ROOT}collections/community/objects/?limit=10000`)
+    expect(page.status, page.text).toBe(200)
+    expect(page.body.more).toBe(false)
+    expect(objectsOf(page)).toContain(shared.id)
+    expect(objectsOf(page)).not.toContain(released.id)
+    const cursor = page.headers.get('x-taxii-date-added-last') ?? ''
+    expect(cursor).not.toBe('')
+
+    const approved = await world.users.a2.client.post<ReleaseWire>(
+      `/api/v1/intel/releases/${held.release?.id ?? ''}/approve`,
+    )
+    expect(approved.status, approved.text).toBe(200)
+    // Released now: after the client's cursor, and only what is new to it.
+    page = await taxii.get<EnvelopeBody>(
+      `${ROOT}collections/community/objects/?added_after=${encodeURIComponent(cursor)}`,
+    )
+    expect(page.status, page.text).toBe(200)
+    expect(objectsOf(page)).toEqual([released.id])
+    const manifest = await taxii.get<ManifestBody>(
+      `${ROOT}collections/community/manifest/?match[id]=${String(released.id)}`,
+    )
+    expect((manifest.body.objects?.[0]?.date_added ?? '') > cursor).toBe(true)
   })
 
   it('labels each released object as an import without four-eyes would: own markings stay stricter', async () => {

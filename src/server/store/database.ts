@@ -28,6 +28,7 @@ import type {
   InstanceIdentityTable,
 } from '../modules/federation/federation.table.js'
 import type {
+  IntelClockTable,
   IntelImportTable,
   ObservableTable,
   StixDeletionTable,
@@ -95,6 +96,7 @@ export interface Database {
   taxii_status_payloads: TaxiiStatusPayloadTable
   stix_provenance: StixProvenanceTable
   stix_deletions: StixDeletionTable
+  intel_clock: IntelClockTable
   instance_identity: InstanceIdentityTable
   federation_peers: FederationPeerTable
   federation_pull_cursors: FederationPullCursorTable

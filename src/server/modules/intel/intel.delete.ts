@@ -3,7 +3,13 @@ import type { Db } from '../../store/store.js'
 import { recordAudit, type AuditActor } from '../audit/audit.service.js'
 import { indexRowsOf } from './intel.import.js'
 import { deleteProvenance, findVersionLabels, recordDeletions } from './intel.provenance.js'
-import { deleteStixVersions, findOwnVersions, replaceIndex, setLatestVersions } from './intel.repository.js'
+import {
+  claimIntelInstant,
+  deleteStixVersions,
+  findOwnVersions,
+  replaceIndex,
+  setLatestVersions,
+} from './intel.repository.js'
 
 /** Which versions of which owner's copy of an object to delete. */
 export interface OwnVersionsKey {
@@ -28,6 +34,8 @@ export async function deleteOwnVersions(
   now = new Date(),
 ): Promise<number> {
   return db.transaction().execute(async (trx) => {
+    // First: the instant of the tombstones, in commit order (federation pages through them by it).
+    const at = await claimIntelInstant(trx, now)
     const owner = { id: key.id, ownerOrgId: key.ownerOrgId }
     const going = await findVersionLabels(trx, owner, key.modified)
     const removed = await deleteStixVersions(trx, owner, key.modified)
@@ -36,7 +44,6 @@ export async function deleteOwnVersions(
     }
     // Tombstones (with the label each version had) let federation pass the deletion on to the peers
     // that received the versions; provenance goes with the versions.
-    const at = now.toISOString()
     await recordDeletions(
       trx,
       going.map((v) => ({

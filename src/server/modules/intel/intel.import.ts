@@ -12,6 +12,7 @@ import { rawSqliteOf, type Db, type Trx } from '../../store/store.js'
 import { recordAudit, type AuditActor } from '../audit/audit.service.js'
 import { ensureLabel } from '../trust/label.repository.js'
 import {
+  claimIntelInstant,
   findHeldVersions,
   insertStixObjects,
   replaceIndex,
@@ -231,7 +232,6 @@ export async function storeStixObjects(
   now = new Date(),
 ): Promise<ImportSummary> {
   const importId = randomUUID()
-  const at = now.toISOString()
   const summary: ImportSummary = {
     importId,
     created: 0,
@@ -252,6 +252,8 @@ export async function storeStixObjects(
   const batchSize = 5000
   const sqlite = rawSqliteOf(db)
   await db.transaction().execute(async (trx) => {
+    // First: the instant every version of this import is added at, in commit order.
+    const at = await claimIntelInstant(trx, now)
     // An object's label depends only on its own TLP marking: one label row per TLP seen.
     const labelIds = new Map<Tlp | null, string>()
     const labelIdOf = async (objectTlp: Tlp | null): Promise<string> => {

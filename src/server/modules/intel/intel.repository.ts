@@ -1,9 +1,31 @@
 import type SqliteDatabase from 'better-sqlite3'
+import { sql } from 'kysely'
 import type { Db, Trx } from '../../store/store.js'
 import type { ObservableTable, StixObjectRow, StixRefTable } from './intel.table.js'
 
 /** Rows per multi-row INSERT: well under SQLite's bound-parameter limit with 13 columns. */
 const INSERT_CHUNK = 500
+
+/**
+ * The instant of a transaction that stores or deletes object versions: the later of `now` and one
+ * millisecond after the last instant given. Call it as the transaction's first statement: it locks the
+ * clock row (PostgreSQL) or takes the write lock (SQLite) until the transaction ends, so instants
+ * follow commit order and never repeat, and a reader's date-added cursor never passes over a version
+ * that commits later (a long import that began first would otherwise commit rows dated before what
+ * readers had already paged past).
+ */
+export async function claimIntelInstant(trx: Trx, now: Date): Promise<string> {
+  const ms = now.getTime()
+  const row = await trx
+    .updateTable('intel_clock')
+    .set({
+      last_ms: sql<number>`case when cast(${ms} as bigint) > last_ms then cast(${ms} as bigint) else last_ms + 1 end`,
+    })
+    .where('id', '=', 1)
+    .returning('last_ms')
+    .executeTakeFirstOrThrow()
+  return new Date(Number(row.last_ms)).toISOString()
+}
 
 /** The versions an owner already holds of some ids: id → (modified → json), plus the latest modified. */
 export interface HeldVersions {

@@ -89,3 +89,10 @@ export interface StixDeletionTable {
   /** The label the version had: who may learn of its deletion. */
   label_id: string
 }
+
+/** `intel_clock`: one row, the last instant given to a write of object versions or tombstones. */
+export interface IntelClockTable {
+  id: number
+  /** Milliseconds since the epoch (PostgreSQL returns a bigint as a string). */
+  last_ms: number | string
+}

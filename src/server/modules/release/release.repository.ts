@@ -84,16 +84,19 @@ export async function setReleaseObjectCount(trx: Trx, id: string, count: number)
 }
 
 /**
- * Moves the stored objects (every version) of one import and owner from one label to another;
- * returns how many rows moved. Runs on the label index: only rows under `fromLabelId` are looked at.
+ * Moves the stored objects (every version) of one import and owner from one label to another, as
+ * added at `addedAt` (they reach their audience now: readers by date added, TAXII clients and
+ * federation peers, get them after what they already read); returns how many rows moved. Runs on the
+ * label index: only rows under `fromLabelId` are looked at.
  */
 export async function relabelImportedObjects(
   trx: Trx,
   key: { importId: string; ownerOrgId: string; fromLabelId: string; toLabelId: string },
+  addedAt: string,
 ): Promise<number> {
   const result = await trx
     .updateTable('stix_objects')
-    .set({ label_id: key.toLabelId })
+    .set({ label_id: key.toLabelId, added_at: addedAt })
     .where('label_id', '=', key.fromLabelId)
     .where('import_id', '=', key.importId)
     .where('owner_org_id', '=', key.ownerOrgId)
