@@ -9,6 +9,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, write
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
+import { scratchDatabase } from './scratch-database.js'
 
 const args = process.argv.slice(2)
 const option = (name, fallback) => {
@@ -38,7 +39,9 @@ const { createOrganisation } = await import(new URL('server/modules/org/org.serv
 const log = (text) => process.stderr.write(`${text}\n`)
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'liaison-bench-'))
-const store = openStore({ dataDir, databaseUrl })
+// PostgreSQL: a database of the run's own (an empty store, as on SQLite), dropped after.
+const scratch = databaseUrl === null ? null : await scratchDatabase(databaseUrl)
+const store = openStore({ dataDir, databaseUrl: scratch?.url ?? null })
 await migrateToLatest(store)
 const operator = { kind: 'cli', osUser: 'bench' }
 const org = await createOrganisation(store.db, operator, {
@@ -221,6 +224,7 @@ floor.transaction(() => {
 const floorPerSecond = Math.round(count / ((performance.now() - t) / 1000))
 floor.close()
 rmSync(dataDir, { recursive: true, force: true })
+await scratch?.drop()
 
 const result = {
   objects: summary.created,

@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
+import { scratchDatabase } from './scratch-database.js'
 
 const args = process.argv.slice(2)
 const option = (name, fallback) => {
@@ -89,9 +90,13 @@ async function client() {
   // `--profile <dir>` writes a CPU profile of the server there.
   const profile = option('profile', null)
   const nodeArgs = profile === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`]
+  // PostgreSQL: a database of the run's own (the counts below assume an empty store), dropped after.
+  const scratch = databaseUrl === null ? null : await scratchDatabase(databaseUrl)
+  const serverArgs =
+    scratch === null ? args : args.map((a, i) => (args[i - 1] === '--database-url' ? scratch.url : a))
   const child = spawn(
     process.execPath,
-    [...nodeArgs, new URL(import.meta.url).pathname, '--serve', '--data-dir', dataDir, ...args],
+    [...nodeArgs, new URL(import.meta.url).pathname, '--serve', '--data-dir', dataDir, ...serverArgs],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   )
   const first = await new Promise((resolve, reject) => {
@@ -210,7 +215,7 @@ async function client() {
   // so of a bulk load; without it the reads below are planned on the statistics of an empty table.
   if (args.includes('--analyze') && databaseUrl !== null) {
     const { default: pg } = await import('pg')
-    const client = new pg.Client({ connectionString: databaseUrl })
+    const client = new pg.Client({ connectionString: scratch?.url ?? databaseUrl })
     await client.connect()
     await client.query('analyze')
     await client.end()
@@ -262,6 +267,7 @@ async function client() {
   child.stdin.end()
   await new Promise((resolve) => child.once('exit', resolve))
   rmSync(dataDir, { recursive: true, force: true })
+  await scratch?.drop()
 
   const result = {
     store: databaseUrl === null ? 'sqlite' : 'postgres',
