@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'unprocessable_content'
   | 'payload_too_large'
+  | 'store_busy'
   | 'internal'
 
 /** Details attached to an error: which field, and why. */

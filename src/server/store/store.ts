@@ -5,12 +5,14 @@ import {
   Kysely,
   PostgresDialect,
   SqliteDialect,
+  type Driver,
   type SqliteDatabase as KyselySqlite,
   type Transaction,
 } from 'kysely'
 import pg from 'pg'
 import type { Config, StoreKind } from '../config.js'
 import type { Database } from './database.js'
+import { SQLITE_LOCK_WAIT_MS, WaitingSqliteDriver } from './sqlite-driver.js'
 
 /** A Kysely handle on either store; services take this (or a transaction) first. */
 export type Db = Kysely<Database>
@@ -47,16 +49,25 @@ export function rawSqliteOf(db: Db): SqliteDatabase.Database | undefined {
  * Opens the store the config names: PostgreSQL when `databaseUrl` is set, else the SQLite file
  * `<dataDir>/liaison.db` (created with its folder if missing).
  */
-export function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Store {
+export function openStore(
+  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  sqliteOptions: SqliteOptions = {},
+): Store {
   if (config.databaseUrl !== null) {
     return openPostgres(config.databaseUrl)
   }
   mkdirSync(config.dataDir, { recursive: true })
-  return openSqlite(path.join(config.dataDir, 'liaison.db'))
+  return openSqlite(path.join(config.dataDir, 'liaison.db'), sqliteOptions)
+}
+
+/** Options of a SQLite store. */
+export interface SqliteOptions {
+  /** How long a write waits for another process's write lock before a 503 (default one minute). */
+  readonly lockWaitMs?: number
 }
 
 /** Opens (creating if needed) a SQLite file in WAL mode with foreign keys on. */
-export function openSqlite(file: string): Store {
+export function openSqlite(file: string, options: SqliteOptions = {}): Store {
   const sqlite = new SqliteDatabase(file)
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('synchronous = NORMAL')
@@ -65,9 +76,17 @@ export function openSqlite(file: string): Store {
   // default) re-reads index pages from the OS for nearly every row; 256 MB keeps them in memory.
   sqlite.pragma('cache_size = -262144')
   sqlite.pragma('temp_store = MEMORY')
-  // Another process (the CLI next to a running server) may hold the write lock for a moment.
-  sqlite.pragma('busy_timeout = 10000')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
+  // Another process (the CLI next to a running server) may hold the write lock, for the length of
+  // a large import: the driver waits for it without blocking the event loop (see WaitingSqliteDriver),
+  // so SQLite itself does not wait at all.
+  sqlite.pragma('busy_timeout = 0')
+  const database = withStatementCache(sqlite)
+  const dialect = new (class extends SqliteDialect {
+    override createDriver(): Driver {
+      return new WaitingSqliteDriver(database, options.lockWaitMs ?? SQLITE_LOCK_WAIT_MS)
+    }
+  })({ database })
+  const db = new Kysely<Database>({ dialect })
   rawSqlite.set(db, sqlite)
   return {
     db,

@@ -154,7 +154,7 @@ export const taxiiRoutes: FastifyPluginAsync<ModuleDeps> = async (app, { store, 
     if (r.status === 401) {
       void reply.header('www-authenticate', CHALLENGES)
     }
-    if (r.status === 429) {
+    if (r.status === 429 || r.status === 503) {
       const retry = r.details?.retryAfterSeconds
       void reply.header('retry-after', typeof retry === 'number' ? String(retry) : '10')
     }
