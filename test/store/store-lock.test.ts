@@ -119,9 +119,11 @@ describe.each(STORE_KINDS)('a write lock held by another process (%s)', (kind) =
       }
       return answers
     })
-    // Reads came back at once, the process never stood still, and the writes are still waiting.
-    expect(Math.max(...reads)).toBeLessThan(250)
-    expect(stallMs).toBeLessThan(250)
+    // Reads came back at once, the process never stood still (SQLite's own busy wait stood it still
+    // for as long as the lock was held: seconds), and the writes are still waiting. The bounds leave
+    // room for a loaded machine.
+    expect(Math.max(...reads)).toBeLessThan(1000)
+    expect(stallMs).toBeLessThan(1000)
     expect(written).toBe(false)
     await holder.release()
     await write
@@ -153,7 +155,7 @@ describe.each(STORE_KINDS)('a write lock held by another process (%s)', (kind) =
         )
         expect(error).toBeInstanceOf(LiaisonError)
         expect(error).toMatchObject({ status: 503, code: 'store_busy' })
-        expect(stallMs).toBeLessThan(250)
+        expect(stallMs).toBeLessThan(1000)
         // Nothing was written, and the store works once the lock is free.
         await holder.release()
         await impatient.db.insertInto('login_throttle').values(throttleRow()).execute()
