@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto'
+import path from 'node:path'
+import Database from 'better-sqlite3'
 import type { AddressInfo } from 'node:net'
 import type { Kysely } from 'kysely'
 import pino from 'pino'
@@ -20,7 +22,7 @@ import {
 import { getCollection, TAXII_API_ROOT } from '../../src/server/modules/taxii/taxii.service.js'
 import { updateUser } from '../../src/server/modules/user/user.service.js'
 import * as durablePost from '../../src/server/store/migrations/2026-11-24T2000-taxii-durable-post.js'
-import type { Store } from '../../src/server/store/store.js'
+import { openStore, type Store } from '../../src/server/store/store.js'
 import { createOrg, createUserWithPassword, TEST_OPERATOR } from '../helpers/factories.js'
 import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
 import { ROOT, TaxiiClient, type TaxiiStatusBody } from '../helpers/taxii.js'
@@ -396,6 +398,69 @@ describe.each(STORE_KINDS)('TAXII POSTs survive a restart (%s)', (kind) => {
       await node.close()
     }
   })
+
+  it.runIf(kind === 'sqlite')(
+    'keeps a part pending while another process holds the store past the wait, and stores it after',
+    async () => {
+      const poster = await createPoster()
+      const principal = await principalOf(store.db, poster.token)
+      const objects = [indicator(), indicator()]
+      // A connection of "another process" (the CLI importing a large file) takes the write lock
+      // right before the part is stored: on the queue's second reading of its clock (the first is
+      // the 202's).
+      const other = new Database(path.join(location.dataDir, 'liaison.db'))
+      let clockReadings = 0
+      const clock = () => {
+        clockReadings += 1
+        if (clockReadings === 2) {
+          other.exec('begin immediate')
+        }
+        return new Date()
+      }
+      const impatient = openStore({ dataDir: location.dataDir, databaseUrl: null }, { lockWaitMs: 150 })
+      const queue = new TaxiiIngestQueue(impatient.db, clock, silent)
+      try {
+        const accepted = await queue.accept(
+          principal,
+          importerOf(principal),
+          await getCollection(impatient.db, principal, TAXII_API_ROOT, 'organisation'),
+          objects,
+          TAXII_API_ROOT,
+        )
+        // Several waits of the part have run out meanwhile: still pending, nothing failed or stored.
+        await sleep(700)
+        expect(other.inTransaction).toBe(true)
+        const waiting = await stateOf(accepted.row.id)
+        expect(waiting.status).toMatchObject({ status: 'pending', failure_count: 0, pending_count: 2 })
+        expect(waiting.parts).toEqual([])
+        expect(waiting.payload).toBeDefined()
+        other.exec('commit')
+        await waitComplete(accepted.row.id)
+        const done = await readStatus(
+          impatient.db,
+          principal,
+          TAXII_API_ROOT,
+          accepted.row.id,
+          queue,
+          new Date(),
+        )
+        expect(done.row).toMatchObject({ status: 'complete', success_count: 2, failure_count: 0 })
+        const stored = await store.db
+          .selectFrom('stix_objects')
+          .select('id')
+          .where('owner_org_id', '=', poster.orgId)
+          .execute()
+        expect(stored.map((r) => r.id).sort()).toEqual(objects.map((o) => o.id).sort())
+      } finally {
+        if (other.inTransaction) {
+          other.exec('rollback')
+        }
+        other.close()
+        await queue.close()
+        await impatient.close()
+      }
+    },
+  )
 
   it('lets two processes resume distinct POSTs, never one POST twice', async () => {
     const poster = await createPoster()

@@ -133,6 +133,11 @@ function reasonOf(error: unknown): string {
     : 'the store refused it (the error is in the server log)'
 }
 
+/** Another process held the store's write lock longer than a write waits (SQLite): try again later. */
+function isStoreBusy(error: unknown): boolean {
+  return error instanceof LiaisonError && error.code === 'store_busy'
+}
+
 /** A unique constraint refused a write (SQLite or PostgreSQL). */
 function isUniqueViolation(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined
@@ -445,6 +450,10 @@ export class TaxiiIngestQueue {
       } catch (error) {
         if (error instanceof ClaimLost) {
           this.log.warn({ statusId: job.statusId }, 'TAXII POST taken over by another process')
+        } else if (isStoreBusy(error)) {
+          // Nothing of the part was stored: it waits its turn again (the objects are kept).
+          this.log.warn({ statusId: job.statusId }, 'TAXII POST waits: another process holds the store')
+          done = false
         } else {
           this.log.error({ err: error, statusId: job.statusId }, 'TAXII POST processing failed')
           await this.failRest(job, 'not stored: internal error (it has been logged)').catch(
@@ -525,7 +534,7 @@ export class TaxiiIngestQueue {
         this.advance(job, next)
         return job.next >= job.objects.length
       } catch (error) {
-        if (error instanceof ClaimLost) {
+        if (error instanceof ClaimLost || isStoreBusy(error)) {
           throw error
         }
         this.log.error({ err: error, statusId: job.statusId }, 'TAXII POST part not stored')
