@@ -93,6 +93,6 @@ export interface StixDeletionTable {
 /** `intel_clock`: one row, the last instant given to a write of object versions or tombstones. */
 export interface IntelClockTable {
   id: number
-  /** Milliseconds since the epoch (PostgreSQL returns a bigint as a string). */
-  last_ms: number | string
+  /** Milliseconds since the epoch. */
+  last_ms: number
 }
