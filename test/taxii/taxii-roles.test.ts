@@ -173,6 +173,41 @@ describe.each(STORE_KINDS)('who may read and write a TAXII collection, over HTTP
     })
   })
 
+  it('lists, and sets the roles of, the collection of a group no member has used TAXII with yet', async () => {
+    const groupName = `Unused ${randomUUID().slice(0, 8)}`
+    const group = await createGroup(server.store.db, TEST_OPERATOR, {
+      name: groupName,
+      ownerOrgId: analystOrg,
+      memberOrgIds: [],
+    })
+    const alias = `group-${group.group.id}`
+    expect(await rolesOf(alias)).toMatchObject({
+      alias,
+      title: `Sharing group ${groupName}`,
+      audience: 'group',
+      sharingGroupId: group.group.id,
+      readRoles: [...ROLES],
+      writeRoles: ALL_BUT_VIEWER,
+    })
+    // A second group, first named by the admin setting its roles.
+    const other = await createGroup(server.store.db, TEST_OPERATOR, {
+      name: `Unused ${randomUUID().slice(0, 8)}`,
+      ownerOrgId: analystOrg,
+      memberOrgIds: [],
+    })
+    const set = await admin.request('PUT', `/api/v1/taxii/collections/group-${other.group.id}/roles`, {
+      readRoles: ['admin', 'analyst'],
+      writeRoles: ['admin'],
+    })
+    expect(set.status, set.text).toBe(204)
+    // The member that then uses TAXII finds that collection, with those roles: the analyst reads it.
+    const seen = await analystTaxii.get<{ id: string; can_read: boolean; can_write: boolean }>(
+      `${ROOT}collections/group-${other.group.id}/`,
+    )
+    expect(seen.status, seen.text).toBe(200)
+    expect(seen.body).toMatchObject({ can_read: true, can_write: false })
+  })
+
   it('sets the roles by alias or id (204, audited); 400 naming the field for an unknown role; 404 for an unknown collection', async () => {
     const collection = await freshGroupCollection()
     const byAlias = await admin.request('PUT', `/api/v1/taxii/collections/${collection.alias}/roles`, {

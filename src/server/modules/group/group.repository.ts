@@ -50,6 +50,12 @@ export async function findGroupsOfOrg(
   return { rows, total: Number(count.n) }
 }
 
+/** The ids of every sharing group. */
+export async function findAllGroupIds(db: Db | Trx): Promise<string[]> {
+  const rows = await db.selectFrom('sharing_groups').select('id').execute()
+  return rows.map((r) => r.id)
+}
+
 /** Every group, by name, one page (CLI operators). */
 export async function findAllGroups(
   db: Db,

@@ -4,10 +4,10 @@ import type { CollectionRolesInput } from '../../../core/taxii/taxii.admin.schem
 import { Audience } from '../../../core/trust/label.js'
 import { badInput, forbidden, notFound } from '../../errors.js'
 import type { Db } from '../../store/store.js'
-import { findGroupsByIds } from '../group/group.repository.js'
+import { findAllGroupIds, findGroupsByIds } from '../group/group.repository.js'
 import { findAllCollectionsOfRoot, type CollectionRolesRow } from './taxii.admin.repository.js'
 import { findCollectionByIdOrAlias } from './taxii.repository.js'
-import { setCollectionRoles } from './taxii.service.js'
+import { ensureGroupCollections, setCollectionRoles } from './taxii.service.js'
 
 /** A TAXII collection with the roles that may read and write it, as instance admins manage it. */
 export interface CollectionRoles {
@@ -55,11 +55,18 @@ async function toCollectionRoles(db: Db, rows: readonly CollectionRolesRow[]): P
 
 /**
  * Every collection of an API root with the roles that may read and write it, for instance admins and
- * CLI operators: the audience collections, and the collection of every sharing group that has one
- * (made the first time a member uses TAXII), whether or not the admin's organisation is in the group.
+ * CLI operators: the audience collections, and the collection of every sharing group (made here for
+ * a group none of whose members has used TAXII yet), whether or not the admin's organisation is in
+ * the group.
  */
-export async function listCollectionRoles(db: Db, actor: Actor, apiRoot: string): Promise<CollectionRoles[]> {
+export async function listCollectionRoles(
+  db: Db,
+  actor: Actor,
+  apiRoot: string,
+  now = new Date(),
+): Promise<CollectionRoles[]> {
   assertManagesCollections(actor)
+  await ensureGroupCollections(db, apiRoot, await findAllGroupIds(db), now)
   return toCollectionRoles(db, await findAllCollectionsOfRoot(db, apiRoot))
 }
 
@@ -90,6 +97,7 @@ export async function changeCollectionRoles(
   now = new Date(),
 ): Promise<CollectionRoles> {
   assertManagesCollections(actor)
+  await ensureGroupCollections(db, apiRoot, await findAllGroupIds(db), now)
   const row = await findCollectionByIdOrAlias(db, apiRoot, idOrAlias)
   if (row === undefined) {
     throw notFound('collection', idOrAlias)

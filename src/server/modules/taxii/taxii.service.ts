@@ -88,7 +88,7 @@ const ensuredGroups = new WeakMap<Db, Set<string>>()
  * collection the first time one of its members uses TAXII). Idempotent across nodes: the unique key
  * keeps one collection per group.
  */
-async function ensureGroupCollections(
+export async function ensureGroupCollections(
   db: Db,
   apiRoot: string,
   groupIds: readonly string[],
