@@ -350,6 +350,32 @@ interface PeerFormProps {
   onCancel: () => void
 }
 
+/** A select of a fixed list of values; only those values reach `onChange`. */
+function ChoiceSelect<T extends string>(props: {
+  label: string
+  choices: readonly T[]
+  text: (choice: T) => string
+  value: T
+  error: string | undefined
+  onChange: (value: T) => void
+}) {
+  const { choices, onChange } = props
+  return (
+    <NativeSelect
+      label={props.label}
+      data={choices.map((c) => ({ value: c, label: props.text(c) }))}
+      value={props.value}
+      error={props.error}
+      onChange={(e) => {
+        const value = choices.find((c) => c === e.currentTarget.value)
+        if (value !== undefined) {
+          onChange(value)
+        }
+      }}
+    />
+  )
+}
+
 function PeerForm({ peer, peers, onSaved, onCancel }: PeerFormProps) {
   const queryClient = useQueryClient()
   const creating = peer === null
@@ -494,41 +520,29 @@ function PeerForm({ peer, peers, onSaved, onCancel }: PeerFormProps) {
               Objects marked more strictly keep their own marking. TLP:RED is never pulled.
             </Text>
             <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
-              <NativeSelect
+              <ChoiceSelect
                 label="TLP"
-                data={PULL_TLPS.map((t) => ({ value: t, label: tlpText(t) }))}
+                choices={PULL_TLPS}
+                text={tlpText}
                 value={draft.tlp}
                 error={errors.tlp}
-                onChange={(e) => {
-                  const value = PULL_TLPS.find((t) => t === e.currentTarget.value)
-                  if (value !== undefined) {
-                    set('tlp', value)
-                  }
-                }}
+                onChange={(value) => set('tlp', value)}
               />
-              <NativeSelect
+              <ChoiceSelect
                 label="PAP"
-                data={PAP_LEVELS.map((p) => ({ value: p, label: papText(p) }))}
+                choices={PAP_LEVELS}
+                text={papText}
                 value={draft.pap}
                 error={errors.pap}
-                onChange={(e) => {
-                  const value = PAP_LEVELS.find((p) => p === e.currentTarget.value)
-                  if (value !== undefined) {
-                    set('pap', value)
-                  }
-                }}
+                onChange={(value) => set('pap', value)}
               />
-              <NativeSelect
+              <ChoiceSelect
                 label="Audience"
-                data={AUDIENCES.map((a) => ({ value: a, label: AUDIENCE_LABELS[a] }))}
+                choices={AUDIENCES}
+                text={(a) => AUDIENCE_LABELS[a]}
                 value={draft.audience}
                 error={errors.audience}
-                onChange={(e) => {
-                  const value = AUDIENCES.find((a) => a === e.currentTarget.value)
-                  if (value !== undefined) {
-                    set('audience', value)
-                  }
-                }}
+                onChange={(value) => set('audience', value)}
               />
             </SimpleGrid>
             {draft.audience === 'group' ? (
