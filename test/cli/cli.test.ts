@@ -1,59 +1,17 @@
-import { execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cliBaseEnv, cliJson, LIAISON_BIN, liaison as runLiaison, type CliResult } from '../helpers/cli.js'
 import { buildApp } from '../../src/server/app.js'
 import { readConfig } from '../../src/server/config.js'
 import { ApiClient } from '../helpers/http.js'
 import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
 import { CORPUS_DIR } from '../helpers/corpus.js'
 
-const run = promisify(execFile)
-const BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'liaison.js')
-
-/** Inherited environment without any LIAISON_* setting of the machine running the tests. */
-function baseEnv(): Record<string, string> {
-  const env: Record<string, string> = {}
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('LIAISON_') && value !== undefined) {
-      env[key] = value
-    }
-  }
-  return env
-}
-
-interface CliResult {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-async function liaison(location: TestStoreLocation, args: string[], input?: string): Promise<CliResult> {
-  const env = { ...baseEnv(), ...location.env, LIAISON_LOG_LEVEL: 'silent' }
-  if (input !== undefined) {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [BIN, ...args], { env })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
-      child.stdin.end(input)
-    })
-  }
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string }
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }
-  }
-}
-
-function json<T>(result: CliResult): T {
-  expect(result.code, result.stderr).toBe(0)
-  return JSON.parse(result.stdout) as T
+/** `liaison` with standard input, as this file calls it. */
+function liaison(location: TestStoreLocation, args: string[], input?: string): Promise<CliResult> {
+  return runLiaison(location, args, input === undefined ? {} : { input })
 }
 
 describe('the liaison binary', () => {
@@ -75,7 +33,9 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
   })
 
   it('migrates the store, and says so when it is already up to date', async () => {
-    const first = json<{ applied: string[]; store: string }>(await liaison(location, ['migrate', '--json']))
+    const first = cliJson<{ applied: string[]; store: string }>(
+      await liaison(location, ['migrate', '--json']),
+    )
     expect(first.store).toBe(kind)
     expect(first.applied).toContain('2026-11-24T0800-foundation')
     const again = await liaison(location, ['migrate'])
@@ -84,7 +44,7 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
   })
 
   it('creates and lists organisations and users, in text and JSON', async () => {
-    const org = json<{ id: string; name: string; country: string }>(
+    const org = cliJson<{ id: string; name: string; country: string }>(
       await liaison(location, [
         'org',
         'create',
@@ -102,10 +62,10 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
     const text = await liaison(location, ['org', 'list'])
     expect(text.stdout).toMatch(/^ID\s+NAME\s+TYPE/)
     expect(text.stdout).toContain('CERT-CLI')
-    const listed = json<{ id: string }[]>(await liaison(location, ['org', 'list', '--json']))
+    const listed = cliJson<{ id: string }[]>(await liaison(location, ['org', 'list', '--json']))
     expect(listed.map((o) => o.id)).toContain(org.id)
 
-    const created = json<{
+    const created = cliJson<{
       user: { id: string; email: string; mustChangePassword: boolean }
       oneTimePassword: string
     }>(
@@ -126,7 +86,7 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
     expect(created.user).toMatchObject({ email: 'handler@cert-cli.example', mustChangePassword: true })
     expect(created.oneTimePassword).toMatch(/^[A-Za-z0-9]{20}$/)
 
-    const users = json<{ email: string }[]>(
+    const users = cliJson<{ email: string }[]>(
       await liaison(location, ['user', 'list', '--org', org.id, '--json']),
     )
     expect(users.map((u) => u.email)).toEqual(['handler@cert-cli.example'])
@@ -153,7 +113,7 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
   })
 
   it('rejects bad input with a clear message, exit code 2, and no change', async () => {
-    const before = json<unknown[]>(await liaison(location, ['org', 'list', '--json'])).length
+    const before = cliJson<unknown[]>(await liaison(location, ['org', 'list', '--json'])).length
     const badType = await liaison(location, ['org', 'create', '--name', 'X', '--type', 'pirates'])
     expect(badType.code).toBe(2)
     expect(badType.stderr).toMatch(/pirates/)
@@ -186,11 +146,11 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
     ])
     expect(noOrg.code).toBe(2)
     expect(noOrg.stderr).toMatch(/organisation nope not found/)
-    expect(json<unknown[]>(await liaison(location, ['org', 'list', '--json'])).length).toBe(before)
+    expect(cliJson<unknown[]>(await liaison(location, ['org', 'list', '--json'])).length).toBe(before)
   })
 
   it('creates an API key whose token works against a server on the same store, and revokes it', async () => {
-    const key = json<{ apiKey: { id: string }; token: string }>(
+    const key = cliJson<{ apiKey: { id: string }; token: string }>(
       await liaison(location, [
         'apikey',
         'create',
@@ -251,7 +211,7 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
 
   it('manages sharing groups for scripts', async () => {
     for (const name of ['ISAC-Energy', 'Grid-Op-1', 'Grid-Op-2']) {
-      json(
+      cliJson(
         await liaison(location, [
           'org',
           'create',
@@ -263,7 +223,7 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
         ]),
       )
     }
-    const created = json<{
+    const created = cliJson<{
       id: string
       hiddenMembership: boolean
       members: { name: string }[]
@@ -288,7 +248,7 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
     expect(created.ownerOrgName).toBe('ISAC-Energy')
     expect(created.members.map((m) => m.name).sort()).toEqual(['Grid-Op-1', 'Grid-Op-2', 'ISAC-Energy'])
 
-    const removed = json<{ members: { name: string }[] }>(
+    const removed = cliJson<{ members: { name: string }[] }>(
       await liaison(location, ['group', 'remove-member', 'Energy circle', 'Grid-Op-2', '--json']),
     )
     expect(removed.members.map((m) => m.name)).not.toContain('Grid-Op-2')
@@ -301,7 +261,7 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
     const owner = await liaison(location, ['group', 'remove-member', created.id, 'ISAC-Energy'])
     expect(owner.code).toBe(2)
 
-    const listed = json<{ id: string }[]>(await liaison(location, ['group', 'list', '--json']))
+    const listed = cliJson<{ id: string }[]>(await liaison(location, ['group', 'list', '--json']))
     expect(listed.map((g) => g.id)).toContain(created.id)
     const text = await liaison(location, ['group', 'list'])
     expect(text.stdout).toMatch(/Energy circle\s+ISAC-Energy\s+3\s+yes/)
@@ -310,7 +270,7 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
   it('imports STIX and MISP files, and exports exactly what a user may see', async () => {
     const corpus = CORPUS_DIR
     const apt1 = path.join(corpus, 'stix21', 'oasis-examples', 'threat-reports', 'apt1.json')
-    const summary = json<{ created: number; rejected: number }>(
+    const summary = cliJson<{ created: number; rejected: number }>(
       await liaison(location, ['import', apt1, '--org', 'CERT-CLI', '--json']),
     )
     expect(summary.created).toBe(76)
@@ -425,8 +385,8 @@ describe.each(STORE_KINDS)('liaison serve on an empty store (%s)', (kind) => {
   it('creates the instance, prints the admin login, serves, and stops on SIGTERM', async () => {
     const location = await createStoreLocation(kind)
     try {
-      const child = spawn(process.execPath, [BIN, 'serve'], {
-        env: { ...baseEnv(), ...location.env, LIAISON_PORT: '0', LIAISON_LOG_LEVEL: 'silent' },
+      const child = spawn(process.execPath, [LIAISON_BIN, 'serve'], {
+        env: { ...cliBaseEnv(), ...location.env, LIAISON_PORT: '0', LIAISON_LOG_LEVEL: 'silent' },
       })
       let stdout = ''
       const url = await new Promise<string>((resolve, reject) => {

@@ -1,19 +1,8 @@
-import { execFile } from 'node:child_process'
-import path from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cliJson, liaison } from '../helpers/cli.js'
 import { ROLES } from '../../src/core/account/account.js'
 import { listRecentAudit } from '../../src/server/modules/audit/audit.service.js'
 import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
-
-const run = promisify(execFile)
-const BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'liaison.js')
-
-interface CliResult {
-  code: number
-  stdout: string
-  stderr: string
-}
 
 interface CollectionRoles {
   id: string
@@ -21,29 +10,6 @@ interface CollectionRoles {
   title: string
   readRoles: string[]
   writeRoles: string[]
-}
-
-async function liaison(location: TestStoreLocation, args: string[]): Promise<CliResult> {
-  const env: Record<string, string> = { LIAISON_LOG_LEVEL: 'silent' }
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('LIAISON_') && value !== undefined) {
-      env[key] = value
-    }
-  }
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env: { ...env, ...location.env },
-    })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string }
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }
-  }
-}
-
-function json<T>(result: CliResult): T {
-  expect(result.code, result.stderr).toBe(0)
-  return JSON.parse(result.stdout) as T
 }
 
 const ALL_BUT_VIEWER = ROLES.filter((r) => r !== 'viewer')
@@ -64,7 +30,7 @@ describe.each(STORE_KINDS)('liaison taxii collections and roles (%s)', (kind) =>
     expect(text.code, text.stderr).toBe(0)
     expect(text.stdout).toMatch(/^ID\s+ALIAS\s+TITLE\s+READ\s+WRITE/)
     expect(text.stdout).toMatch(/\bcommunity\b/)
-    const items = json<CollectionRoles[]>(await liaison(location, ['taxii', 'collections', '--json']))
+    const items = cliJson<CollectionRoles[]>(await liaison(location, ['taxii', 'collections', '--json']))
     expect(items.map((c) => c.alias).sort()).toEqual(['community', 'federation', 'organisation', 'public'])
     for (const collection of items) {
       expect(collection.readRoles).toEqual([...ROLES])
@@ -73,7 +39,7 @@ describe.each(STORE_KINDS)('liaison taxii collections and roles (%s)', (kind) =>
   })
 
   it('sets the roles of a collection (audited as the operator), keeping a list that is not given', async () => {
-    const changed = json<CollectionRoles>(
+    const changed = cliJson<CollectionRoles>(
       await liaison(location, [
         'taxii',
         'roles',
@@ -95,7 +61,7 @@ describe.each(STORE_KINDS)('liaison taxii collections and roles (%s)', (kind) =>
     expect(text.code, text.stderr).toBe(0)
     expect(text.stdout).toBe(`Collection community (${changed.id}): read analyst,handler; write (nobody)\n`)
 
-    const items = json<CollectionRoles[]>(await liaison(location, ['taxii', 'collections', '--json']))
+    const items = cliJson<CollectionRoles[]>(await liaison(location, ['taxii', 'collections', '--json']))
     expect(items.find((c) => c.alias === 'community')).toMatchObject({
       readRoles: ['analyst', 'handler'],
       writeRoles: [],

@@ -1,14 +1,11 @@
-import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cliJson, liaison } from '../helpers/cli.js'
 import { CORPUS_DIR } from '../helpers/corpus.js'
 import { createStoreLocation, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
 
-const run = promisify(execFile)
-const BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'liaison.js')
 const LISTS = [
   'rfc1918',
   'rfc5735',
@@ -18,35 +15,6 @@ const LISTS = [
   'url-shortener',
   'multicast',
 ].map((name) => path.join(CORPUS_DIR, 'misp', 'warninglists', name, 'list.json'))
-
-interface CliResult {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-async function liaison(location: TestStoreLocation, args: string[]): Promise<CliResult> {
-  const env: Record<string, string> = { LIAISON_LOG_LEVEL: 'silent' }
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('LIAISON_') && value !== undefined) {
-      env[key] = value
-    }
-  }
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env: { ...env, ...location.env },
-    })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string }
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }
-  }
-}
-
-function json<T>(result: CliResult): T {
-  expect(result.code, result.stderr).toBe(0)
-  return JSON.parse(result.stdout) as T
-}
 
 describe.each(STORE_KINDS)('liaison warninglist (%s)', (kind) => {
   let location: TestStoreLocation
@@ -59,7 +27,7 @@ describe.each(STORE_KINDS)('liaison warninglist (%s)', (kind) => {
   })
 
   it('imports, lists, checks, disables; import flags and export for blocking leaves out', async () => {
-    const imported = json<
+    const imported = cliJson<
       { warninglist: { name: string; entryCount: number }; replacedVersion: number | null }[]
     >(await liaison(location, ['warninglist', 'import', ...LISTS, '--json']))
     expect(imported).toHaveLength(7)
@@ -72,7 +40,7 @@ describe.each(STORE_KINDS)('liaison warninglist (%s)', (kind) => {
     expect(listed.stdout).toMatch(/^ID\s+NAME\s+VERSION\s+TYPE\s+ENTRIES\s+ENABLED/)
     expect(listed.stdout).toContain('List of known URL Shorteners domains')
 
-    const checked = json<{ matches: { name: string; entry: string }[] }>(
+    const checked = cliJson<{ matches: { name: string; entry: string }[] }>(
       await liaison(location, ['warninglist', 'check', '10.9.8.7', '--json']),
     )
     expect(checked.matches.map((m) => m.entry).sort()).toEqual(['10.0.0.0/8', '10.0.0.0/8'])
@@ -91,16 +59,16 @@ describe.each(STORE_KINDS)('liaison warninglist (%s)', (kind) => {
     const bad = await liaison(location, ['warninglist', 'import', badFile])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/bad-list\.json: list\[1\]: "nope" is not an IP address or CIDR network/)
-    expect(json<unknown[]>(await liaison(location, ['warninglist', 'list', '--json']))).toHaveLength(7)
+    expect(cliJson<unknown[]>(await liaison(location, ['warninglist', 'list', '--json']))).toHaveLength(7)
 
     const disabled = await liaison(location, ['warninglist', 'disable', 'list of rfc 5735 cidr blocks'])
     expect(disabled.code, disabled.stderr).toBe(0)
-    const afterDisable = json<{ matches: { name: string }[] }>(
+    const afterDisable = cliJson<{ matches: { name: string }[] }>(
       await liaison(location, ['warninglist', 'check', '10.9.8.7', '--json']),
     )
     expect(afterDisable.matches.map((m) => m.name)).toEqual(['List of RFC 1918 CIDR blocks'])
 
-    const org = json<{ id: string }>(
+    const org = cliJson<{ id: string }>(
       await liaison(location, ['org', 'create', '--name', 'CERT-WL', '--type', 'gov-csirt', '--json']),
     )
     const at = '2026-01-01T00:00:00.000Z'

@@ -1,46 +1,21 @@
-import { execFile } from 'node:child_process'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import * as openpgp from 'openpgp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { liaison as runLiaison, type CliResult } from '../helpers/cli.js'
 import { generateSigningKey } from '../../src/server/modules/notify/signing.js'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js'
 import { createStoreLocation, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
 import { verifyPgpMime } from './pgp-mime.js'
 
-const run = promisify(execFile)
-const BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'liaison.js')
-
-interface CliResult {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-async function liaison(
+/** `liaison` with extra environment and standard input, as this file calls it. */
+function liaison(
   location: TestStoreLocation,
   args: string[],
   extraEnv: Record<string, string> = {},
   input?: string,
 ): Promise<CliResult> {
-  const env: Record<string, string> = { LIAISON_LOG_LEVEL: 'silent' }
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('LIAISON_') && value !== undefined) {
-      env[key] = value
-    }
-  }
-  try {
-    const child = run(process.execPath, [BIN, ...args], { env: { ...env, ...location.env, ...extraEnv } })
-    if (input !== undefined) {
-      child.child.stdin?.end(input)
-    }
-    const { stdout, stderr } = await child
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string }
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }
-  }
+  return runLiaison(location, args, { env: extraEnv, ...(input === undefined ? {} : { input }) })
 }
 
 describe.each(STORE_KINDS)('liaison constituency (%s)', (kind) => {
