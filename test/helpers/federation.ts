@@ -109,25 +109,7 @@ export async function createProducer(
   return { orgId: org.id, userId: user.id, orgName: org.name }
 }
 
-let octet = 0
-
-/** A valid STIX 2.1 indicator with a fresh id; any property may be overridden. */
-export function indicator(overrides: Record<string, unknown> = {}): StixObject {
-  octet += 1
-  const at = '2025-01-01T00:00:00.000Z'
-  return {
-    type: 'indicator',
-    spec_version: '2.1',
-    id: `indicator--${randomUUID()}`,
-    created: at,
-    modified: at,
-    name: `federated probe ${octet}`,
-    pattern: `[ipv4-addr:value = '203.0.${Math.floor(octet / 250) % 250}.${octet % 250}']`,
-    pattern_type: 'stix',
-    valid_from: at,
-    ...overrides,
-  }
-}
+export { indicator } from './stix.js'
 
 /** Imports objects on an instance as a producer, under one label. */
 export async function produce(

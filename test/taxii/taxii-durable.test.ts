@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import type { Kysely } from 'kysely'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { indicator } from '../helpers/stix.js'
 import type { UserPrincipal } from '../../src/core/account/principal.js'
 import { buildApp } from '../../src/server/app.js'
 import { ensureInstance } from '../../src/server/bootstrap.js'
@@ -26,25 +27,6 @@ import { openStore, type Store } from '../../src/server/store/store.js'
 import { createOrg, createUserWithPassword, TEST_OPERATOR } from '../helpers/factories.js'
 import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
 import { ROOT, TaxiiClient, type TaxiiStatusBody } from '../helpers/taxii.js'
-
-let octet = 0
-/** A valid STIX 2.1 indicator with a fresh id; any property may be overridden. */
-function indicator(overrides: Record<string, unknown> = {}): Record<string, unknown> & { id: string } {
-  octet += 1
-  const at = '2025-01-01T00:00:00.000Z'
-  return {
-    type: 'indicator',
-    spec_version: '2.1',
-    id: `indicator--${randomUUID()}`,
-    created: at,
-    modified: at,
-    name: `durable ${octet}`,
-    pattern: `[ipv4-addr:value = '203.0.${Math.floor(octet / 250) % 250}.${octet % 250}']`,
-    pattern_type: 'stix',
-    valid_from: at,
-    ...overrides,
-  }
-}
 
 /** An envelope's objects: `count` valid indicators, every 700th one broken (a failure). */
 function envelopeObjects(count: number): {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { indicator } from '../helpers/stix.js'
 import { ROLES } from '../../src/core/account/account.js'
 import { createGroup } from '../../src/server/modules/group/group.service.js'
 import { createUserWithPassword, TEST_OPERATOR } from '../helpers/factories.js'
@@ -29,22 +30,6 @@ interface AuditBody {
 }
 
 const ALL_BUT_VIEWER = ROLES.filter((r) => r !== 'viewer')
-
-function indicator(): Record<string, unknown> & { id: string } {
-  const at = '2025-01-01T00:00:00.000Z'
-  const octet = Math.floor(Math.random() * 250)
-  return {
-    type: 'indicator',
-    spec_version: '2.1',
-    id: `indicator--${randomUUID()}`,
-    created: at,
-    modified: at,
-    name: 'roles probe',
-    pattern: `[ipv4-addr:value = '203.0.113.${octet}']`,
-    pattern_type: 'stix',
-    valid_from: at,
-  }
-}
 
 function errorField(res: TestResponse): unknown {
   return (res.body as { error?: { details?: { field?: unknown } } }).error?.details?.field

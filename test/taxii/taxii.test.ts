@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { indicator } from '../helpers/stix.js'
 import { createGroup } from '../../src/server/modules/group/group.service.js'
 import { updateOrganisation } from '../../src/server/modules/org/org.service.js'
 import { setCollectionRoles } from '../../src/server/modules/taxii/taxii.service.js'
@@ -25,25 +26,6 @@ const TAXII_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/
 const GREEN = 'marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb'
 const AMBER = 'marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421'
 const RED = 'marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1'
-
-let octet = 0
-/** A valid STIX 2.1 indicator with a fresh id; any property may be overridden. */
-function indicator(overrides: Record<string, unknown> = {}): Record<string, unknown> & { id: string } {
-  octet += 1
-  const at = '2025-01-01T00:00:00.000Z'
-  return {
-    type: 'indicator',
-    spec_version: '2.1',
-    id: `indicator--${randomUUID()}`,
-    created: at,
-    modified: at,
-    name: `probe ${octet}`,
-    pattern: `[ipv4-addr:value = '198.51.${Math.floor(octet / 250) % 250}.${octet % 250}']`,
-    pattern_type: 'stix',
-    valid_from: at,
-    ...overrides,
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
