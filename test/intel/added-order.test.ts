@@ -5,6 +5,7 @@ import { storeStixObjects } from '../../src/server/modules/intel/intel.import.js
 import { importContent, importContext } from '../../src/server/modules/intel/intel.service.js'
 import { createOrganisation } from '../../src/server/modules/org/org.service.js'
 import type { Store } from '../../src/server/store/store.js'
+import { indicator } from '../helpers/stix.js'
 import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
 
 /**
@@ -39,20 +40,6 @@ describe.each(STORE_KINDS)('date added in commit order (%s)', (kind) => {
     await location.drop()
   })
 
-  let counter = 0
-  const indicator = (modified = '2025-01-01T00:00:00.000Z') => {
-    counter += 1
-    return {
-      type: 'indicator',
-      spec_version: '2.1',
-      id: `indicator--${randomUUID()}`,
-      created: '2025-01-01T00:00:00.000Z',
-      modified,
-      pattern: `[ipv4-addr:value = '198.51.100.${counter % 250}']`,
-      pattern_type: 'stix',
-      valid_from: '2025-01-01T00:00:00.000Z',
-    }
-  }
   const request = {
     format: 'stix' as const,
     label: { tlp: 'green' as const, audience: 'community' as const },
