@@ -9,11 +9,14 @@ interface Operation {
   path: string
   hasBody: boolean
   hasQuery: boolean
+  /** The response codes it documents (`200`, `4XX`, `5XX`…). */
+  responses: string[]
 }
 
 interface SpecOperation {
   requestBody?: unknown
   parameters?: { in: string }[]
+  responses?: Record<string, unknown>
 }
 
 /** Routes anyone may call; every other route must answer 401 without credentials. */
@@ -47,6 +50,7 @@ function operationsOf(spec: { paths: Record<string, Record<string, SpecOperation
         path,
         hasBody: op.requestBody !== undefined,
         hasQuery: (op.parameters ?? []).some((p) => p.in === 'query'),
+        responses: Object.keys(op.responses ?? {}).map((code) => code.toUpperCase()),
       })
     }
   }
@@ -96,6 +100,11 @@ describe.each(STORE_KINDS)('every endpoint (%s)', (kind) => {
     ]) {
       expect(paths).toContain(expected)
     }
+    // Every operation documents its error answers: 4xx, and 5xx (`internal`, `store_busy`).
+    const undocumented = ops
+      .filter((op) => !op.responses.includes('4XX') || !op.responses.includes('5XX'))
+      .map((op) => `${op.method} ${op.path}: ${op.responses.join(' ')}`)
+    expect(undocumented).toEqual([])
     const page = await server.client().get('/api/docs')
     const html = page.status === 302 ? await server.client().get(page.headers.get('location') ?? '') : page
     expect(html.status).toBe(200)

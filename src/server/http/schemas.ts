@@ -12,11 +12,14 @@ export const ErrorResponse = Type.Object(
   { description: 'Error' },
 )
 
-/** Route `response` map with the error shape added for every 4xx. */
+/**
+ * Route `response` map with the error shape added for every 4xx and 5xx (`internal`, and
+ * `store_busy` when another process holds a SQLite store's write lock too long).
+ */
 export function withErrors<R extends Record<number, TSchema>>(
   responses: R,
-): R & { '4xx': typeof ErrorResponse } {
-  return { ...responses, '4xx': ErrorResponse }
+): R & { '4xx': typeof ErrorResponse; '5xx': typeof ErrorResponse } {
+  return { ...responses, '4xx': ErrorResponse, '5xx': ErrorResponse }
 }
 
 /** `limit` and `offset` of list endpoints. */

@@ -225,6 +225,7 @@ export const incidentRoutes: FastifyPluginAsyncTypebox<{
         summary:
           'Export the incidents you may see as STIX 2.1 incident objects (Incident Core extension) or CSV',
         querystring: ExportQuery,
+        response: withErrors({ 200: Type.Unknown({ description: 'the STIX bundle or CSV, streamed' }) }),
       },
     },
     async (request, reply) => {

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
 import { RawMessageListQuery, RawMessageSchema } from '../../../core/incident/intake-mail.schema.js'
 import { principalOf } from '../../http/auth.plugin.js'
 import { IdParams, listOf, withErrors } from '../../http/schemas.js'
@@ -55,6 +56,7 @@ export const intakeMailRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
         tags: ['reports'],
         summary: 'The mail exactly as received (.eml), always as a file, never shown inline',
         params: IdParams,
+        response: withErrors({ 200: Type.Unknown({ description: 'the message, application/octet-stream' }) }),
       },
     },
     async (request, reply) => {

@@ -664,6 +664,9 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{
           },
           { additionalProperties: false },
         ),
+        response: withErrors({
+          200: Type.Unknown({ description: 'the STIX bundle, MISP events or CSV, streamed' }),
+        }),
       },
     },
     async (request, reply) => {

@@ -380,6 +380,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{
         tags: ['reports'],
         summary: 'Download an attachment (always as a file, never shown inline)',
         params: AttachmentParams,
+        response: withErrors({ 200: Type.Unknown({ description: 'the file, application/octet-stream' }) }),
       },
     },
     async (request, reply) => {
