@@ -597,6 +597,32 @@ describe('validateStixContent: type rules', () => {
     expect(deterministic.warnings).toEqual([])
   })
 
+  it('skips the SHOULD rules with warnings: false, and still checks every MUST rule', () => {
+    const content = [
+      { type: 'ipv4-addr', id: 'ipv4-addr--1e4ffad7-0b88-41d4-ba4d-77d27490b956', value: '198.51.100.3' },
+      { type: 'process', id: 'process--d2ec5aab-808d-5492-890a-3c1a1e3cb06e', pid: 1 },
+      {
+        type: 'indicator',
+        spec_version: '2.1',
+        id: 'indicator--1e4ffad7-0b88-41d4-ba4d-77d27490b956',
+        created: '2025-01-01T00:00:00.000Z',
+        modified: '2025-01-01T00:00:00.000Z',
+        pattern: "[ipv4-addr:value = '198.51.100.3']",
+        pattern_type: 'stix',
+        valid_from: '2025-01-01T00:00:00Z',
+        x_legacy_ref: '',
+      },
+    ]
+    const full = validateStixContent(content)
+    const lean = validateStixContent(content, { warnings: false })
+    expect(full.warnings.map((w) => w.rule).sort()).toEqual(['ref-format', 'sco-id'])
+    expect(lean.warnings).toEqual([])
+    expect(lean.problems).toEqual(full.problems)
+    expect(lean.problems).toEqual([
+      expect.objectContaining({ index: 1, rule: 'id-uuid-version', property: 'id' }),
+    ])
+  })
+
   it('checks extensions', () => {
     const file = (extensions: Json): Json => ({
       type: 'file',

@@ -130,6 +130,11 @@ export interface ValidateOptions {
   readonly version?: Version
   /** Index of the first item when the content is one part of a larger list (numbers in problems). */
   readonly firstIndex?: number
+  /**
+   * False: SHOULD rules are not checked and `warnings` stays empty, for callers that discard them (an
+   * import): a MISP event's SCOs, named after their attributes, would each cost a UUIDv5 and a warning.
+   */
+  readonly warnings?: boolean
 }
 
 type Version = '2.1' | '2.0'
@@ -141,6 +146,8 @@ interface Ctx {
   readonly version: Version
   readonly problems: StixProblem[]
   readonly warnings: StixProblem[]
+  /** False when warnings are not wanted ({@link ValidateOptions.warnings}). */
+  readonly collectWarnings: boolean
   readonly checkPattern: ((pattern: string) => string | null) | undefined
   /** The `observed-data.objects` dictionary while checking the objects in it: refs are its keys. */
   readonly local: Readonly<Record<string, unknown>> | null
@@ -190,7 +197,9 @@ function fail(ctx: Ctx, property: string, rule: StixRule, text: string): void {
 }
 
 function warn(ctx: Ctx, property: string, rule: StixRule, text: string): void {
-  ctx.warnings.push(problem(ctx, property, rule, text))
+  if (ctx.collectWarnings) {
+    ctx.warnings.push(problem(ctx, property, rule, text))
+  }
 }
 
 function preview(value: unknown): string {
@@ -592,7 +601,7 @@ function checkCustomValue(ctx: Ctx, path: string, key: string, value: unknown): 
   if (key.endsWith('_ref') || key.endsWith('_refs')) {
     // Legacy x_ properties are the producer's business (ATT&CK ships `x_mitre_data_source_ref: ""`,
     // which the OASIS validator accepts): a bad one is only a warning.
-    const target = key.startsWith('x_') ? { ...ctx, problems: ctx.warnings } : ctx
+    const target = key.startsWith('x_') ? { ...ctx, problems: ctx.collectWarnings ? ctx.warnings : [] } : ctx
     if (key.endsWith('_ref')) {
       checkRefValue(target, path, value, ANY_TARGET)
     } else {
@@ -1923,6 +1932,10 @@ function checkScoId(ctx: Ctx, raw: Readonly<Record<string, unknown>>, id: string
     return
   }
   const uuidVersion = parsed.uuid.charAt(14)
+  if (uuidVersion === '4' && !ctx.collectWarnings) {
+    // A UUIDv4 is allowed either way; deriving the deterministic id would only serve a warning.
+    return
+  }
   const derived = derivedScoId(raw)
   if (derived === null) {
     if (uuidVersion !== '4') {
@@ -2029,6 +2042,7 @@ export function validateStixContent(content: unknown, options: ValidateOptions =
     version: '2.1',
     problems,
     warnings,
+    collectWarnings: options.warnings ?? true,
     checkPattern: options.checkPattern,
     local: null,
   }

@@ -6,7 +6,7 @@ import { tightenToTlp, type SharingLabel } from '../../../core/trust/label.js'
 import type { Db, Trx } from '../../store/store.js'
 import type { AuditActor } from '../audit/audit.service.js'
 import { deleteOwnVersions } from '../intel/intel.delete.js'
-import { checkStixPattern, storeStixObjects, tlpOfObject } from '../intel/intel.import.js'
+import { IMPORT_CHECKS, storeStixObjects, tlpOfObject } from '../intel/intel.import.js'
 import { findVersionLabels } from '../intel/intel.provenance.js'
 import { ensureLabel, labelId } from '../trust/label.repository.js'
 import { findPullCursor, savePullCursor, upsertReceipts } from './federation.repository.js'
@@ -201,7 +201,7 @@ async function storePage(
     )
     const result = validateStixContent(
       stripped.map((s) => s.object),
-      { checkPattern: checkStixPattern, version: '2.1' },
+      { ...IMPORT_CHECKS, version: '2.1' },
     )
     const problems = new Map<number, string[]>()
     for (const problem of result.problems) {

@@ -99,6 +99,12 @@ export function checkStixPattern(pattern: string): string | null {
   return result.ok ? null : `${result.error.message} (offset ${result.error.offset})`
 }
 
+/**
+ * The checks of every import: the MUST rules, patterns parsed; SHOULD rules (warnings) skipped, as an
+ * import reports only what it rejects.
+ */
+export const IMPORT_CHECKS = { checkPattern: checkStixPattern, warnings: false } as const
+
 /** The strictest TLP among an object's own markings, or null when it has none. */
 export function tlpOfObject(object: StixObject): Tlp | null {
   const refs = object.object_marking_refs
@@ -180,7 +186,7 @@ export function importRefusal(problems: readonly ImportProblem[], problemCount: 
  * objects with problems are left out and reported.
  */
 export function prepareStix(content: unknown, skipInvalid: boolean): PreparedContent {
-  const result = validateStixContent(content, { checkPattern: checkStixPattern })
+  const result = validateStixContent(content, IMPORT_CHECKS)
   // Problem indexes are positions in the content; entries keep theirs.
   let entries = result.objects
   let problems: ImportProblem[] = [...result.problems]
@@ -190,7 +196,7 @@ export function prepareStix(content: unknown, skipInvalid: boolean): PreparedCon
     // 2.0 is upgraded, never stored as it is; what cannot be converted is reported (and refused
     // by a strict import), and the result is checked again as 2.1.
     const upgraded = upgradeStix20(entries.map((e) => e.object))
-    const revalidated = validateStixContent(upgraded.objects, { checkPattern: checkStixPattern })
+    const revalidated = validateStixContent(upgraded.objects, IMPORT_CHECKS)
     entries = revalidated.objects
     problems = [...upgraded.problems, ...revalidated.problems]
     rejecting = revalidated.problems
@@ -266,13 +272,7 @@ export async function storeStixObjects(
     }
     let done = 0
     for await (const part of input.batches) {
-      // One row per (id, modified): a part repeating an object keeps its last occurrence (a later
-      // part repeating it replaces the stored content).
-      const unique = new Map<string, StixObject>()
-      for (const object of part) {
-        unique.set(`${object.id}\u0000${typeof object.modified === 'string' ? object.modified : ''}`, object)
-      }
-      const all = [...unique.values()]
+      const all = uniqueVersionsInIdOrder(part)
       for (let start = 0; start < all.length; start += batchSize) {
         await storeBatch(
           trx,
@@ -461,14 +461,18 @@ export function indexRowsOf(
   const observables: ObservableTable[] = []
   const refs: StixRefTable[] = []
   for (const object of objects) {
-    // One row per (key, origin) of an object: a pattern may name one value twice.
-    const seen = new Set<string>()
-    for (const o of observablesOfObject(object)) {
-      const unique = `${o.key}\u0000${o.origin}`
-      if (seen.has(unique)) {
-        continue
+    // One row per (key, origin) of an object: a pattern may name one value twice. (Most objects have
+    // one or none: the set is only made for more.)
+    const found = observablesOfObject(object)
+    const seen = found.length > 1 ? new Set<string>() : null
+    for (const o of found) {
+      if (seen !== null) {
+        const unique = `${o.key}\u0000${o.origin}`
+        if (seen.has(unique)) {
+          continue
+        }
+        seen.add(unique)
       }
-      seen.add(unique)
       observables.push({
         object_id: object.id,
         owner_org_id: ownerOrgId,
@@ -480,17 +484,52 @@ export function indexRowsOf(
         origin: o.origin,
       })
     }
-    const seenRefs = new Set<string>()
-    for (const r of refsOfObject(object)) {
-      const unique = `${r.property}\u0000${r.to}`
-      if (seenRefs.has(unique)) {
-        continue
+    const targets = refsOfObject(object)
+    const seenRefs = targets.length > 1 ? new Set<string>() : null
+    for (const r of targets) {
+      if (seenRefs !== null) {
+        const unique = `${r.property}\u0000${r.to}`
+        if (seenRefs.has(unique)) {
+          continue
+        }
+        seenRefs.add(unique)
       }
-      seenRefs.add(unique)
       refs.push({ from_id: object.id, owner_org_id: ownerOrgId, to_id: r.to, property: r.property })
     }
   }
   return { observables, refs }
+}
+
+/**
+ * The objects of a part in id order, one per (id, modified): a part repeating an object keeps its last
+ * occurrence (a later part repeating it replaces the stored content). In id order because every index
+ * of object versions, references and observables of an object begins with its id: sorted rows walk
+ * those B-trees page by page instead of jumping to a random page per row (measured: a
+ * 150,000-attribute MISP event, 750,000 objects, 52 s → 37 s).
+ */
+export function uniqueVersionsInIdOrder(part: readonly StixObject[]): StixObject[] {
+  // A stable sort: the occurrences of one id stay in their order.
+  const sorted = [...part].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  const out: StixObject[] = []
+  for (let i = 0; i < sorted.length;) {
+    let end = i + 1
+    while (end < sorted.length && sorted[end]?.id === sorted[i]?.id) {
+      end += 1
+    }
+    if (end === i + 1) {
+      out.push(sorted[i] as StixObject)
+    } else {
+      // Versions of one id: the last occurrence of each `modified`, in order of first occurrence.
+      const byModified = new Map<unknown, StixObject>()
+      for (let k = i; k < end; k++) {
+        const object = sorted[k] as StixObject
+        byModified.set(typeof object.modified === 'string' ? object.modified : '', object)
+      }
+      out.push(...byModified.values())
+    }
+    i = end
+  }
+  return out
 }
 
 function isNewer(candidate: string, current: string): boolean {

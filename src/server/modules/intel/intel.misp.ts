@@ -5,7 +5,7 @@ import type { StixObject } from '../../../core/stix/stix.js'
 import { validateStixContent } from '../../../core/stix/validate.js'
 import { Audience, Tlp } from '../../../core/trust/label.js'
 import { LiaisonError } from '../../errors.js'
-import { checkStixPattern, type ImportProblem, type PreparedContent } from './intel.import.js'
+import { IMPORT_CHECKS, type ImportProblem, type PreparedContent } from './intel.import.js'
 
 /** A MISP problem in the shape every import reports. */
 function asStixProblem(problem: MispProblem, index: number): ImportProblem {
@@ -81,7 +81,7 @@ export function prepareMisp(content: unknown, skipInvalid: boolean): PreparedCon
     }
   }
   // The mapping's output goes through the same STIX checks as any import.
-  const checked = validateStixContent(objects, { checkPattern: checkStixPattern })
+  const checked = validateStixContent(objects, IMPORT_CHECKS)
   if (checked.problems.length > 0 && !skipInvalid) {
     throw new LiaisonError(
       400,

@@ -232,13 +232,21 @@ export async function replaceIndex(
       .where('from_id', 'in', chunk)
       .execute()
   }
+  // Sorted by the key of their value index (the indexes by object begin with the object's id, and
+  // the objects of one call are neighbours in id order): inserts walk the B-trees instead of jumping.
+  const byKey = [...observables].sort((a, b) => compareText(a.key, b.key))
+  const byTarget = [...refs].sort((a, b) => compareText(a.to_id, b.to_id))
   if (sqlite !== undefined) {
-    insertRaw(sqlite, 'observables', OBSERVABLE_COLUMNS, observables)
-    insertRaw(sqlite, 'stix_refs', REF_COLUMNS, refs)
+    insertRaw(sqlite, 'observables', OBSERVABLE_COLUMNS, byKey)
+    insertRaw(sqlite, 'stix_refs', REF_COLUMNS, byTarget)
     return
   }
-  await insertUnnest(trx, 'observables', OBSERVABLE_COLUMNS, observables)
-  await insertUnnest(trx, 'stix_refs', REF_COLUMNS, refs)
+  await insertUnnest(trx, 'observables', OBSERVABLE_COLUMNS, byKey)
+  await insertUnnest(trx, 'stix_refs', REF_COLUMNS, byTarget)
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }
 
 /** Deletes some versions of one owner's copy of an object; returns how many rows went. */

@@ -7,7 +7,7 @@ import { Tlp } from '../../../core/trust/label.js'
 import { badInput } from '../../errors.js'
 import type { Db } from '../../store/store.js'
 import {
-  checkStixPattern,
+  IMPORT_CHECKS,
   importRefusal,
   storeStixObjects,
   tlpOfObject,
@@ -112,7 +112,7 @@ export async function importStixFile(
       says20 ||= evidence === '2.0'
     }
     const result = validateStixContent(objects, {
-      checkPattern: checkStixPattern,
+      ...IMPORT_CHECKS,
       version: '2.1',
       firstIndex: start,
     })
@@ -151,7 +151,7 @@ export async function importStixFile(
   // The bundle's own members (type, id, no spec_version in 2.1), checked as a bundle of one object.
   const bundleCheck = validateStixContent(
     { ...header, objects: [first] },
-    { checkPattern: checkStixPattern, version: '2.1' },
+    { ...IMPORT_CHECKS, version: '2.1' },
   )
   const whole = bundleCheck.problems.filter((p) => p.index < 0)
   problems.unshift(...whole)

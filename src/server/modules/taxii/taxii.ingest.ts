@@ -11,7 +11,7 @@ import type { Db, Trx } from '../../store/store.js'
 import { principalOf } from '../auth/principal.js'
 import { isPeerOrganisation } from '../federation/federation.repository.js'
 import { findGroupIdsOfOrg } from '../group/group.repository.js'
-import { checkStixPattern, storeStixObjects, tlpOfObject, type ImportSummary } from '../intel/intel.import.js'
+import { IMPORT_CHECKS, storeStixObjects, tlpOfObject, type ImportSummary } from '../intel/intel.import.js'
 import {
   finishImport,
   importContext,
@@ -697,7 +697,7 @@ export class TaxiiIngestQueue {
       return { valid: [], failures: [] }
     }
     const result = validateStixContent(items, {
-      checkPattern: checkStixPattern,
+      ...IMPORT_CHECKS,
       version: '2.1',
       firstIndex: start,
     })
