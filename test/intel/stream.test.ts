@@ -107,6 +107,28 @@ describe.each(STORE_KINDS)('streaming import of large STIX files (%s)', (kind) =
     expect(streamedRows.find((r) => r.includes('second occurrence'))).toBeDefined()
   })
 
+  it('reports progress batch by batch, also for content imported whole', async () => {
+    const objects = Array.from({ length: 12_001 }, (_, i) => indicator(200_000 + i))
+    const bundle = { type: 'bundle', id: `bundle--${randomUUID()}`, objects }
+    const whole: [number, number][] = []
+    const streamed: [number, number][] = []
+    await importContent(store.db, await importer(), bundle, {
+      ...request(),
+      onProgress: (done, total) => whole.push([done, total]),
+    })
+    await importStixFile(store.db, await importer(), file(bundle), {
+      ...request(),
+      onProgress: (done, total) => streamed.push([done, total]),
+    })
+    for (const reports of [whole, streamed]) {
+      // Batches of 5,000: three reports, rising, the last one all of it.
+      expect(reports.length).toBeGreaterThanOrEqual(3)
+      expect(reports.every(([, total]) => total === 12_001)).toBe(true)
+      expect(reports.map(([done]) => done)).toEqual([...reports.map(([done]) => done)].sort((a, b) => a - b))
+      expect(reports.at(-1)).toEqual([12_001, 12_001])
+    }
+  })
+
   it('imports a corpus report the same way, and refuses a broken corpus file whole with every problem', async () => {
     const apt1 = JSON.parse(
       readFileSync(path.join(CORPUS_DIR, 'stix21/oasis-examples/threat-reports/apt1.json'), 'utf8'),

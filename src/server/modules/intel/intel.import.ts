@@ -284,6 +284,12 @@ export async function storeStixObjects(
           summary,
           sqlite,
         )
+        // Progress batch by batch: content imported whole (a MISP event) is one part of up to
+        // millions of objects.
+        const stored = Math.min(start + batchSize, all.length)
+        if (stored < all.length) {
+          ctx.onProgress?.(Math.min(done + stored, input.total), input.total)
+        }
       }
       done += part.length
       ctx.onProgress?.(Math.min(done, input.total), input.total)
