@@ -15,7 +15,7 @@ import {
 } from '../../src/server/modules/intel/intel.query.js'
 import { importContent } from '../../src/server/modules/intel/intel.service.js'
 import { createOrganisation } from '../../src/server/modules/org/org.service.js'
-import { rawSqliteOf, type Db, type Store } from '../../src/server/store/store.js'
+import { rawSqliteOf, rawSqliteReaderOf, type Db, type Store } from '../../src/server/store/store.js'
 import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
 
 /**
@@ -80,11 +80,17 @@ describe('query plans of the intelligence reads (sqlite)', () => {
       { format: 'stix', label: { tlp: 'green', audience: 'community' }, skipInvalid: false, source: 'plans' },
     )
     // Every statement prepared from here on is recorded (the store caches prepared statements by
-    // their text, so each query shape is prepared, and recorded, once).
-    const prepare = sqlite.prepare.bind(sqlite)
-    sqlite.prepare = (text: string) => {
-      statements.push(text)
-      return prepare(text)
+    // their text, so each query shape is prepared, and recorded, once), on both connections: reads
+    // outside transactions run on the store's reader.
+    for (const connection of [sqlite, rawSqliteReaderOf(store.db)]) {
+      if (connection === undefined) {
+        throw new Error('a SQLite store has a reader')
+      }
+      const prepare = connection.prepare.bind(connection)
+      connection.prepare = (text: string) => {
+        statements.push(text)
+        return prepare(text)
+      }
     }
   })
   afterAll(async () => {

@@ -54,73 +54,123 @@ class Mutex {
 }
 
 /**
- * Kysely's SQLite driver, but waiting for another process's write lock without stopping this one.
+ * Kysely's SQLite driver, but waiting for another process's write lock without stopping this one,
+ * and reading beside a write in progress.
  *
  * better-sqlite3 is synchronous: with SQLite's own busy timeout, a write that finds the database
  * locked by another process (`liaison import` of a large file beside a running server holds the
  * write lock for the whole import) would block the event loop until the lock came free — every
  * request of the server, reads included, stood still for up to the timeout, and then the write
- * failed. Here the connection has no busy timeout; a transaction begins with `BEGIN IMMEDIATE`
- * (the write lock is taken first, before any work, so waiting means retrying that statement
- * alone) and a write outside a transaction is one statement: when either finds the lock held, the
- * connection is let go (other queries of this process run meanwhile) and the statement is tried
- * again after a pause that grows to 100 ms, for up to `lockWaitMs`; then the write fails with a
- * 503 `store_busy`. Inside a transaction nothing waits: it already holds the lock.
+ * failed. Here the writing connection has no busy timeout; a transaction begins with `BEGIN
+ * IMMEDIATE` (the write lock is taken first, before any work, so waiting means retrying that
+ * statement alone) and a write outside a transaction is one statement: when either finds the lock
+ * held, the connection is let go (other queries of this process run meanwhile) and the statement is
+ * tried again after a pause that grows to 100 ms, for up to `lockWaitMs`; then the write fails with
+ * a 503 `store_busy`. Inside a transaction nothing waits: it already holds the lock.
+ *
+ * The writing connection serves one holder at a time, a transaction for all its length. A SELECT
+ * outside a transaction runs on a second, read-only connection (`reader`) instead, which in WAL mode
+ * reads the last committed state while a write goes on: an import of a million objects through the
+ * API no longer holds every other request of the server (sign-ins, pages, TAXII reads) until it
+ * commits, as PostgreSQL's pool never did.
  */
 export class WaitingSqliteDriver implements Driver {
   private readonly mutex = new Mutex()
-  private readonly connection: WaitingSqliteConnection
 
   constructor(
     private readonly database: SqliteDatabase,
-    lockWaitMs: number,
-  ) {
-    this.connection = new WaitingSqliteConnection(database, this.mutex, lockWaitMs)
-  }
+    private readonly reader: SqliteDatabase | null,
+    private readonly lockWaitMs: number,
+  ) {}
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    await this.mutex.lock()
-    return this.connection
+    // The writer is taken on the first statement that needs it (see WaitingSqliteConnection).
+    return new WaitingSqliteConnection(this.database, this.reader, this.mutex, this.lockWaitMs)
   }
 
-  async beginTransaction(): Promise<void> {
-    await this.connection.whenLockFree(CompiledQuery.raw('begin immediate'))
-    this.connection.inTransaction = true
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    const c = connection as WaitingSqliteConnection
+    await c.takeWriter()
+    await c.whenLockFree(CompiledQuery.raw('begin immediate'))
+    c.inTransaction = true
   }
 
-  async commitTransaction(): Promise<void> {
-    await this.connection.executeQuery(CompiledQuery.raw('commit'))
-    this.connection.inTransaction = false
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    const c = connection as WaitingSqliteConnection
+    await c.executeQuery(CompiledQuery.raw('commit'))
+    c.inTransaction = false
   }
 
-  async rollbackTransaction(): Promise<void> {
-    this.connection.inTransaction = false
-    await this.connection.executeQuery(CompiledQuery.raw('rollback'))
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    const c = connection as WaitingSqliteConnection
+    c.inTransaction = false
+    await c.executeQuery(CompiledQuery.raw('rollback'))
   }
 
-  async releaseConnection(): Promise<void> {
-    this.mutex.unlock()
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    ;(connection as WaitingSqliteConnection).release()
   }
 
   async destroy(): Promise<void> {
+    this.reader?.close()
     this.database.close()
   }
 }
 
+/** One use of the store (a statement, or a transaction): reads on the reader, the rest on the writer. */
 class WaitingSqliteConnection implements DatabaseConnection {
   /** Between BEGIN and COMMIT/ROLLBACK: the write lock is held, nothing waits. */
   inTransaction = false
+  /** This use holds the writing connection (until released). */
+  private writing = false
 
   constructor(
     private readonly database: SqliteDatabase,
+    private readonly reader: SqliteDatabase | null,
     private readonly mutex: Mutex,
     private readonly lockWaitMs: number,
   ) {}
 
-  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    return this.inTransaction ? Promise.resolve(this.run<R>(query)) : this.whenLockFree<R>(query)
+  /** Takes the writing connection for this use, waiting for its holder to finish. */
+  async takeWriter(): Promise<void> {
+    if (!this.writing) {
+      await this.mutex.lock()
+      this.writing = true
+    }
+  }
+
+  /** Lets the writing connection go, if this use took it. */
+  release(): void {
+    if (this.writing) {
+      this.writing = false
+      this.mutex.unlock()
+    }
+  }
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.inTransaction) {
+      return this.run<R>(this.database, query)
+    }
+    if (this.readsAside(query)) {
+      try {
+        return this.run<R>(this.reader as SqliteDatabase, query)
+      } catch (error) {
+        // The reader found the file busy (a checkpoint or recovery of another process): the
+        // writer's way, which waits without blocking, takes it.
+        if (!isBusy(error)) {
+          throw error
+        }
+      }
+    }
+    await this.takeWriter()
+    return this.whenLockFree<R>(query)
+  }
+
+  /** A SELECT outside a transaction, with a reader to run it on. */
+  private readsAside(query: CompiledQuery): boolean {
+    return !this.writing && this.reader !== null && SelectQueryNode.is(query.query)
   }
 
   /**
@@ -133,7 +183,7 @@ class WaitingSqliteConnection implements DatabaseConnection {
     let pause = 2
     for (;;) {
       try {
-        return this.run<R>(query)
+        return this.run<R>(this.database, query)
       } catch (error) {
         if (!isBusy(error)) {
           throw error
@@ -154,8 +204,8 @@ class WaitingSqliteConnection implements DatabaseConnection {
     }
   }
 
-  private run<R>(query: CompiledQuery): QueryResult<R> {
-    const statement = this.database.prepare(query.sql)
+  private run<R>(database: SqliteDatabase, query: CompiledQuery): QueryResult<R> {
+    const statement = database.prepare(query.sql)
     if (statement.reader) {
       return { rows: statement.all(query.parameters) as R[] }
     }
@@ -167,6 +217,9 @@ class WaitingSqliteConnection implements DatabaseConnection {
     if (!SelectQueryNode.is(query.query)) {
       throw new Error('the SQLite store streams SELECT queries only')
     }
+    // On the writer, held until the iteration ends: a connection runs nothing else while a
+    // statement iterates, and the reader is shared.
+    await this.takeWriter()
     for (const row of this.database.prepare(query.sql).iterate(query.parameters)) {
       yield { rows: [row as R] }
     }

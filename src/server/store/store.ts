@@ -45,6 +45,13 @@ export function rawSqliteOf(db: Db): SqliteDatabase.Database | undefined {
   return rawSqlite.get(db)
 }
 
+const rawSqliteReader = new WeakMap<object, SqliteDatabase.Database>()
+
+/** The read-only connection of a SQLite store, on which SELECTs outside transactions run (for tests). */
+export function rawSqliteReaderOf(db: Db): SqliteDatabase.Database | undefined {
+  return rawSqliteReader.get(db)
+}
+
 /**
  * Opens the store the config names: PostgreSQL when `databaseUrl` is set, else the SQLite file
  * `<dataDir>/liaison.db` (created with its folder if missing).
@@ -81,13 +88,22 @@ export function openSqlite(file: string, options: SqliteOptions = {}): Store {
   // so SQLite itself does not wait at all.
   sqlite.pragma('busy_timeout = 0')
   const database = withStatementCache(sqlite)
+  // A second connection for reads outside transactions: in WAL mode it reads the last committed
+  // state while the first one writes (see WaitingSqliteDriver). It never writes.
+  const readerSqlite = new SqliteDatabase(file)
+  readerSqlite.pragma('query_only = ON')
+  readerSqlite.pragma('cache_size = -262144')
+  readerSqlite.pragma('temp_store = MEMORY')
+  readerSqlite.pragma('busy_timeout = 0')
+  const reader = withStatementCache(readerSqlite)
   const dialect = new (class extends SqliteDialect {
     override createDriver(): Driver {
-      return new WaitingSqliteDriver(database, options.lockWaitMs ?? SQLITE_LOCK_WAIT_MS)
+      return new WaitingSqliteDriver(database, reader, options.lockWaitMs ?? SQLITE_LOCK_WAIT_MS)
     }
   })({ database })
   const db = new Kysely<Database>({ dialect })
   rawSqlite.set(db, sqlite)
+  rawSqliteReader.set(db, readerSqlite)
   return {
     db,
     kind: 'sqlite',
@@ -102,8 +118,8 @@ const STATEMENT_CACHE_SIZE = 1000
 /**
  * The SQLite handle Kysely runs on, with its prepared statements cached by SQL text: Kysely prepares
  * every query anew, and preparing a query with subqueries costs more than running it on an index.
- * Safe on the one connection: Kysely runs one query at a time on it, and a streamed query holds it
- * until its statement is done.
+ * Safe per connection: each statement runs to its end synchronously, and a streamed query holds
+ * the writing connection until its statement is done.
  */
 function withStatementCache(sqlite: SqliteDatabase.Database): KyselySqlite {
   const cache = new Map<string, KyselyStatement>()
