@@ -13,6 +13,7 @@ import { recordAudit, type AuditActor } from '../audit/audit.service.js'
 import { ensureLabel } from '../trust/label.repository.js'
 import {
   claimIntelInstant,
+  compareText,
   findHeldVersions,
   insertStixObjects,
   replaceIndex,
@@ -515,7 +516,7 @@ export function indexRowsOf(
  */
 export function uniqueVersionsInIdOrder(part: readonly StixObject[]): StixObject[] {
   // A stable sort: the occurrences of one id stay in their order.
-  const sorted = [...part].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  const sorted = [...part].sort((a, b) => compareText(a.id, b.id))
   const out: StixObject[] = []
   for (let i = 0; i < sorted.length;) {
     let end = i + 1

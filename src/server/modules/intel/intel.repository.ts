@@ -245,7 +245,8 @@ export async function replaceIndex(
   await insertUnnest(trx, 'stix_refs', REF_COLUMNS, byTarget)
 }
 
-function compareText(a: string, b: string): number {
+/** Orders strings by their UTF-16 code units (as `<` does): for sorting rows into index order. */
+export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
