@@ -29,7 +29,7 @@ function isBusy(error: unknown): boolean {
   )
 }
 
-/** One holder at a time of the single connection; waiters go in turn. */
+/** One holder at a time of the writing connection; waiters go in turn. */
 class Mutex {
   private held = false
   private readonly waiters: (() => void)[] = []

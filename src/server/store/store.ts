@@ -38,7 +38,7 @@ const rawSqlite = new WeakMap<object, SqliteDatabase.Database>()
 /**
  * The better-sqlite3 handle behind a SQLite store's Kysely instance, for the few hot paths that
  * insert rows by the hundred thousand with cached prepared statements (Kysely prepares every query
- * anew). Statements run on the same single connection, so they join the open transaction. Undefined
+ * anew). Statements run on the writing connection, so they join the open transaction. Undefined
  * for PostgreSQL.
  */
 export function rawSqliteOf(db: Db): SqliteDatabase.Database | undefined {
