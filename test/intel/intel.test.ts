@@ -196,6 +196,57 @@ describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
     expect(anonymous.body.results[0]?.total).toBe(0)
   })
 
+  it('lists with each correlation hit only the reports the caller may see', async () => {
+    const indicatorId = `indicator--${randomUUID()}`
+    const shared = `report--${randomUUID()}`
+    const ownOnly = `report--${randomUUID()}`
+    const created = '2025-02-01T00:00:00.000Z'
+    const report = (id: string, name: string) => ({
+      type: 'report',
+      spec_version: '2.1',
+      id,
+      created,
+      modified: created,
+      name,
+      published: created,
+      object_refs: [indicatorId],
+    })
+    const indicator = {
+      type: 'indicator',
+      spec_version: '2.1',
+      id: indicatorId,
+      created,
+      modified: created,
+      pattern: "[domain-name:value = 'reportprobe.example']",
+      pattern_type: 'stix',
+      valid_from: created,
+    }
+    // A shares the indicator and one report with the community, and keeps the other report to itself.
+    const community = await importJson(
+      world.users.a1.client,
+      [indicator, report(shared, 'shared report')],
+      '?tlp=green&audience=community',
+    )
+    expect(community.status, community.text).toBe(200)
+    const own = await importJson(
+      world.users.a1.client,
+      [report(ownOnly, 'own report')],
+      '?tlp=amber&audience=org',
+    )
+    expect(own.status, own.text).toBe(200)
+    type Result = { results: { hits: { id: string; reports: string[] }[] }[] }
+    const reportsSeenBy = async (client: ApiClient) => {
+      const single = await client.get<Result>('/api/v1/intel/correlate?value=reportprobe.example')
+      const bulk = await client.post<Result>('/api/v1/intel/correlate', { values: ['reportprobe.example'] })
+      const of = (body: Result) =>
+        [...(body.results[0]?.hits.find((h) => h.id === indicatorId)?.reports ?? [])].sort()
+      expect(of(bulk.body)).toEqual(of(single.body))
+      return of(single.body)
+    }
+    expect(await reportsSeenBy(world.users.a2.client)).toEqual([shared, ownOnly].sort())
+    expect(await reportsSeenBy(world.users.e1.client)).toEqual([shared])
+  })
+
   it('caps fan-out per value in bulk correlation, with the same hits and totals as single look-ups', async () => {
     // 14 indicators share one value (12 visible to the community, 2 kept in the own organisation);
     // another value is in 3 objects.
