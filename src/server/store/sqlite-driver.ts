@@ -7,6 +7,7 @@ import {
   type SqliteDatabase,
 } from 'kysely'
 import { LiaisonError } from '../errors.js'
+import type { SqliteCheckpointer } from './sqlite-checkpointer.js'
 
 /** How long a write waits for another process's write lock by default (a large CLI import takes a while). */
 export const SQLITE_LOCK_WAIT_MS = 60_000
@@ -73,6 +74,10 @@ class Mutex {
  * reads the last committed state while a write goes on: an import of a million objects through the
  * API no longer holds every other request of the server (sign-ins, pages, TAXII reads) until it
  * commits, as PostgreSQL's pool never did.
+ *
+ * After each commit, and each write outside a transaction, the `checkpointer` is nudged: it copies
+ * the WAL into the database on a worker thread, so the writer's commits no longer do (see
+ * {@link SqliteCheckpointer}).
  */
 export class WaitingSqliteDriver implements Driver {
   private readonly mutex = new Mutex()
@@ -81,13 +86,20 @@ export class WaitingSqliteDriver implements Driver {
     private readonly database: SqliteDatabase,
     private readonly reader: SqliteDatabase | null,
     private readonly lockWaitMs: number,
+    private readonly checkpointer: SqliteCheckpointer | null = null,
   ) {}
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
     // The writer is taken on the first statement that needs it (see WaitingSqliteConnection).
-    return new WaitingSqliteConnection(this.database, this.reader, this.mutex, this.lockWaitMs)
+    return new WaitingSqliteConnection(
+      this.database,
+      this.reader,
+      this.mutex,
+      this.lockWaitMs,
+      this.checkpointer,
+    )
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -101,6 +113,7 @@ export class WaitingSqliteDriver implements Driver {
     const c = connection as WaitingSqliteConnection
     await c.executeQuery(CompiledQuery.raw('commit'))
     c.inTransaction = false
+    this.checkpointer?.nudge()
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
@@ -114,6 +127,9 @@ export class WaitingSqliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
+    // The checkpointer's connection first: the writer, closed last, then checkpoints what is left
+    // and removes the WAL.
+    await this.checkpointer?.close()
     this.reader?.close()
     this.database.close()
   }
@@ -131,6 +147,7 @@ class WaitingSqliteConnection implements DatabaseConnection {
     private readonly reader: SqliteDatabase | null,
     private readonly mutex: Mutex,
     private readonly lockWaitMs: number,
+    private readonly checkpointer: SqliteCheckpointer | null,
   ) {}
 
   /** Takes the writing connection for this use, waiting for its holder to finish. */
@@ -183,7 +200,11 @@ class WaitingSqliteConnection implements DatabaseConnection {
     let pause = 2
     for (;;) {
       try {
-        return this.run<R>(this.database, query)
+        const result = this.run<R>(this.database, query)
+        if (result.numAffectedRows !== undefined && result.numAffectedRows > 0n) {
+          this.checkpointer?.nudge()
+        }
+        return result
       } catch (error) {
         if (!isBusy(error)) {
           throw error

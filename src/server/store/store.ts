@@ -12,6 +12,7 @@ import {
 import pg from 'pg'
 import type { Config, StoreKind } from '../config.js'
 import type { Database } from './database.js'
+import { SqliteCheckpointer } from './sqlite-checkpointer.js'
 import { SQLITE_LOCK_WAIT_MS, WaitingSqliteDriver } from './sqlite-driver.js'
 
 /** A Kysely handle on either store; services take this (or a transaction) first. */
@@ -50,6 +51,13 @@ const rawSqliteReader = new WeakMap<object, SqliteDatabase.Database>()
 /** The read-only connection of a SQLite store, on which SELECTs outside transactions run (for tests). */
 export function rawSqliteReaderOf(db: Db): SqliteDatabase.Database | undefined {
   return rawSqliteReader.get(db)
+}
+
+const sqliteCheckpointers = new WeakMap<object, SqliteCheckpointer>()
+
+/** The WAL checkpointer of a SQLite store (for tests). */
+export function sqliteCheckpointerOf(db: Db): SqliteCheckpointer | undefined {
+  return sqliteCheckpointers.get(db)
 }
 
 /**
@@ -96,14 +104,22 @@ export function openSqlite(file: string, options: SqliteOptions = {}): Store {
   readerSqlite.pragma('temp_store = MEMORY')
   readerSqlite.pragma('busy_timeout = 0')
   const reader = withStatementCache(readerSqlite)
+  // The WAL is copied into the file on a worker thread, not in the writer's commits.
+  const checkpointer = new SqliteCheckpointer(file, sqlite)
   const dialect = new (class extends SqliteDialect {
     override createDriver(): Driver {
-      return new WaitingSqliteDriver(database, reader, options.lockWaitMs ?? SQLITE_LOCK_WAIT_MS)
+      return new WaitingSqliteDriver(
+        database,
+        reader,
+        options.lockWaitMs ?? SQLITE_LOCK_WAIT_MS,
+        checkpointer,
+      )
     }
   })({ database })
   const db = new Kysely<Database>({ dialect })
   rawSqlite.set(db, sqlite)
   rawSqliteReader.set(db, readerSqlite)
+  sqliteCheckpointers.set(db, checkpointer)
   return {
     db,
     kind: 'sqlite',
