@@ -53,6 +53,8 @@ describe('federation peers in Chromium: an instance admin adds, edits and remove
   let analyst: Person
   let bravoOrg: { id: string; name: string }
   let deltaOrg: string
+  let bravoCircle: { id: string; name: string }
+  let otherCircle: { id: string; name: string }
   let token: string
 
   beforeAll(async () => {
@@ -77,6 +79,19 @@ describe('federation peers in Chromium: an instance admin adds, edits and remove
     const org = await createOrg(alpha.server.store, { name: 'CERT-Bravo (peer)' })
     bravoOrg = { id: org.id, name: org.name }
     deltaOrg = (await createOrg(alpha.server.store, { name: 'CERT-Delta (peer)' })).name
+    // Two sharing groups of the admin's organisation, the peer's organisation in one of them.
+    const adminApi = alpha.server.client()
+    await adminApi.login(admin.email, admin.password)
+    const group = async (name: string, memberOrgIds: string[]) => {
+      const created = await adminApi.post<{ id: string; name: string }>('/api/v1/groups', {
+        name,
+        memberOrgIds,
+      })
+      expect(created.status, created.text).toBe(201)
+      return created.body
+    }
+    bravoCircle = await group('Bravo circle', [org.id])
+    otherCircle = await group('Other circle', [])
     browser = await launchChromium()
   })
   afterAll(async () => {
@@ -191,6 +206,14 @@ describe('federation peers in Chromium: an instance admin adds, edits and remove
     expect(await unlabelledControls(page), 'edit peer dialog').toEqual([])
     await editForm.getByLabel('Sync every (seconds)').fill('600')
     await editForm.getByLabel('Scheduled syncs').uncheck()
+    // Pulled objects shared with sharing groups: only groups the peer's organisation is in are offered.
+    await editForm.getByLabel('TLP', { exact: true }).selectOption('amber')
+    await editForm.getByLabel('Audience', { exact: true }).selectOption('group')
+    await editForm.getByRole('combobox', { name: 'Sharing groups', exact: true }).click()
+    await page.getByRole('option', { name: bravoCircle.name, exact: true }).waitFor()
+    expect(await page.getByRole('option', { name: otherCircle.name }).count()).toBe(0)
+    await page.getByRole('option', { name: bravoCircle.name, exact: true }).click()
+    await page.keyboard.press('Escape')
     await editForm.getByRole('button', { name: 'Save peer' }).click()
     await editDialog.waitFor({ state: 'detached' })
     await expect.poll(() => row.textContent()).toContain('every 10 min')
@@ -204,6 +227,7 @@ describe('federation peers in Chromium: an instance admin adds, edits and remove
       intervalSeconds: 600,
       pullCollections: ['federation'],
       credentials: 'bearer',
+      pullLabel: { tlp: 'amber', audience: 'group', sharingGroups: [bravoCircle.id] },
     })
     await page.screenshot({ path: path.join(RESULTS, 'federation-peer-edited.png'), fullPage: true })
 

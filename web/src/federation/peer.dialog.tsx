@@ -421,11 +421,19 @@ function PeerForm({ peer, peers, onSaved, onCancel }: PeerFormProps) {
   const orgOptions = (organisations.data?.items ?? [])
     .filter((o) => !o.isInstanceOwner && !taken.has(o.id))
     .map((o) => ({ value: o.id, label: o.name }))
-  const known = new Map((groups.data?.items ?? []).map((g) => [g.id, g.name]))
-  const groupOptions = [
-    ...(groups.data?.items ?? []).map((g) => ({ value: g.id, label: g.name })),
-    ...draft.sharingGroups.filter((id) => !known.has(id)).map((id) => ({ value: id, label: id })),
-  ]
+  // The pull label may name only groups the peer's organisation is in (the server checks): those
+  // whose members include it, and those whose membership is hidden from us (marked as such).
+  const groupOptions = (groups.data?.items ?? [])
+    .filter(
+      (g) =>
+        draft.sharingGroups.includes(g.id) ||
+        (draft.orgId !== '' && (g.members === null || g.members.some((m) => m.orgId === draft.orgId))),
+    )
+    .map((g) => ({ value: g.id, label: g.members === null ? `${g.name} (membership hidden)` : g.name }))
+  const offered = new Set(groupOptions.map((o) => o.value))
+  groupOptions.push(
+    ...draft.sharingGroups.filter((id) => !offered.has(id)).map((id) => ({ value: id, label: id })),
+  )
   const invalid = Object.keys(errors).length
   const unplaced = save.error !== null && Object.keys(serverErrors(save.error)).length === 0
 
@@ -554,7 +562,11 @@ function PeerForm({ peer, peers, onSaved, onCancel }: PeerFormProps) {
                 error={errors.sharingGroups}
                 onChange={(value) => set('sharingGroups', value)}
                 searchable
-                nothingFoundMessage="No sharing group matches"
+                nothingFoundMessage={
+                  draft.orgId === ''
+                    ? 'Choose the organisation that stands for the peer first'
+                    : "The peer's organisation is in none of your sharing groups"
+                }
                 comboboxProps={{ withinPortal: true }}
                 renderPill={({ option, onRemove, disabled }) => (
                   <Pill
