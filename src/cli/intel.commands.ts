@@ -130,6 +130,7 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
               },
               skipInvalid: opts.skipInvalid === true,
               source: `file:${path.basename(file)}`,
+              onMap: (done, total) => bar('mapping', done, total),
               onCheck: (done, total) => bar('checking', done, total),
               onProgress: (done, total) => bar('storing', done, total),
             }

@@ -84,8 +84,31 @@ export function tlpMarkingDefinition(tlp: MispTlp): StixObject {
  * // tlp: 'amber' for a `tlp:amber` event tag, audience: 'community' for distribution 1
  */
 export function mispEventToStix(event: MispEvent): MispToStixResult {
-  const writer = new StixWriter(event)
-  return writer.write()
+  const steps = mispEventToStixSteps(event)
+  for (;;) {
+    const next = steps.next()
+    if (next.done === true) {
+      return next.value
+    }
+  }
+}
+
+/** Attributes and MISP objects mapped between two steps of {@link mispEventToStixSteps}. */
+export const MAP_STEP = 2000
+
+/**
+ * {@link mispEventToStix} in steps, for callers that let other work run between them (a server
+ * mapping a 300,000-attribute event would otherwise answer nothing else for seconds): yields how many
+ * of the event's attributes and objects ({@link mispItemCount}) are mapped, every {@link MAP_STEP},
+ * and returns the mapping.
+ */
+export function mispEventToStixSteps(event: MispEvent): Generator<number, MispToStixResult> {
+  return new StixWriter(event).steps()
+}
+
+/** What {@link mispEventToStixSteps} counts: the event's attributes and its objects. */
+export function mispItemCount(event: MispEvent): number {
+  return event.Attribute.length + event.Object.length
 }
 
 /** The tagging of an untagged element, shared because most attributes have no tags. */
@@ -176,7 +199,7 @@ class StixWriter {
     }
   }
 
-  write(): MispToStixResult {
+  *steps(): Generator<number, MispToStixResult> {
     const event = this.event
     const eventTagging = this.tagging(event.Tag, 'Event', event.uuid)
     event.Galaxy.forEach((galaxy, galaxyIndex) => {
@@ -184,12 +207,19 @@ class StixWriter {
         this.cluster(galaxy, cluster, `Galaxy[${galaxyIndex}].GalaxyCluster[${clusterIndex}]`, false)
       })
     })
-    event.Attribute.forEach((attribute, index) => {
-      this.attribute(attribute, `Attribute[${index}]`)
-    })
-    event.Object.forEach((object, index) => {
-      this.object(object, `Object[${index}]`)
-    })
+    let mapped = 0
+    for (let index = 0; index < event.Attribute.length; index++) {
+      this.attribute(event.Attribute[index] as MispAttribute, `Attribute[${index}]`)
+      if (++mapped % MAP_STEP === 0) {
+        yield mapped
+      }
+    }
+    for (let index = 0; index < event.Object.length; index++) {
+      this.object(event.Object[index] as MispObject, `Object[${index}]`)
+      if (++mapped % MAP_STEP === 0) {
+        yield mapped
+      }
+    }
     event.Object.forEach((object, index) => {
       this.objectReferences(object, `Object[${index}]`)
     })

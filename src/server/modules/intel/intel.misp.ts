@@ -1,8 +1,9 @@
 import { parseMispContent } from '../../../core/misp/parse.js'
-import { mispEventToStix } from '../../../core/misp/to-stix.js'
+import { setImmediate as turn } from 'node:timers/promises'
+import { mispEventToStixSteps, mispItemCount } from '../../../core/misp/to-stix.js'
 import type { MispEvent, MispProblem } from '../../../core/misp/misp.js'
 import type { StixObject } from '../../../core/stix/stix.js'
-import { validateStixContent } from '../../../core/stix/validate.js'
+import { validateStixContent, type StixProblem } from '../../../core/stix/validate.js'
 import { Audience, Tlp } from '../../../core/trust/label.js'
 import { LiaisonError } from '../../errors.js'
 import { IMPORT_CHECKS, type ImportProblem, type PreparedContent } from './intel.import.js'
@@ -31,13 +32,29 @@ function withoutBroken(event: MispEvent, broken: ReadonlySet<string>): MispEvent
   }
 }
 
+/** Mapped objects checked between two turns of the event loop. */
+const CHECK_PART = 5000
+
+/** Progress of {@link prepareMisp}: attributes and objects mapped, then STIX objects checked. */
+export interface PrepareProgress {
+  readonly onMap?: ((done: number, total: number) => void) | undefined
+  readonly onCheck?: ((done: number, total: number) => void) | undefined
+}
+
 /**
  * Reads MISP content (bare event, `{"Event":…}`, `{"response":[…]}`) and maps it to STIX 2.1. A
  * strict import refuses the whole content on any error; with `skipInvalid` the attributes and
  * objects with errors are left out and reported. The event's `tlp:` tag and distribution become the
  * hints for the import's label.
+ *
+ * Mapping and checking go in steps, with a turn of the event loop between them: a 300,000-attribute
+ * event takes seconds to map and check, during which a server would otherwise answer nothing else.
  */
-export function prepareMisp(content: unknown, skipInvalid: boolean): PreparedContent {
+export async function prepareMisp(
+  content: unknown,
+  skipInvalid: boolean,
+  progress: PrepareProgress = {},
+): Promise<PreparedContent> {
   const parsed = parseMispContent(content)
   if (parsed.events.length === 0) {
     throw new LiaisonError(400, 'validation_failed', 'content: no MISP event found', { field: 'content' })
@@ -61,8 +78,20 @@ export function prepareMisp(content: unknown, skipInvalid: boolean): PreparedCon
   const problems: ImportProblem[] = errors.map((p, i) => asStixProblem(p, i))
   let tlpHint: Tlp | null = null
   let audienceHint: Audience | null = null
-  for (const event of parsed.events) {
-    const mapped = mispEventToStix(skipInvalid ? withoutBroken(event, broken) : event)
+  const events = skipInvalid ? parsed.events.map((event) => withoutBroken(event, broken)) : parsed.events
+  const items = events.reduce((sum, event) => sum + mispItemCount(event), 0)
+  let itemsBefore = 0
+  for (const event of events) {
+    const steps = mispEventToStixSteps(event)
+    let step = steps.next()
+    while (step.done !== true) {
+      progress.onMap?.(itemsBefore + step.value, items)
+      await turn()
+      step = steps.next()
+    }
+    itemsBefore += mispItemCount(event)
+    progress.onMap?.(itemsBefore, items)
+    const mapped = step.value
     for (const problem of mapped.problems.filter((p) => p.severity === 'error')) {
       problems.push(asStixProblem(problem, problems.length))
     }
@@ -80,20 +109,32 @@ export function prepareMisp(content: unknown, skipInvalid: boolean): PreparedCon
       audienceHint = mapped.audience
     }
   }
-  // The mapping's output goes through the same STIX checks as any import.
-  const checked = validateStixContent(objects, IMPORT_CHECKS)
-  if (checked.problems.length > 0 && !skipInvalid) {
+  // The mapping's output goes through the same STIX checks as any import, part by part.
+  const invalid: StixProblem[] = []
+  for (let start = 0; start < objects.length; start += CHECK_PART) {
+    const part = validateStixContent(objects.slice(start, start + CHECK_PART), {
+      ...IMPORT_CHECKS,
+      version: '2.1',
+      firstIndex: start,
+    })
+    for (const problem of part.problems) {
+      invalid.push(problem)
+    }
+    progress.onCheck?.(Math.min(start + CHECK_PART, objects.length), objects.length)
+    await turn()
+  }
+  if (invalid.length > 0 && !skipInvalid) {
     throw new LiaisonError(
       400,
       'validation_failed',
-      `the MISP content maps to invalid STIX; first: ${checked.problems[0]?.message ?? ''}`,
-      { field: 'content', problems: checked.problems.slice(0, 1000), problemCount: checked.problems.length },
+      `the MISP content maps to invalid STIX; first: ${invalid[0]?.message ?? ''}`,
+      { field: 'content', problems: invalid.slice(0, 1000), problemCount: invalid.length },
     )
   }
-  const bad = new Set(checked.problems.map((p) => p.index))
+  const bad = new Set(invalid.map((p) => p.index))
   return {
     objects: objects.filter((_, index) => !bad.has(index)),
-    problems: [...problems, ...checked.problems],
+    problems: [...problems, ...invalid],
     upgradedFrom20: false,
     tlpHint,
     audienceHint,

@@ -41,8 +41,13 @@ export interface ImportRequest {
   skipInvalid: boolean
   source: string | null
   onProgress?: (done: number, total: number) => void
-  /** Reports the first pass over a large file, which checks it before anything is stored (bytes read, bytes in all). */
+  /**
+   * Reports the checks before anything is stored: the first pass over a large file (bytes read, bytes
+   * in all), or the STIX checks of mapped MISP content (objects checked, objects in all).
+   */
   onCheck?: (done: number, total: number) => void
+  /** Reports the mapping of MISP content to STIX (attributes and objects mapped, in all). */
+  onMap?: (done: number, total: number) => void
 }
 
 /** Who imports: the organisation that will own the objects, its groups, and the user (if any). */
@@ -86,7 +91,9 @@ export async function importContent(
 ): Promise<ImportResult> {
   const format = request.format === 'auto' ? (looksLikeMisp(content) ? 'misp' : 'stix') : request.format
   const prepared =
-    format === 'misp' ? prepareMisp(content, request.skipInvalid) : prepareStix(content, request.skipInvalid)
+    format === 'misp'
+      ? await prepareMisp(content, request.skipInvalid, request)
+      : prepareStix(content, request.skipInvalid)
   const { label, held } = await importLabel(db, importer, request, {
     contentTlp: strictestTlp(prepared.objects) ?? prepared.tlpHint ?? null,
     audienceHint: prepared.audienceHint,
