@@ -49,6 +49,29 @@ describe('WAL checkpoints beside the writer (sqlite)', () => {
     expect(statSync(file()).size - before).toBeGreaterThan(rows * payload.length)
   })
 
+  it('falls back to checkpoints in the commits when the worker stops, and still closes', async () => {
+    const other = await createStoreLocation('sqlite')
+    const second = await openTestStore(other)
+    try {
+      const checkpointer = sqliteCheckpointerOf(second.db)
+      await checkpointer?.nextCheckpoint()
+      const warnings: string[] = []
+      const onWarning = (warning: Error) => warnings.push(warning.message)
+      process.on('warning', onWarning)
+      // As when the worker thread dies (its 'error' or 'exit' lands here).
+      checkpointer?.['fail']('worker stopped by the test')
+      await new Promise((resolve) => setImmediate(resolve))
+      process.off('warning', onWarning)
+      expect(warnings.join('\n')).toContain('worker stopped by the test')
+      expect(rawSqliteOf(second.db)?.pragma('wal_autocheckpoint', { simple: true })).toBe(1000)
+      await sql`create table after_failure (n integer)`.execute(second.db)
+    } finally {
+      // Closing must not wait for a worker that is gone.
+      await second.close()
+      await other.drop()
+    }
+  })
+
   it('closes the worker before the store, which then folds the WAL in and removes it', async () => {
     await sql`insert into checkpoint_probe (n, body) values (${rows}, ${'last'})`.execute(store.db)
     await store.close()

@@ -53,8 +53,8 @@ parentPort.postMessage('ready')
  *
  * In WAL mode a commit appends pages to the WAL; a checkpoint copies them into the database file and
  * syncs both. SQLite's default runs it inside the commit that takes the WAL past 1,000 pages, on the
- * writing connection: the commit of a large import (one transaction) spent a fifth of the import
- * copying its WAL (2 s of 9 for 300,000 objects), with the event loop stopped. Here the writer never
+ * writing connection, with the event loop stopped: about half a second for each 250 MB of WAL (the
+ * commit of a 300,000-object import), several seconds after a large MISP event. Here the writer never
  * checkpoints (`wal_autocheckpoint = 0`) while the worker runs; the driver nudges it after each
  * write (see {@link WaitingSqliteDriver}) and the worker copies what is committed, on the other core,
  * at most every {@link CHECKPOINT_INTERVAL_MS}, while this thread goes on. A PASSIVE checkpoint waits
@@ -142,6 +142,10 @@ export class SqliteCheckpointer {
     worker.on('exit', () => {
       if (this.closing === null) {
         this.fail('SQLite checkpointer exited')
+      }
+      if (this.worker === worker) {
+        // Nothing left to close (close() would otherwise wait for an exit that has come).
+        this.worker = null
       }
     })
     this.worker = worker
