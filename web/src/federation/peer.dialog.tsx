@@ -565,7 +565,9 @@ function PeerForm({ peer, peers, onSaved, onCancel }: PeerFormProps) {
                 nothingFoundMessage={
                   draft.orgId === ''
                     ? 'Choose the organisation that stands for the peer first'
-                    : "The peer's organisation is in none of your sharing groups"
+                    : groupOptions.length === 0
+                      ? "The peer's organisation is in none of your sharing groups"
+                      : 'No sharing group matches'
                 }
                 comboboxProps={{ withinPortal: true }}
                 renderPill={({ option, onRemove, disabled }) => (
