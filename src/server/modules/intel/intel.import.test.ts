@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { StixObject } from '../../../core/stix/stix.js'
-import { uniqueVersionsInIdOrder } from './intel.import.js'
+import { indexRowsOf, uniqueVersionsInIdOrder } from './intel.import.js'
 
 const object = (id: string, modified: string, name: string): StixObject => ({
   type: 'indicator',
@@ -22,5 +22,31 @@ describe('uniqueVersionsInIdOrder', () => {
     expect(uniqueVersionsInIdOrder(part).map((o) => o.name)).toEqual(['a-new again', 'a-old', 'b1', 'c2'])
     // The part itself is left as it was.
     expect(part.map((o) => o.name)).toEqual(['c1', 'a-new', 'b1', 'a-old', 'c2', 'a-new again'])
+  })
+})
+
+describe('indexRowsOf: references', () => {
+  it('gives one row per property and target, whatever a list repeats', () => {
+    const identity = 'identity--6e1b0b3c-2b4c-4b7a-9a3e-1f1f1f1f1f1f'
+    const a = 'indicator--0b9a7c1e-6c5e-4f3a-8d2b-2a2a2a2a2a2a'
+    const b = 'malware--3c3c3c3c-3c3c-4c3c-8c3c-3c3c3c3c3c3c'
+    const report: StixObject = {
+      type: 'report',
+      id: 'report--5d5d5d5d-5d5d-4d5d-8d5d-5d5d5d5d5d5d',
+      created_by_ref: identity,
+      object_refs: [a, b, a, identity, b],
+      object_marking_refs: [],
+      name: 'refs',
+    }
+    const { refs } = indexRowsOf([report], 'org')
+    expect(refs.map((r) => `${r.property} ${r.to_id}`).sort()).toEqual(
+      [
+        `created_by_ref ${identity}`,
+        `object_refs ${a}`,
+        `object_refs ${b}`,
+        `object_refs ${identity}`,
+      ].sort(),
+    )
+    expect(refs.every((r) => r.from_id === report.id && r.owner_org_id === 'org')).toBe(true)
   })
 })

@@ -146,21 +146,26 @@ export function observablesOfObject(
   return observablesOfSco(object).map((o) => ({ ...o, origin: 'sco' }))
 }
 
-/** References from an object to others: every `*_ref` and `*_refs` property. */
-export function refsOfObject(object: StixObject): { to: string; property: string }[] {
-  const out: { to: string; property: string }[] = []
+/**
+ * Calls `each` once per reference from an object to others (every `*_ref` and `*_refs` property), and
+ * once only for an object a list names twice. Without building a key for each (a MISP mega-event's
+ * report names a million and a half: 2–3 s with one string key a reference, under 1 s without).
+ */
+function forEachRef(object: StixObject, each: (to: string, property: string) => void): void {
   for (const [property, value] of Object.entries(object)) {
     if (property.endsWith('_ref') && typeof value === 'string') {
-      out.push({ to: value, property })
+      each(value, property)
     } else if (property.endsWith('_refs') && Array.isArray(value)) {
+      const seen = value.length > 1 ? new Set<unknown>() : null
       for (const item of value) {
-        if (typeof item === 'string') {
-          out.push({ to: item, property })
+        if (typeof item !== 'string' || seen?.has(item) === true) {
+          continue
         }
+        seen?.add(item)
+        each(item, property)
       }
     }
   }
-  return out
 }
 
 /**
@@ -491,18 +496,9 @@ export function indexRowsOf(
         origin: o.origin,
       })
     }
-    const targets = refsOfObject(object)
-    const seenRefs = targets.length > 1 ? new Set<string>() : null
-    for (const r of targets) {
-      if (seenRefs !== null) {
-        const unique = `${r.property}\u0000${r.to}`
-        if (seenRefs.has(unique)) {
-          continue
-        }
-        seenRefs.add(unique)
-      }
-      refs.push({ from_id: object.id, owner_org_id: ownerOrgId, to_id: r.to, property: r.property })
-    }
+    forEachRef(object, (to, property) =>
+      refs.push({ from_id: object.id, owner_org_id: ownerOrgId, to_id: to, property }),
+    )
   }
   return { observables, refs }
 }
