@@ -1,38 +1,14 @@
 // A large MISP event takes seconds to map to STIX and check: the import does it in steps, reporting
 // progress and letting the rest of the process (a server's other requests) run between them.
-import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { importContent, type Importer } from '../../src/server/modules/intel/intel.service.js'
 import { createOrganisation } from '../../src/server/modules/org/org.service.js'
 import type { Store } from '../../src/server/store/store.js'
+import { ipDstEvent } from '../helpers/misp.js'
 import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
 
 const OPERATOR = { kind: 'cli' as const, osUser: 'misp-steps-test' }
 const ATTRIBUTES = 5001
-
-function event(): Record<string, unknown> {
-  return {
-    Event: {
-      uuid: randomUUID(),
-      info: 'Many attributes',
-      date: '2025-01-01',
-      threat_level_id: '2',
-      analysis: '2',
-      distribution: '1',
-      timestamp: '1735689600',
-      published: true,
-      Attribute: Array.from({ length: ATTRIBUTES }, (_, i) => ({
-        uuid: randomUUID(),
-        type: 'ip-dst',
-        category: 'Network activity',
-        value: `10.9.${i >> 8}.${i & 0xff}`,
-        to_ids: i % 2 === 0,
-        timestamp: '1735689600',
-        distribution: '5',
-      })),
-    },
-  }
-}
 
 describe.each(STORE_KINDS)('a large MISP event is mapped and checked in steps (%s)', (kind) => {
   let location: TestStoreLocation
@@ -55,19 +31,27 @@ describe.each(STORE_KINDS)('a large MISP event is mapped and checked in steps (%
     const checked: [number, number][] = []
     // Set by a task queued at the first progress report: how far the mapping was when it ran.
     let otherTaskRanAt: number | null = null
-    const summary = await importContent(store.db, importer, event(), {
-      format: 'misp',
-      label: { tlp: 'green', audience: 'community' },
-      skipInvalid: false,
-      source: 'misp-steps-test',
-      onMap: (done, total) => {
-        if (mapped.length === 0) {
-          setImmediate(() => (otherTaskRanAt = mapped.at(-1)?.[0] ?? null))
-        }
-        mapped.push([done, total])
+    const summary = await importContent(
+      store.db,
+      importer,
+      ipDstEvent(
+        Array.from({ length: ATTRIBUTES }, (_, i) => `10.9.${i >> 8}.${i & 0xff}`),
+        { toIds: (i) => i % 2 === 0 },
+      ),
+      {
+        format: 'misp',
+        label: { tlp: 'green', audience: 'community' },
+        skipInvalid: false,
+        source: 'misp-steps-test',
+        onMap: (done, total) => {
+          if (mapped.length === 0) {
+            setImmediate(() => (otherTaskRanAt = mapped.at(-1)?.[0] ?? null))
+          }
+          mapped.push([done, total])
+        },
+        onCheck: (done, total) => checked.push([done, total]),
       },
-      onCheck: (done, total) => checked.push([done, total]),
-    })
+    )
     expect(otherTaskRanAt).not.toBeNull()
     expect(otherTaskRanAt).toBeLessThan(ATTRIBUTES)
     // Mapping: every 2,000 attributes, then all of them.

@@ -16,6 +16,7 @@ import {
 import { importContent } from '../../src/server/modules/intel/intel.service.js'
 import { createOrganisation } from '../../src/server/modules/org/org.service.js'
 import { rawSqliteOf, rawSqliteReaderOf, type Db, type Store } from '../../src/server/store/store.js'
+import { ipDstEvent } from '../helpers/misp.js'
 import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
 
 /**
@@ -190,32 +191,15 @@ describe.skipIf(!STORE_KINDS.includes('postgres'))(
       const org = await createOrganisation(store.db, operator, { name: 'Plans ISAC', type: 'isac' })
       const userId = randomUUID()
       viewer = { kind: 'user', userId, orgId: org.id, groupIds: [], peer: false }
-      const attributes = Array.from({ length: ATTRIBUTES }, (_, i) => ({
-        uuid: randomUUID(),
-        type: 'ip-dst',
-        category: 'Network activity',
-        value: valueOf(i),
-        to_ids: true,
-        timestamp: '1735689600',
-      }))
       // 10,000 objects (indicator, observed-data, address, traffic, relationship per attribute), all
       // members of the event's report; then statistics, as autovacuum or a large import leaves them.
       await importContent(
         store.db,
         { actor: operator, orgId: org.id, groupIds: [], userId },
-        {
-          Event: {
-            uuid: randomUUID(),
-            info: 'large event',
-            date: '2025-01-01',
-            threat_level_id: '2',
-            analysis: '2',
-            distribution: '1',
-            timestamp: '1735689600',
-            published: true,
-            Attribute: attributes,
-          },
-        },
+        ipDstEvent(
+          Array.from({ length: ATTRIBUTES }, (_, i) => valueOf(i)),
+          { info: 'large event' },
+        ),
         {
           format: 'misp',
           label: { tlp: 'green', audience: 'community' },

@@ -67,8 +67,6 @@ export class SqliteCheckpointer {
   private ready = false
   private failed = false
   private closing: Promise<void> | null = null
-  /** Checkpoints done so far (for tests). */
-  checkpoints = 0
   private readonly waiters: (() => void)[] = []
 
   constructor(
@@ -130,7 +128,6 @@ export class SqliteCheckpointer {
         this.writer.pragma('wal_autocheckpoint = 0')
         worker.postMessage('nudge')
       } else if (message === 'checkpointed') {
-        this.checkpoints += 1
         for (const resolve of this.waiters.splice(0)) {
           resolve()
         }
