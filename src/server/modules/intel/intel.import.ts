@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import { sql } from 'kysely'
 import { equalityComparisons, parsePattern } from '../../../core/stix/pattern.js'
 import { compareStixTimestamps, tlpOfMarkingRef, type StixObject } from '../../../core/stix/stix.js'
 import { upgradeStix20 } from '../../../core/stix/upgrade.js'
@@ -16,6 +15,7 @@ import {
   compareText,
   findHeldVersions,
   insertStixObjects,
+  refreshStatisticsAfter,
   replaceIndex,
   replaceStixObjectContent,
   setLatestVersions,
@@ -339,17 +339,11 @@ export async function storeStixObjects(
     )
     await ctx.inTransaction?.(trx, summary)
   })
-  if (sqlite === undefined && !db.isTransaction && summary.created + summary.updated >= ANALYZE_AFTER_ROWS) {
-    // PostgreSQL plans by statistics that autovacuum refreshes a minute or so after a bulk load; until
-    // then reads of what was just imported are planned as if the tables were small (a TAXII page of a
-    // 100,000-object collection took 130 ms instead of 8). A large import refreshes them at once.
-    await sql`analyze stix_objects, observables, stix_refs`.execute(db)
+  if (sqlite === undefined && !db.isTransaction) {
+    await refreshStatisticsAfter(db, summary.created + summary.updated)
   }
   return summary
 }
-
-/** Object versions an import stores before it refreshes PostgreSQL's statistics itself. */
-export const ANALYZE_AFTER_ROWS = 10_000
 
 async function storeBatch(
   trx: Trx,

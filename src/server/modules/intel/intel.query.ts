@@ -504,7 +504,15 @@ export async function pageVersionsInScope(
   // label on the way: a label index would find every row of the scope and sort them all for each
   // page. SQLite's planner takes the label index unless `label_id || ''` hides it (a lookup by id
   // still uses its own); PostgreSQL plans by its statistics, which that expression would blind.
-  const label = rawSqliteOf(db) === undefined ? sql.ref('s.label_id') : sql<string>`s.label_id || ''`
+  const onSqlite = rawSqliteOf(db) !== undefined
+  const label = onSqlite ? sql<string>`s.label_id || ''` : sql.ref('s.label_id')
+  // The probes below run per row, as the walk reaches it, each on the object's own rows (its id;
+  // the label is checked on those rows, never looked up by its index). PostgreSQL would otherwise
+  // turn them into an anti-join, misjudge how many rows it removes, and read, join and sort the
+  // whole scope for every page (a 10,000-object collection: 17 ms a page instead of 3.5; more as it
+  // grows): an `offset 0` keeps a subquery from being pulled up. SQLite runs them per row anyway
+  // (and refuses an offset without a limit).
+  const perRow = <Q extends { offset(n: number): Q }>(q: Q): Q => (onSqlite ? q : q.offset(0))
   let query = db.selectFrom('stix_objects as s').where(label, 'in', inScope)
   if (filter.ids !== undefined) {
     query = query.where('s.id', 'in', [...filter.ids])
@@ -538,25 +546,27 @@ export async function pageVersionsInScope(
   query = query.where((eb) =>
     eb.not(
       eb.exists(
-        eb
-          .selectFrom('stix_objects as d')
-          .select('d.id')
-          .whereRef('d.id', '=', 's.id')
-          .where('d.label_id', 'in', inScope)
-          .where((b) => {
-            const earlierCopy = b.and([
-              b('d.modified', '=', b.ref('s.modified')),
-              b('d.owner_org_id', '!=', b.ref('s.owner_org_id')),
-              b.or([
-                b('d.added_at', '<', b.ref('s.added_at')),
-                b.and([
-                  b('d.added_at', '=', b.ref('s.added_at')),
-                  b('d.owner_org_id', '<', b.ref('s.owner_org_id')),
+        perRow(
+          eb
+            .selectFrom('stix_objects as d')
+            .select('d.id')
+            .whereRef('d.id', '=', 's.id')
+            .where(sql<string>`d.label_id || ''`, 'in', inScope)
+            .where((b) => {
+              const earlierCopy = b.and([
+                b('d.modified', '=', b.ref('s.modified')),
+                b('d.owner_org_id', '!=', b.ref('s.owner_org_id')),
+                b.or([
+                  b('d.added_at', '<', b.ref('s.added_at')),
+                  b.and([
+                    b('d.added_at', '=', b.ref('s.added_at')),
+                    b('d.owner_org_id', '<', b.ref('s.owner_org_id')),
+                  ]),
                 ]),
-              ]),
-            ])
-            return lastOnly ? b.or([b('d.modified', '>', b.ref('s.modified')), earlierCopy]) : earlierCopy
-          }),
+              ])
+              return lastOnly ? b.or([b('d.modified', '>', b.ref('s.modified')), earlierCopy]) : earlierCopy
+            }),
+        ),
       ),
     ),
   )
@@ -565,12 +575,14 @@ export async function pageVersionsInScope(
       const newerOrOlder = (op: '>' | '<') =>
         eb.not(
           eb.exists(
-            eb
-              .selectFrom('stix_objects as n')
-              .select('n.id')
-              .whereRef('n.id', '=', 's.id')
-              .where('n.modified', op, eb.ref('s.modified'))
-              .where('n.label_id', 'in', inScope),
+            perRow(
+              eb
+                .selectFrom('stix_objects as n')
+                .select('n.id')
+                .whereRef('n.id', '=', 's.id')
+                .where('n.modified', op, eb.ref('s.modified'))
+                .where(sql<string>`n.label_id || ''`, 'in', inScope),
+            ),
           ),
         )
       const any = []
