@@ -1,5 +1,6 @@
 import type { Db, Trx } from '../../store/store.js'
 import type { OrganisationRow } from '../org/org.table.js'
+import { findUserWithOrganisation } from '../user/user.repository.js'
 import type { UserRow } from '../user/user.table.js'
 import type { ApiKeyRow } from './apikey.table.js'
 
@@ -26,16 +27,8 @@ export async function findApiKeyWithUser(
   if (key === undefined) {
     return undefined
   }
-  const user = await db.selectFrom('users').selectAll().where('id', '=', key.user_id).executeTakeFirst()
-  if (user === undefined) {
-    return undefined
-  }
-  const org = await db
-    .selectFrom('organisations')
-    .selectAll()
-    .where('id', '=', user.org_id)
-    .executeTakeFirst()
-  return org === undefined ? undefined : { key, user, org }
+  const found = await findUserWithOrganisation(db, key.user_id)
+  return found === undefined ? undefined : { key, ...found }
 }
 
 /** A user's API keys, newest first. */

@@ -6,9 +6,8 @@ import { randomToken, sha256Hex } from '../../secrets.js'
 import type { Db } from '../../store/store.js'
 import { validateInput } from '../../validation.js'
 import { recordAudit } from '../audit/audit.service.js'
-import { principalOf, type Authenticated } from '../auth/principal.js'
-import { findGroupIdsOfOrg } from '../group/group.repository.js'
-import { isPeerOrganisation } from '../federation/federation.repository.js'
+import { loadPrincipal } from '../auth/auth.service.js'
+import type { Authenticated } from '../auth/principal.js'
 import { findUserById } from '../user/user.repository.js'
 import type { UserRow } from '../user/user.table.js'
 import {
@@ -140,13 +139,7 @@ export async function authenticateApiKey(
     await updateApiKeyRow(db, key.id, { last_used_at: now.toISOString() })
   }
   return {
-    principal: principalOf(
-      user,
-      org,
-      'apikey',
-      await findGroupIdsOfOrg(db, org.id),
-      await isPeerOrganisation(db, org.id),
-    ),
+    principal: await loadPrincipal(db, user, org, 'apikey'),
     user,
     org,
     session: null,

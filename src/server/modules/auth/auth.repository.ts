@@ -1,5 +1,6 @@
 import type { Db, Trx } from '../../store/store.js'
 import type { OrganisationRow } from '../org/org.table.js'
+import { findUserWithOrganisation } from '../user/user.repository.js'
 import type { UserRow } from '../user/user.table.js'
 import type { SessionRow } from './auth.table.js'
 
@@ -17,16 +18,8 @@ export async function findSessionWithUser(
   if (session === undefined) {
     return undefined
   }
-  const user = await db.selectFrom('users').selectAll().where('id', '=', session.user_id).executeTakeFirst()
-  if (user === undefined) {
-    return undefined
-  }
-  const org = await db
-    .selectFrom('organisations')
-    .selectAll()
-    .where('id', '=', user.org_id)
-    .executeTakeFirst()
-  return org === undefined ? undefined : { session, user, org }
+  const found = await findUserWithOrganisation(db, session.user_id)
+  return found === undefined ? undefined : { session, ...found }
 }
 
 /** Marks a session as seen. */

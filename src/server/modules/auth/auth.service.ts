@@ -1,11 +1,14 @@
+import type { UserPrincipal } from '../../../core/account/principal.js'
 import type { Config } from '../../config.js'
 import { badInput, LiaisonError, unauthenticated } from '../../errors.js'
 import { hashPassword, randomToken, sha256Hex, verifyAgainstDummy, verifyPassword } from '../../secrets.js'
-import type { Db } from '../../store/store.js'
+import type { Db, Trx } from '../../store/store.js'
 import { recordAudit } from '../audit/audit.service.js'
 import { findGroupIdsOfOrg } from '../group/group.repository.js'
 import { isPeerOrganisation } from '../federation/federation.repository.js'
+import type { OrganisationRow } from '../org/org.table.js'
 import { findUserByEmail, findUserById, updateUserRow } from '../user/user.repository.js'
+import type { UserRow } from '../user/user.table.js'
 import {
   deleteSession,
   deleteThrottle,
@@ -91,13 +94,7 @@ export async function login(
       .selectAll()
       .where('id', '=', user.org_id)
       .executeTakeFirstOrThrow()
-    const principal = principalOf(
-      user,
-      org,
-      'session',
-      await findGroupIdsOfOrg(trx, org.id),
-      await isPeerOrganisation(trx, org.id),
-    )
+    const principal = await loadPrincipal(trx, user, org, 'session')
     await recordAudit(
       trx,
       principal,
@@ -135,17 +132,26 @@ export async function authenticateSession(
     await touchSession(db, id, now.toISOString())
   }
   return {
-    principal: principalOf(
-      user,
-      org,
-      'session',
-      await findGroupIdsOfOrg(db, org.id),
-      await isPeerOrganisation(db, org.id),
-    ),
+    principal: await loadPrincipal(db, user, org, 'session'),
     user,
     org,
     session: { id, csrfToken: session.csrf_token },
   }
+}
+
+/**
+ * The principal of an authenticated user: its organisation's sharing groups and whether that
+ * organisation is a federation peer, looked up at the same time (one round trip to PostgreSQL on
+ * every request, not two).
+ */
+export async function loadPrincipal(
+  db: Db | Trx,
+  user: UserRow,
+  org: OrganisationRow,
+  authMethod: 'session' | 'apikey',
+): Promise<UserPrincipal> {
+  const [groupIds, peer] = await Promise.all([findGroupIdsOfOrg(db, org.id), isPeerOrganisation(db, org.id)])
+  return principalOf(user, org, authMethod, groupIds, peer)
 }
 
 /** Ends a session. */
