@@ -10,7 +10,7 @@ const object = (id: string, modified: string, name: string): StixObject => ({
 })
 
 describe('uniqueVersionsInIdOrder', () => {
-  it('orders by id, keeps every version of an id and the last occurrence of each (id, modified)', () => {
+  it('orders by id, keeps every version of an id and the last occurrence of each (id, modified)', async () => {
     const part = [
       object('c', '2025-01-01T00:00:00.000Z', 'c1'),
       object('a', '2025-01-02T00:00:00.000Z', 'a-new'),
@@ -19,7 +19,12 @@ describe('uniqueVersionsInIdOrder', () => {
       object('c', '2025-01-01T00:00:00.000Z', 'c2'),
       object('a', '2025-01-02T00:00:00.000Z', 'a-new again'),
     ]
-    expect(uniqueVersionsInIdOrder(part).map((o) => o.name)).toEqual(['a-new again', 'a-old', 'b1', 'c2'])
+    expect((await uniqueVersionsInIdOrder(part)).map((o) => o.name)).toEqual([
+      'a-new again',
+      'a-old',
+      'b1',
+      'c2',
+    ])
     // The part itself is left as it was.
     expect(part.map((o) => o.name)).toEqual(['c1', 'a-new', 'b1', 'a-old', 'c2', 'a-new again'])
   })

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
+import { setImmediate as turn } from 'node:timers/promises'
 import type { FastifyBaseLogger } from 'fastify'
 import type { UserPrincipal } from '../../../core/account/principal.js'
 import type { StixObject } from '../../../core/stix/stix.js'
@@ -472,7 +473,7 @@ export class TaxiiIngestQueue {
         this.jobs.push(job)
       }
       // Let queued requests (and their queries) run before the next part.
-      await new Promise((resolve) => setImmediate(resolve))
+      await turn()
     }
   }
 
@@ -563,7 +564,7 @@ export class TaxiiIngestQueue {
       const part = this.check(job.objects.slice(start, start + TAXII_INGEST_PART), start, at)
       valid.push(...part.valid)
       failures.push(...part.failures)
-      await new Promise((resolve) => setImmediate(resolve))
+      await turn()
     }
     let successes: StatusDetail[] = []
     if (valid.length > 0) {
