@@ -179,7 +179,7 @@ describe.skipIf(!STORE_KINDS.includes('postgres'))(
     let location: TestStoreLocation
     let store: Store
     let viewer: Viewer
-    const statements: { sql: string; parameters: readonly unknown[] }[] = []
+    const statements: RecordedStatement[] = []
     let logged: Db
     const ATTRIBUTES = 2000
     const valueOf = (i: number) => `10.1.${Math.floor(i / 250)}.${i % 250}`
@@ -209,16 +209,7 @@ describe.skipIf(!STORE_KINDS.includes('postgres'))(
       )
       await sql`analyze`.execute(store.db)
       // The reads run on a view of the store that records each statement it compiles.
-      const executor = store.db.getExecutor()
-      const recorder: KyselyPlugin = {
-        transformQuery: (args) => {
-          const compiled = executor.compileQuery(args.node, args.queryId)
-          statements.push({ sql: compiled.sql, parameters: compiled.parameters })
-          return args.node
-        },
-        transformResult: (args) => Promise.resolve(args.result),
-      }
-      logged = store.db.withPlugin(recorder)
+      logged = recording(store.db, statements)
     })
     afterAll(async () => {
       await store.close()
@@ -244,13 +235,8 @@ describe.skipIf(!STORE_KINDS.includes('postgres'))(
         const selects = statements.filter((s) => /^\s*select/i.test(s.sql))
         expect(selects.length).toBeGreaterThanOrEqual(3)
         for (const statement of selects) {
-          const result = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
-            `explain (analyze, format json) ${statement.sql}`,
-            [...statement.parameters],
-          )
-          const plan = result.rows[0]?.['QUERY PLAN'][0].Plan
           // The report has 10,000 members; what these look-ups need is a handful of rows.
-          for (const node of planNodes(plan)) {
+          for (const node of await executedPlan(client, statement)) {
             expect(
               node['Actual Rows'] * node['Actual Loops'],
               `${node['Node Type']} in ${statement.sql}`,
@@ -275,7 +261,7 @@ describe.skipIf(!STORE_KINDS.includes('postgres'))('rows read by a collection pa
   let location: TestStoreLocation
   let store: Store
   let viewer: Viewer
-  const statements: { sql: string; parameters: readonly unknown[] }[] = []
+  const statements: RecordedStatement[] = []
   let logged: Db
   const OBJECTS = 10_000
   const PART = 500
@@ -317,16 +303,7 @@ describe.skipIf(!STORE_KINDS.includes('postgres'))('rows read by a collection pa
       )
     }
     await sql`analyze`.execute(store.db)
-    const executor = store.db.getExecutor()
-    const recorder: KyselyPlugin = {
-      transformQuery: (args) => {
-        const compiled = executor.compileQuery(args.node, args.queryId)
-        statements.push({ sql: compiled.sql, parameters: compiled.parameters })
-        return args.node
-      },
-      transformResult: (args) => Promise.resolve(args.result),
-    }
-    logged = store.db.withPlugin(recorder)
+    logged = recording(store.db, statements)
   })
   afterAll(async () => {
     await store.close()
@@ -367,12 +344,10 @@ describe.skipIf(!STORE_KINDS.includes('postgres'))('rows read by a collection pa
         })
         expect(page).toHaveLength(LIMIT + 1)
         const statement = statements.find((st) => st.sql.includes('"stix_objects" as "s"'))
-        expect(statement).toBeDefined()
-        const result = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
-          `explain (analyze, format json) ${statement?.sql ?? ''}`,
-          [...(statement?.parameters ?? [])],
-        )
-        for (const node of planNodes(result.rows[0]?.['QUERY PLAN'][0].Plan)) {
+        if (statement === undefined) {
+          throw new Error('the page statement was not recorded')
+        }
+        for (const node of await executedPlan(client, statement)) {
           // The page needs its own rows and one probe each; 6,000 objects lie after the cursor.
           expect(
             node['Actual Rows'] * node['Actual Loops'],
@@ -401,4 +376,33 @@ function* planNodes(node: PlanNode | undefined): Generator<PlanNode> {
   for (const child of node.Plans ?? []) {
     yield* planNodes(child)
   }
+}
+
+/** A statement as compiled, with its parameters. */
+interface RecordedStatement {
+  sql: string
+  parameters: readonly unknown[]
+}
+
+/** A view of `db` that appends every statement it compiles to `statements`. */
+function recording(db: Db, statements: RecordedStatement[]): Db {
+  const executor = db.getExecutor()
+  const recorder: KyselyPlugin = {
+    transformQuery: (args) => {
+      const compiled = executor.compileQuery(args.node, args.queryId)
+      statements.push({ sql: compiled.sql, parameters: compiled.parameters })
+      return args.node
+    },
+    transformResult: (args) => Promise.resolve(args.result),
+  }
+  return db.withPlugin(recorder)
+}
+
+/** Every step of the plan PostgreSQL executes for a statement (EXPLAIN ANALYZE), with its rows. */
+async function executedPlan(client: pg.Client, statement: RecordedStatement): Promise<PlanNode[]> {
+  const result = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+    `explain (analyze, format json) ${statement.sql}`,
+    [...statement.parameters],
+  )
+  return [...planNodes(result.rows[0]?.['QUERY PLAN'][0].Plan)]
 }
