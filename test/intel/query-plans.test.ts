@@ -12,6 +12,7 @@ import {
   findVisibleObject,
   findVisibleVersions,
   pageVersionsInScope,
+  searchObjects,
 } from '../../src/server/modules/intel/intel.query.js'
 import { countSightings, summariseSightings } from '../../src/server/modules/intel/intel.sightings.js'
 import { importContent } from '../../src/server/modules/intel/intel.service.js'
@@ -150,6 +151,28 @@ describe('query plans of the intelligence reads (sqlite)', () => {
         expect(step, sql).not.toMatch(/USING INDEX stix_objects_latest_type_idx \(is_latest=\?\)$/)
       }
     }
+  })
+
+  it('searches by value from the observable index, and a first page among the newest versions', async () => {
+    statements.length = 0
+    await searchObjects(store.db, viewer, { value: '192.0.2.3', limit: 10, offset: 0 })
+    const byValue = plans().find((p) => p.sql.includes('"observables" as "k"') && !p.sql.includes('count('))
+    expect(byValue).toBeDefined()
+    const valueSteps = byValue?.steps ?? []
+    // The value's objects, from its key; not every visible object, each probed for the value.
+    expect(
+      valueSteps.some((s) => /^SEARCH k USING (COVERING )?INDEX observables_key_idx \(key=\?\)/.test(s)),
+    ).toBe(true)
+    expect(valueSteps[0]).toMatch(/^SEARCH s USING INDEX sqlite_autoindex_stix_objects_1 \(id=\?\)/)
+
+    statements.length = 0
+    await searchObjects(store.db, viewer, { limit: 10, offset: 0 })
+    const newest = plans().find((p) => /from \(select \* from "stix_objects"/.test(p.sql))
+    expect(newest).toBeDefined()
+    const newestSteps = newest?.steps ?? []
+    // Walked from the newest version, stopping at the page: no sort of every visible object.
+    expect(newestSteps).toContain('SCAN stix_objects USING INDEX stix_objects_added_key_idx')
+    expect(newestSteps.some((s) => /TEMP B-TREE/.test(s))).toBe(false)
   })
 
   it('pages a collection along the date-added index, probing each object by id', async () => {

@@ -30,10 +30,30 @@ export interface ObjectFilter {
   expiry?: ExpiryRule
 }
 
-/** The latest versions `viewer` may see, with the filters applied. */
-export function visibleObjects(db: Db, viewer: Viewer, filter: ObjectFilter) {
-  let query = db
-    .selectFrom('stix_objects as s')
+/** Object versions as `s`: all of them, or only the newest few (see {@link searchObjects}). */
+function objectVersions(db: Db, newest: number | null) {
+  const all = db.selectFrom('stix_objects as s')
+  if (newest === null) {
+    return all
+  }
+  const window = db
+    .selectFrom('stix_objects')
+    .selectAll()
+    .orderBy('added_at', 'desc')
+    .orderBy('id', 'desc')
+    .orderBy('owner_org_id', 'desc')
+    .orderBy('modified', 'desc')
+    .limit(newest)
+  // The same columns under the same name: the filters below apply to either.
+  return db.selectFrom(window.as('s')) as unknown as typeof all
+}
+
+/**
+ * The latest versions `viewer` may see, with the filters applied; with `newest`, only among the
+ * `newest` versions added last.
+ */
+export function visibleObjects(db: Db, viewer: Viewer, filter: ObjectFilter, newest: number | null = null) {
+  let query = objectVersions(db, newest)
     .where('s.is_latest', '=', 1)
     .where('s.label_id', 'in', visibleLabelIds(db, viewer))
   if (filter.types !== undefined && filter.types.length > 0) {
@@ -64,40 +84,70 @@ export function visibleObjects(db: Db, viewer: Viewer, filter: ObjectFilter) {
   if (filter.value !== undefined) {
     const observable = classifyValue(filter.value)
     const key = observable?.key ?? `other:${filter.value}`
-    query = query.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('observables as o')
-          .select('o.object_id')
-          .whereRef('o.object_id', '=', 's.id')
-          .whereRef('o.owner_org_id', '=', 's.owner_org_id')
-          .where('o.key', '=', key),
-      ),
-    )
+    // The objects carrying the value, found by its key (a handful), each then checked for the
+    // owner's copy: with the EXISTS alone, SQLite walked every visible object and probed each one's
+    // observables (0.6 s a search at 300,000 objects).
+    query = query
+      .where('s.id', 'in', db.selectFrom('observables as k').select('k.object_id').where('k.key', '=', key))
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('observables as o')
+            .select('o.object_id')
+            .whereRef('o.object_id', '=', 's.id')
+            .whereRef('o.owner_org_id', '=', 's.owner_org_id')
+            .where('o.key', '=', key),
+        ),
+      )
   }
   return query
 }
 
-/** One page of visible objects, newest first, and the total. */
+/**
+ * Among how many of the versions added last a search page is looked for first (see
+ * {@link searchObjects}): at least this many, four times as many as the page reaches …
+ */
+export const SEARCH_NEWEST_WINDOW = 10_000
+/** … and never more than this many. */
+export const SEARCH_NEWEST_WINDOW_MAX = 200_000
+
+/**
+ * One page of visible objects, newest first, and the total.
+ *
+ * A page is first looked for among the versions added last, walked in date-added order (at
+ * least {@link SEARCH_NEWEST_WINDOW}, four times as many as the page reaches, at most
+ * {@link SEARCH_NEWEST_WINDOW_MAX}): on a store of a million objects the first pages of a search
+ * (no filter, or a common type) are then read in a millisecond, where finding and sorting every
+ * visible latest object took hundreds. Every match outside that window comes after every version
+ * inside it, so a page found whole there is the page. Otherwise (a rare filter, a deep page) the
+ * whole store is searched, as before.
+ */
 export async function searchObjects(
   db: Db,
   viewer: Viewer,
   filter: ObjectFilter & { limit: number; offset: number },
+  windows: { least: number; most: number } = { least: SEARCH_NEWEST_WINDOW, most: SEARCH_NEWEST_WINDOW_MAX },
 ): Promise<{ rows: StixObjectRow[]; total: number }> {
-  const [rows, count] = await Promise.all([
-    visibleObjects(db, viewer, filter)
+  const page = (newest: number | null) =>
+    visibleObjects(db, viewer, filter, newest)
       .selectAll('s')
       .orderBy('s.added_at', 'desc')
-      .orderBy('s.id')
-      .orderBy('s.owner_org_id')
+      .orderBy('s.id', 'desc')
+      .orderBy('s.owner_org_id', 'desc')
       .limit(filter.limit)
       .offset(filter.offset)
-      .execute(),
-    visibleObjects(db, viewer, filter)
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow(),
-  ])
-  return { rows, total: Number(count.n) }
+      .execute()
+  const counting = visibleObjects(db, viewer, filter)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow()
+  const window = Math.max(windows.least, 4 * (filter.offset + filter.limit))
+  // A value is found by its key, which is faster than any walk.
+  const tryNewest = filter.value === undefined && window <= windows.most
+  let rows = tryNewest ? await page(window) : null
+  if (rows === null || rows.length < filter.limit) {
+    rows = await page(null)
+  }
+  return { rows, total: Number((await counting).n) }
 }
 
 /**

@@ -14,7 +14,7 @@ const STIX_OBJECT_STATISTICS: readonly (readonly [string | null, string])[] = [
   [null, '1000000'],
   ['sqlite_autoindex_stix_objects_1', '1000000 2 1 1'],
   ['stix_objects_latest_type_idx', '1000000 500000 20000'],
-  ['stix_objects_label_idx', '1000000 10000'],
+  ['stix_objects_label_idx', '1000000 50000'],
   ['stix_objects_added_key_idx', '1000000 1000 1 1 1'],
 ]
 
