@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ANALYZE_AFTER_ROWS } from '../../src/server/modules/intel/intel.repository.js'
+import {
+  ANALYZE_AFTER_ROWS,
+  ANALYZE_FIRST_AFTER_ROWS,
+} from '../../src/server/modules/intel/intel.repository.js'
 import { importContent } from '../../src/server/modules/intel/intel.service.js'
 import { createOrganisation } from '../../src/server/modules/org/org.service.js'
 import type { Store } from '../../src/server/store/store.js'
@@ -10,8 +13,9 @@ import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation
 /**
  * Imports refresh PostgreSQL's planner statistics once they have stored enough together, instead of
  * leaving reads planned for small tables until autovacuum comes by (if it is on): a large import at
- * once, TAXII and federation parts of a few hundred objects when they add up. SQLite is never
- * analyzed (its plans are pinned without statistics: test/intel/query-plans.test.ts).
+ * once, TAXII and federation parts of a few hundred objects when they add up; a store never analyzed
+ * sooner. SQLite is never analyzed by imports (it plans by the statistics its schema states, and
+ * its plans are pinned: test/intel/query-plans.test.ts).
  */
 describe.each(STORE_KINDS)('statistics after imports (%s)', (kind) => {
   let location: TestStoreLocation
@@ -62,7 +66,7 @@ describe.each(STORE_KINDS)('statistics after imports (%s)', (kind) => {
     return row.rows[0]?.at ?? null
   }
 
-  it(`refreshes them once imports have stored ${ANALYZE_AFTER_ROWS} objects together, not before`, async () => {
+  it(`refreshes them once imports have stored ${ANALYZE_AFTER_ROWS} objects together (${ANALYZE_FIRST_AFTER_ROWS} in a store never analyzed), not before`, async () => {
     if (kind === 'sqlite') {
       await importContent(store.db, importer, bundle(ANALYZE_AFTER_ROWS), request)
       // SQLite plans by the statistics its schema states, which an import leaves as they are.
@@ -72,14 +76,31 @@ describe.each(STORE_KINDS)('statistics after imports (%s)', (kind) => {
       expect(stats.rows.map((r) => r.stat)).toEqual(['1000000 500000 20000'])
       return
     }
-    // Two imports that stay below the bar together …
-    await importContent(store.db, importer, bundle(100), request)
-    await importContent(store.db, importer, bundle(ANALYZE_AFTER_ROWS / 2), request)
-    // Statistics of this backend reach the shared view within a second or so.
+    // A store never analyzed: statistics once the first imports add up to a few objects …
+    await importContent(store.db, importer, bundle(ANALYZE_FIRST_AFTER_ROWS / 2), request)
+    // (Statistics of this backend reach the shared view within a second or so.)
     await new Promise((resolve) => setTimeout(resolve, 1500))
     expect(await lastAnalyzed()).toBeNull()
+    await importContent(store.db, importer, bundle(ANALYZE_FIRST_AFTER_ROWS / 2), request)
+    await expect.poll(lastAnalyzed, { timeout: 10_000 }).not.toBeNull()
+    const first = await lastAnalyzed()
+    // … then two imports that stay below the bar together …
+    await importContent(store.db, importer, bundle(100), request)
+    await importContent(store.db, importer, bundle(ANALYZE_AFTER_ROWS / 2), request)
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect(await lastAnalyzed()).toBe(first)
     // … and a third, no larger, that takes them past it.
     await importContent(store.db, importer, bundle(ANALYZE_AFTER_ROWS / 2), request)
-    await expect.poll(lastAnalyzed, { timeout: 10_000 }).not.toBeNull()
+    await expect.poll(lastAnalyzed, { timeout: 10_000 }).not.toBe(first)
+    const second = await lastAnalyzed()
+    // Another process on the same store begins from the count at that refresh, not from nothing.
+    const next = await openTestStore(location)
+    try {
+      await importContent(next.db, importer, bundle(ANALYZE_FIRST_AFTER_ROWS * 2), request)
+      await new Promise((resolve) => setTimeout(resolve, 1500))
+      expect(await lastAnalyzed()).toBe(second)
+    } finally {
+      await next.close()
+    }
   }, 120_000)
 })
