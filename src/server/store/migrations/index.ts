@@ -12,7 +12,7 @@ import * as taxii from './2026-11-24T1800-taxii.js'
 import * as federation from './2026-11-24T1900-federation.js'
 import * as taxiiDurablePost from './2026-11-24T2000-taxii-durable-post.js'
 import * as intelClock from './2026-11-24T2100-intel-clock.js'
-import * as intelIdIndex from './2026-11-25T0600-intel-id-index.js'
+import * as intelIndexes from './2026-11-25T0600-intel-indexes.js'
 
 /**
  * Every migration, in order; the key is the migration's name in `kysely_migration`.
@@ -32,5 +32,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T1900-federation': federation,
   '2026-11-24T2000-taxii-durable-post': taxiiDurablePost,
   '2026-11-24T2100-intel-clock': intelClock,
-  '2026-11-25T0600-intel-id-index': intelIdIndex,
+  '2026-11-25T0600-intel-indexes': intelIndexes,
 }
