@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js'
 import { describe, expect, it } from 'vitest'
 import { classifyValue, normaliseObservable, observableAt, observablesOfSco } from './observable.js'
 
@@ -97,5 +98,46 @@ describe('observables of STIX objects and patterns', () => {
       'md5:d41d8cd98f00b204e9800998ecf8427e',
       'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
     ])
+  })
+})
+
+describe('IPv4 addresses in dotted decimal', () => {
+  it('reads them as ipaddr.js does', () => {
+    const octets = [0, 1, 9, 10, 15, 16, 99, 100, 127, 128, 199, 200, 254, 255]
+    const values: string[] = []
+    for (const a of octets) {
+      for (const b of [0, 16, 255]) {
+        values.push(`${a}.${b}.${octets[(a + b) % octets.length] ?? 0}.${a === 0 ? 255 : 1}`)
+      }
+    }
+    for (let i = 0; i < 500; i++) {
+      values.push(Array.from({ length: 4 }, (_, k) => (i * 7919 + k * 104729) % 256).join('.'))
+    }
+    for (const value of values) {
+      const bytes = ipaddr.parse(value).toByteArray()
+      const hex = bytes.map((b) => b.toString(16).padStart(2, '0')).join('')
+      expect(normaliseObservable('ipv4', ` ${value} `), value).toEqual({
+        kind: 'ipv4',
+        key: `ipv4:${ipaddr.parse(value).toString()}`,
+        value: ipaddr.parse(value).toString(),
+        rangeStart: hex,
+        rangeEnd: hex,
+      })
+    }
+  })
+
+  it('leaves other spellings to the full parser, which refuses what indicators never mean', () => {
+    for (const value of [
+      '010.1.1.1',
+      '1.2.3.256',
+      '256.1.1.1',
+      '1.2.3',
+      '0x7f.0.0.1',
+      '1.2.3.4.5',
+      '1..2.3',
+    ]) {
+      expect(normaliseObservable('ipv4', value), value).toBeNull()
+    }
+    expect(classifyValue('::ffff:192.0.2.5')?.key).toBe('ipv4:192.0.2.5')
   })
 })

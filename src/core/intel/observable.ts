@@ -46,8 +46,36 @@ function hexOf(bytes: number[]): string {
   return out
 }
 
+/** An IPv4 address in canonical dotted decimal (no leading zeros): the common case, read directly. */
+const DOTTED_QUAD = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/
+
+/**
+ * `text` as an IPv4 observable when it is an address in canonical dotted decimal; null otherwise
+ * (then ipaddr.js decides). The text is then its own canonical form: what ipaddr.js would give, in
+ * a tenth of the time (a million indicators spent 0.5 s of an import there).
+ */
+function dottedQuadObservable(text: string): Observable | null {
+  const match = DOTTED_QUAD.exec(text)
+  if (match === null) {
+    return null
+  }
+  let hex = ''
+  for (let i = 1; i <= 4; i++) {
+    const octet = Number(match[i])
+    if (octet > 255) {
+      return null
+    }
+    hex += (octet < 16 ? '0' : '') + octet.toString(16)
+  }
+  return { kind: 'ipv4', key: `ipv4:${text}`, value: text, rangeStart: hex, rangeEnd: hex }
+}
+
 function ipObservable(raw: string): Observable | null {
   const text = raw.trim()
+  const quad = dottedQuadObservable(text)
+  if (quad !== null) {
+    return quad
+  }
   try {
     if (text.includes('/')) {
       const [address, prefix] = ipaddr.parseCIDR(text)
