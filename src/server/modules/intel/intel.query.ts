@@ -137,17 +137,19 @@ export async function searchObjects(
       .limit(filter.limit)
       .offset(filter.offset)
       .execute()
-  const counting = visibleObjects(db, viewer, filter)
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow()
   const window = Math.max(windows.least, 4 * (filter.offset + filter.limit))
   // A value is found by its key, which is faster than any walk.
   const tryNewest = filter.value === undefined && window <= windows.most
-  let rows = tryNewest ? await page(window) : null
-  if (rows === null || rows.length < filter.limit) {
-    rows = await page(null)
-  }
-  return { rows, total: Number((await counting).n) }
+  const [rows, count] = await Promise.all([
+    (async () => {
+      const newest = tryNewest ? await page(window) : null
+      return newest !== null && newest.length === filter.limit ? newest : page(null)
+    })(),
+    visibleObjects(db, viewer, filter)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow(),
+  ])
+  return { rows, total: Number(count.n) }
 }
 
 /**
