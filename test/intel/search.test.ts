@@ -134,9 +134,14 @@ describe.each(STORE_KINDS)('search pages among the newest versions (%s)', (kind)
     const order = listed.map((r) => [r?.added_at ?? '', r?.id ?? '', r?.owner_org_id ?? ''] as const)
     for (let i = 1; i < order.length; i++) {
       const [a, b] = [order[i - 1], order[i]]
-      expect(
-        a !== undefined && b !== undefined && (a[0] > b[0] || (a[0] === b[0] && a[1] + a[2] > b[1] + b[2])),
-      ).toBe(true)
+      // Date added, then id, then owner, each descending.
+      const before = (x: readonly string[], y: readonly string[]): boolean =>
+        x[0] !== y[0]
+          ? (x[0] ?? '') > (y[0] ?? '')
+          : x[1] !== y[1]
+            ? (x[1] ?? '') > (y[1] ?? '')
+            : (x[2] ?? '') > (y[2] ?? '')
+      expect(a !== undefined && b !== undefined && before(a, b), `${String(a)} then ${String(b)}`).toBe(true)
     }
   })
 
