@@ -1,6 +1,12 @@
 // Public surface of the MISP module: read MISP content, map events to STIX 2.1 and back.
 
-export { parseMispContent, parseMispEvent, type ParsedMispContent } from './parse.js'
+export {
+  parseMispContent,
+  parseMispContentSteps,
+  parseMispEvent,
+  PARSE_STEP,
+  type ParsedMispContent,
+} from './parse.js'
 export { mispEventToStix, tlpMarkingDefinition, type MispToStixResult } from './to-stix.js'
 export { stixToMispEvent, toMispJson, type StixToMispOptions, type StixToMispResult } from './from-stix.js'
 export { isKnownAttributeType, listAttributeTypes, MISP_CATEGORIES } from './attribute-types.js'

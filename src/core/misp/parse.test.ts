@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { MispProblem } from './misp.js'
-import { parseMispContent, parseMispEvent } from './parse.js'
+import { PARSE_STEP, parseMispContent, parseMispContentSteps, parseMispEvent } from './parse.js'
 
 const EVENT_UUID = '5f0b6c2e-6a35-4d8c-9a3d-0c2f8f3e1a01'
 const RFC = join(CORPUS_DIR, 'misp', 'misp-rfc', 'misp-core-format', 'raw.md')
@@ -296,5 +296,27 @@ describe('the examples of the MISP core format draft', () => {
     expect(errors(problems)).toEqual([])
     expect(events[0]?.Attribute[0]?.Sighting.length).toBeGreaterThan(0)
     expect(events[0]?.Galaxy[0]?.GalaxyCluster.length).toBeGreaterThan(0)
+  })
+})
+
+describe('parseMispContentSteps', () => {
+  it('reads in steps of attributes and objects, across events, to what parseMispContent reads', () => {
+    const many = (n: number) => Array.from({ length: n }, () => attribute())
+    const content = {
+      response: [
+        { Event: event({ Attribute: many(PARSE_STEP + 10) }) },
+        { Event: event({ Attribute: [...many(PARSE_STEP - 5), attribute({ value: undefined })] }) },
+      ],
+    }
+    const steps = parseMispContentSteps(content)
+    const yielded: number[] = []
+    let step = steps.next()
+    while (step.done !== true) {
+      yielded.push(step.value)
+      step = steps.next()
+    }
+    expect(yielded).toEqual([PARSE_STEP, 2 * PARSE_STEP])
+    expect(step.value).toEqual(parseMispContent(content))
+    expect(errors(step.value.problems).map((p) => p.field)).toEqual(['value'])
   })
 })

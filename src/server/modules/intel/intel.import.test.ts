@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { StixObject } from '../../../core/stix/stix.js'
-import { indexRowsOf, uniqueVersionsInIdOrder } from './intel.import.js'
+import { indexRowsInTurns, indexRowsOf, INDEX_ROWS_STEP, uniqueVersionsInIdOrder } from './intel.import.js'
 
 const object = (id: string, modified: string, name: string): StixObject => ({
   type: 'indicator',
@@ -53,5 +53,34 @@ describe('indexRowsOf: references', () => {
       ].sort(),
     )
     expect(refs.every((r) => r.from_id === report.id && r.owner_org_id === 'org')).toBe(true)
+  })
+})
+
+describe('indexRowsInTurns', () => {
+  it('gives the rows indexRowsOf gives, letting other work run while it builds many', async () => {
+    const members = Array.from(
+      { length: INDEX_ROWS_STEP * 2 + 5 },
+      (_, i) => `indicator--00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    )
+    const report: StixObject = {
+      type: 'report',
+      id: 'report--5d5d5d5d-5d5d-4d5d-8d5d-5d5d5d5d5d5d',
+      object_refs: members,
+      name: 'mega',
+    }
+    const indicator: StixObject = {
+      type: 'indicator',
+      id: 'indicator--0b9a7c1e-6c5e-4f3a-8d2b-2a2a2a2a2a2a',
+      pattern: "[ipv4-addr:value = '198.51.100.1']",
+      pattern_type: 'stix',
+    }
+    let ranDuring = false
+    const building = indexRowsInTurns([indicator, report], 'org')
+    setImmediate(() => (ranDuring = true))
+    const rows = await building
+    expect(ranDuring).toBe(true)
+    expect(rows).toEqual(indexRowsOf([indicator, report], 'org'))
+    expect(rows.refs).toHaveLength(members.length)
+    expect(rows.observables.map((o) => o.key)).toEqual(['ipv4:198.51.100.1'])
   })
 })

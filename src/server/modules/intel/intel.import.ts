@@ -21,6 +21,7 @@ import {
   replaceStixObjectContent,
   setLatestVersions,
 } from './intel.repository.js'
+import { hasHugeList, stringifyInTurns } from './intel.json.js'
 import { recordProvenance, type VersionKey } from './intel.provenance.js'
 import { sortInTurns } from './intel.sort.js'
 import type { ObservableTable, StixObjectRow, StixRefTable } from './intel.table.js'
@@ -146,28 +147,6 @@ export function observablesOfObject(
     return out
   }
   return observablesOfSco(object).map((o) => ({ ...o, origin: 'sco' }))
-}
-
-/**
- * Calls `each` once per reference from an object to others (every `*_ref` and `*_refs` property), and
- * once only for an object a list names twice. Without building a key for each (a MISP mega-event's
- * report names a million and a half: 2–3 s with one string key a reference, under 1 s without).
- */
-function forEachRef(object: StixObject, each: (to: string, property: string) => void): void {
-  for (const [property, value] of Object.entries(object)) {
-    if (property.endsWith('_ref') && typeof value === 'string') {
-      each(value, property)
-    } else if (property.endsWith('_refs') && Array.isArray(value)) {
-      const seen = value.length > 1 ? new Set<unknown>() : null
-      for (const item of value) {
-        if (typeof item !== 'string' || seen?.has(item) === true) {
-          continue
-        }
-        seen?.add(item)
-        each(item, property)
-      }
-    }
-  }
 }
 
 /**
@@ -393,7 +372,8 @@ async function storeBatch(
         peerId: ctx.provenance?.peerId ?? null,
       })
     }
-    const json = JSON.stringify(object)
+    // A MISP mega-event's report (79 MB of JSON) is written in parts, between turns of the event loop.
+    const json = hasHugeList(object) ? await stringifyInTurns(object) : JSON.stringify(object)
     const mine = held.byId.get(object.id)
     const existing = mine?.versions.get(modified)
     const validUntil = typeof object.valid_until === 'string' ? object.valid_until : null
@@ -459,22 +439,29 @@ async function storeBatch(
   // A turn between the object rows and the index rows: for a MISP mega-event's report, the one
   // object of its batch, each takes the better part of a second.
   await turn()
-  const { observables, refs } = indexRowsOf(reindex.values(), ctx.orgId)
+  const { observables, refs } = await indexRowsInTurns(reindex.values(), ctx.orgId)
   // Only ids this owner held before can have index rows to replace.
   const stale = [...reindex.keys()].filter((id) => heldBefore.has(id))
   await replaceIndex(trx, ctx.orgId, stale, observables, refs, sqlite)
 }
 
+/** Index rows built between two turns of the event loop (see {@link indexRowsInTurns}). */
+export const INDEX_ROWS_STEP = 100_000
+
+/** The rows {@link indexRowSteps} fills. */
+interface IndexRows {
+  observables: ObservableTable[]
+  refs: StixRefTable[]
+}
+
 /**
- * The observable index and reference rows of some objects (the latest versions an owner holds): one
- * row per (key, origin) and per (property, target) of each object.
+ * Builds the index rows of some objects into `out`, pausing (yielding) every {@link INDEX_ROWS_STEP}
+ * rows: one row per (key, origin) of an object's observables, and one per (property, target) of its
+ * references (every `*_ref` and `*_refs` property; a target a list names twice, once), without a
+ * string key for each (a MISP mega-event's report names a million and a half objects).
  */
-export function indexRowsOf(
-  objects: Iterable<StixObject>,
-  ownerOrgId: string,
-): { observables: ObservableTable[]; refs: StixRefTable[] } {
-  const observables: ObservableTable[] = []
-  const refs: StixRefTable[] = []
+function* indexRowSteps(objects: Iterable<StixObject>, ownerOrgId: string, out: IndexRows): Generator<void> {
+  let since = 0
   for (const object of objects) {
     // One row per (key, origin) of an object: a pattern may name one value twice. (Most objects have
     // one or none: the set is only made for more.)
@@ -488,7 +475,7 @@ export function indexRowsOf(
         }
         seen.add(unique)
       }
-      observables.push({
+      out.observables.push({
         object_id: object.id,
         owner_org_id: ownerOrgId,
         kind: o.kind,
@@ -498,12 +485,60 @@ export function indexRowsOf(
         network: o.rangeStart !== null && o.rangeStart !== o.rangeEnd ? 1 : 0,
         origin: o.origin,
       })
+      since += 1
     }
-    forEachRef(object, (to, property) =>
-      refs.push({ from_id: object.id, owner_org_id: ownerOrgId, to_id: to, property }),
-    )
+    for (const [property, value] of Object.entries(object)) {
+      if (property.endsWith('_ref') && typeof value === 'string') {
+        out.refs.push({ from_id: object.id, owner_org_id: ownerOrgId, to_id: value, property })
+        since += 1
+      } else if (property.endsWith('_refs') && Array.isArray(value)) {
+        const named = value.length > 1 ? new Set<unknown>() : null
+        for (const item of value) {
+          if (typeof item !== 'string' || named?.has(item) === true) {
+            continue
+          }
+          named?.add(item)
+          out.refs.push({ from_id: object.id, owner_org_id: ownerOrgId, to_id: item, property })
+          since += 1
+          if (since >= INDEX_ROWS_STEP) {
+            since = 0
+            yield
+          }
+        }
+      }
+    }
+    if (since >= INDEX_ROWS_STEP) {
+      since = 0
+      yield
+    }
   }
-  return { observables, refs }
+}
+
+/**
+ * The observable index and reference rows of some objects (the latest versions an owner holds): one
+ * row per (key, origin) and per (property, target) of each object.
+ */
+export function indexRowsOf(objects: Iterable<StixObject>, ownerOrgId: string): IndexRows {
+  const out: IndexRows = { observables: [], refs: [] }
+  for (const _ of indexRowSteps(objects, ownerOrgId, out)) {
+    // Built in one go.
+  }
+  return out
+}
+
+/**
+ * {@link indexRowsOf}, letting the event loop turn every {@link INDEX_ROWS_STEP} rows: a MISP
+ * mega-event's report alone has 1.5 M reference rows, over a second to build in one go.
+ */
+export async function indexRowsInTurns(
+  objects: Iterable<StixObject>,
+  ownerOrgId: string,
+): Promise<IndexRows> {
+  const out: IndexRows = { observables: [], refs: [] }
+  for (const _ of indexRowSteps(objects, ownerOrgId, out)) {
+    await turn()
+  }
+  return out
 }
 
 /**

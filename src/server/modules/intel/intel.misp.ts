@@ -1,4 +1,4 @@
-import { parseMispContent } from '../../../core/misp/parse.js'
+import { parseMispContentSteps } from '../../../core/misp/parse.js'
 import { setImmediate as turn } from 'node:timers/promises'
 import { mispEventToStixSteps, mispItemCount } from '../../../core/misp/to-stix.js'
 import type { MispEvent, MispProblem } from '../../../core/misp/misp.js'
@@ -47,15 +47,22 @@ export interface PrepareProgress {
  * objects with errors are left out and reported. The event's `tlp:` tag and distribution become the
  * hints for the import's label.
  *
- * Mapping and checking go in steps, with a turn of the event loop between them: a 300,000-attribute
- * event takes seconds to map and check, during which a server would otherwise answer nothing else.
+ * Reading, mapping and checking go in steps, with a turn of the event loop between them: a 300,000-attribute
+ * event takes seconds to read, map and check, during which a server would otherwise answer nothing else.
  */
 export async function prepareMisp(
   content: unknown,
   skipInvalid: boolean,
   progress: PrepareProgress = {},
 ): Promise<PreparedContent> {
-  const parsed = parseMispContent(content)
+  // Read in steps too: a mega-event's 300,000 attributes take most of a second.
+  const reading = parseMispContentSteps(content)
+  let read = reading.next()
+  while (read.done !== true) {
+    await turn()
+    read = reading.next()
+  }
+  const parsed = read.value
   if (parsed.events.length === 0) {
     throw new LiaisonError(400, 'validation_failed', 'content: no MISP event found', { field: 'content' })
   }
