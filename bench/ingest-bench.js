@@ -9,6 +9,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, write
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
+import { indicator } from './fixtures.js'
 import { scratchDatabase } from './scratch-database.js'
 
 const args = process.argv.slice(2)
@@ -59,17 +60,7 @@ const valueOf = (i) => {
 const uuidOf = (i) => `${i.toString(16).padStart(8, '0')}-0000-4000-8000-${'0'.repeat(12)}`
 // The bundle is written to a file object by object and imported as the CLI imports a file: a large
 // bundle is read piece by piece, never held whole.
-const created = '2025-01-01T00:00:00.000Z'
-const indicatorOf = (i) => ({
-  type: 'indicator',
-  spec_version: '2.1',
-  id: `indicator--${uuidOf(i)}`,
-  created,
-  modified: created,
-  pattern: `[ipv4-addr:value = '${valueOf(i)}']`,
-  pattern_type: 'stix',
-  valid_from: created,
-})
+const indicatorOf = (i) => indicator(`indicator--${uuidOf(i)}`, null, valueOf(i))
 log(`writing ${count} indicators to a bundle file…`)
 const bundleFile = path.join(dataDir, 'bundle.json')
 {

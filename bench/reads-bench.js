@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { analystWithKey, CREATED, indicator } from './fixtures.js'
 import { scratchDatabase } from './scratch-database.js'
 
 const args = process.argv.slice(2)
@@ -29,9 +30,6 @@ const { readConfig } = await import(new URL('server/config.js', dist).href)
 const { openStore } = await import(new URL('server/store/store.js', dist).href)
 const { migrateToLatest } = await import(new URL('server/store/migrate.js', dist).href)
 const { buildApp } = await import(new URL('server/app.js', dist).href)
-const { createOrganisation } = await import(new URL('server/modules/org/org.service.js', dist).href)
-const { createUser } = await import(new URL('server/modules/user/user.service.js', dist).href)
-const { createApiKey } = await import(new URL('server/modules/apikey/apikey.service.js', dist).href)
 const { importContent } = await import(new URL('server/modules/intel/intel.service.js', dist).href)
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'liaison-reads-bench-'))
@@ -45,24 +43,10 @@ const config = readConfig({
 })
 const store = openStore(config)
 await migrateToLatest(store)
-const operator = { kind: 'cli', osUser: 'bench' }
-const org = await createOrganisation(store.db, operator, { name: 'Reads CSIRT', type: 'national-csirt' })
-const { user } = await createUser(
-  store.db,
-  operator,
-  {
-    email: `reads-${randomUUID().slice(0, 8)}@example.org`,
-    name: 'Reads',
-    role: 'analyst',
-    orgId: org.id,
-    password: `pw-${randomUUID()}`,
-  },
-  { mustChangePassword: false },
-)
-const { token } = await createApiKey(store.db, operator, { name: 'reads', userId: user.id })
+const { operator, org, user, token } = await analystWithKey(store)
 const importer = { actor: operator, orgId: org.id, groupIds: [], userId: user.id }
 const label = { tlp: 'green', audience: 'community' }
-const created = '2025-01-01T00:00:00.000Z'
+const created = CREATED
 const valueOf = (i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`
 const bundle = (objects) => ({ type: 'bundle', id: `bundle--${randomUUID()}`, objects })
 
@@ -75,17 +59,7 @@ for (let start = 0; start < count; start += part) {
   for (let i = start; i < Math.min(count, start + part); i++) {
     const id = `indicator--${randomUUID()}`
     ids.push(id)
-    objects.push({
-      type: 'indicator',
-      spec_version: '2.1',
-      id,
-      created,
-      modified: created,
-      name: `indicator ${i}`,
-      pattern: `[ipv4-addr:value = '${valueOf(i)}']`,
-      pattern_type: 'stix',
-      valid_from: created,
-    })
+    objects.push(indicator(id, `indicator ${i}`, valueOf(i)))
   }
   await importContent(store.db, importer, bundle(objects), {
     format: 'stix',

@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
+import { analystWithKey, indicator } from './fixtures.js'
 import { scratchDatabase } from './scratch-database.js'
 
 const args = process.argv.slice(2)
@@ -35,9 +36,6 @@ async function serve(dataDir) {
   const { openStore } = await import(new URL('server/store/store.js', dist).href)
   const { migrateToLatest } = await import(new URL('server/store/migrate.js', dist).href)
   const { buildApp } = await import(new URL('server/app.js', dist).href)
-  const { createOrganisation } = await import(new URL('server/modules/org/org.service.js', dist).href)
-  const { createUser } = await import(new URL('server/modules/user/user.service.js', dist).href)
-  const { createApiKey } = await import(new URL('server/modules/apikey/apikey.service.js', dist).href)
   const config = readConfig({
     LIAISON_DATA_DIR: dataDir,
     LIAISON_HOST: '127.0.0.1',
@@ -47,24 +45,7 @@ async function serve(dataDir) {
   })
   const store = openStore(config)
   await migrateToLatest(store)
-  const operator = { kind: 'cli', osUser: 'bench' }
-  const org = await createOrganisation(store.db, operator, {
-    name: `Bench ${randomUUID().slice(0, 6)}`,
-    type: 'national-csirt',
-  })
-  const { user } = await createUser(
-    store.db,
-    operator,
-    {
-      email: `bench-${randomUUID().slice(0, 8)}@example.org`,
-      name: 'Bench',
-      role: 'analyst',
-      orgId: org.id,
-      password: `pw-${randomUUID()}`,
-    },
-    { mustChangePassword: false },
-  )
-  const { token } = await createApiKey(store.db, operator, { name: 'bench', userId: user.id })
+  const { token } = await analystWithKey(store)
   const app = await buildApp(config, { store })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = app.server.address()
@@ -152,7 +133,6 @@ async function client() {
   const round = (ms) => Number(ms.toFixed(2))
 
   const collection = (await request('GET', `${root}collections/community/`)).body.id
-  const created = '2025-01-01T00:00:00.000Z'
   const ids = []
   const envelopes = []
   for (let start = 0; start < count; start += batch) {
@@ -160,17 +140,9 @@ async function client() {
     for (let i = start; i < Math.min(count, start + batch); i++) {
       const id = `indicator--${randomUUID()}`
       ids.push(id)
-      objects.push({
-        type: 'indicator',
-        spec_version: '2.1',
-        id,
-        created,
-        modified: created,
-        name: `bench ${i}`,
-        pattern: `[ipv4-addr:value = '${10 + ((i >>> 16) & 0xff)}.${(i >>> 8) & 0xff}.${i & 0xff}.1']`,
-        pattern_type: 'stix',
-        valid_from: created,
-      })
+      objects.push(
+        indicator(id, `bench ${i}`, `${10 + ((i >>> 16) & 0xff)}.${(i >>> 8) & 0xff}.${i & 0xff}.1`),
+      )
     }
     envelopes.push(JSON.stringify({ objects }))
   }
