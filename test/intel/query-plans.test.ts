@@ -23,8 +23,8 @@ import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation
 
 /**
  * SQLite plans its queries from the indexes it finds and, for `stix_objects`, from the statistics
- * the schema states (migration 2026-11-25T0600): dropping or adding an index, or a change to those
- * statistics, can silently turn a look-up into a walk over every object (without statistics, an
+ * Liaison states (src/server/store/planner-statistics.ts): dropping or adding an index, or a change
+ * to those statistics, can silently turn a look-up into a walk over every object (without statistics, an
  * index repeating the primary key's first column was all that kept correlation from joining
  * objects through the (is_latest, type) index and scanning every latest object for each
  * observable: seconds per look-up at a million objects, unnoticed by tests on small stores). This

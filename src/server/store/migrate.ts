@@ -1,5 +1,6 @@
 import { Migrator, type MigrationResult } from 'kysely'
 import { MIGRATIONS } from './migrations/index.js'
+import { stateSqliteStatistics } from './planner-statistics.js'
 import type { Store } from './store.js'
 
 /** What a migration run did. */
@@ -23,6 +24,8 @@ export async function migrateToLatest(store: Store): Promise<MigrationReport> {
     const reason = error instanceof Error ? error.message : 'unknown error'
     throw new Error(`migration ${name} failed: ${reason}`, { cause: error })
   }
+  // SQLite plans by statistics the schema states (planner-statistics.ts): present after every run.
+  await stateSqliteStatistics(store.db)
   const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
   const all = await migrator.getMigrations()
   const executed = all.filter((m) => m.executedAt !== undefined)
