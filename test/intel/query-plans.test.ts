@@ -21,6 +21,16 @@ import { rawSqliteOf, rawSqliteReaderOf, type Db, type Store } from '../../src/s
 import { ipDstEvent } from '../helpers/misp.js'
 import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
 
+/** How every suite here imports its objects: community, TLP:GREEN. */
+function plansRequest(format: 'stix' | 'misp') {
+  return {
+    format,
+    label: { tlp: 'green' as const, audience: 'community' as const },
+    skipInvalid: false,
+    source: 'plans',
+  }
+}
+
 /**
  * SQLite plans its queries from the indexes it finds and, for `stix_objects`, from the statistics
  * Liaison states (src/server/store/planner-statistics.ts): dropping or adding an index, or a change
@@ -82,7 +92,7 @@ describe('query plans of the intelligence reads (sqlite)', () => {
       store.db,
       { actor: operator, orgId: org.id, groupIds: [], userId },
       { type: 'bundle', id: `bundle--${randomUUID()}`, objects },
-      { format: 'stix', label: { tlp: 'green', audience: 'community' }, skipInvalid: false, source: 'plans' },
+      plansRequest('stix'),
     )
     // Every statement prepared from here on is recorded (the store caches prepared statements by
     // their text, so each query shape is prepared, and recorded, once), on both connections: reads
@@ -246,12 +256,7 @@ describe.skipIf(!STORE_KINDS.includes('postgres'))(
           Array.from({ length: ATTRIBUTES }, (_, i) => valueOf(i)),
           { info: 'large event' },
         ),
-        {
-          format: 'misp',
-          label: { tlp: 'green', audience: 'community' },
-          skipInvalid: false,
-          source: 'plans',
-        },
+        plansRequest('misp'),
       )
       await sql`analyze`.execute(store.db)
       // The reads run on a view of the store that records each statement it compiles.
@@ -340,12 +345,7 @@ describe.skipIf(!STORE_KINDS.includes('postgres'))('rows read by a collection pa
             valid_from: created,
           })),
         },
-        {
-          format: 'stix',
-          label: { tlp: 'green', audience: 'community' },
-          skipInvalid: false,
-          source: 'plans',
-        },
+        plansRequest('stix'),
       )
     }
     await sql`analyze`.execute(store.db)
