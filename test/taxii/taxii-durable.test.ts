@@ -503,12 +503,76 @@ describe.each(STORE_KINDS)('TAXII POSTs survive a restart (%s)', (kind) => {
       .where('owner_org_id', '=', poster.orgId)
       .execute()
     expect(rows.map((r) => r.id).sort()).toEqual(posts.flatMap((p) => p.valid).sort())
+    // Each valid object created by exactly one import (POSTs of one account may share a part).
     const imports = await store.db
       .selectFrom('intel_imports')
-      .select('id')
+      .select(['id', 'created'])
       .where('org_id', '=', poster.orgId)
       .execute()
-    expect(imports.length).toBe(posts.reduce((n, p) => n + Math.ceil(p.total / TAXII_INGEST_PART), 0))
+    expect(imports.reduce((n, i) => n + i.created, 0)).toBe(posts.reduce((n, p) => n + p.valid.length, 0))
+  })
+
+  it('stores POSTs queued by one account into one collection in shared parts, each status exact; never with another account', async () => {
+    const first = await createPoster()
+    const second = await createPoster(first.orgId)
+    const collection = await freshGroupCollection(first.orgId)
+    const size = Math.floor(TAXII_INGEST_PART / 3) + 50
+    const posts: { statusId: string; userId: string; valid: string[]; invalid: string[]; total: number }[] = []
+    // Interleaved, as clients post: the first account's, then the second's, and so on.
+    for (const poster of [first, second, first, second, first]) {
+      const { objects, valid, invalid } = envelopeObjects(size)
+      const stopped = await acceptPaused(poster.token, collection, objects)
+      await stopped.queue.close()
+      posts.push({ statusId: stopped.statusId, userId: poster.userId, valid, invalid, total: objects.length })
+    }
+    const queue = new TaxiiIngestQueue(store.db, () => new Date(), silent)
+    try {
+      await queue.resume()
+      for (const post of posts) {
+        await waitComplete(post.statusId)
+      }
+    } finally {
+      await queue.close()
+    }
+    for (const post of posts) {
+      const { status, parts, payload } = await stateOf(post.statusId)
+      expect(status).toMatchObject({
+        success_count: post.valid.length,
+        failure_count: post.invalid.length,
+        pending_count: 0,
+      })
+      expect(payload).toBeUndefined()
+      // Parts numbered without gap, each object listed once.
+      expect(parts.map((p) => p.part)).toEqual(parts.map((_, i) => i))
+      const listed = parts.flatMap((p) => [
+        ...(JSON.parse(p.successes) as { id: string }[]),
+        ...(JSON.parse(p.failures) as { id: string }[]),
+      ])
+      expect(listed.map((o) => o.id).sort()).toEqual([...post.valid, ...post.invalid].sort())
+    }
+    const imports = await store.db
+      .selectFrom('intel_imports')
+      .select(['id', 'user_id', 'created'])
+      .where('org_id', '=', first.orgId)
+      .execute()
+    // The first account's three POSTs fit in one part: fewer imports than POSTs.
+    const ofFirst = imports.filter((i) => i.user_id === first.userId)
+    expect(ofFirst.length).toBeLessThan(3)
+    expect(ofFirst.reduce((n, i) => n + i.created, 0)).toBe(
+      posts.filter((p) => p.userId === first.userId).reduce((n, p) => n + p.valid.length, 0),
+    )
+    // No import holds another account's objects.
+    const rows = await store.db
+      .selectFrom('stix_objects')
+      .select(['id', 'import_id'])
+      .where('owner_org_id', '=', first.orgId)
+      .execute()
+    const userOfImport = new Map(imports.map((i) => [i.id, i.user_id]))
+    const userOfObject = new Map(posts.flatMap((p) => p.valid.map((id) => [id, p.userId] as const)))
+    expect(rows.length).toBe(userOfObject.size)
+    for (const row of rows) {
+      expect(userOfImport.get(row.import_id ?? '')).toBe(userOfObject.get(row.id))
+    }
   })
 
   it('hands a POST over when its lease expires: the process that lost it stores nothing more of it', async () => {

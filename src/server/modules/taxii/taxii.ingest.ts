@@ -41,8 +41,12 @@ import {
 import { getCollection, type TaxiiCollection } from './taxii.service.js'
 import type { TaxiiStatusRow } from './taxii.table.js'
 
-/** Objects validated and stored together, in one transaction; other requests run between parts. */
-export const TAXII_INGEST_PART = 500
+/**
+ * Most objects validated and stored together, in one transaction (a part); other requests run
+ * between parts. A POST with fewer left than this shares its part with the POSTs queued behind it
+ * by the same account into the same collection (each still recorded as a part of its own status).
+ */
+export const TAXII_INGEST_PART = 2000
 /** Most objects one process holds waiting to be stored; beyond it a POST gets a 429. */
 export const TAXII_QUEUE_LIMIT = 2_000_000
 /**
@@ -103,9 +107,31 @@ interface Job extends Progress {
   readonly collection: TaxiiCollection
   readonly importer: Importer
   readonly source: string
+  /** Jobs of one key share parts: same collection and label asked for, same account. */
+  readonly key: string
   label: { label: SharingLabel; held: SharingLabel | null } | null
   /** Set once a four-eyes POST is stored (in this process or one before it). */
   heldImport: HeldImport | null
+}
+
+/** Which jobs may share a part: the same account posting into the same collection, under one label. */
+function jobKey(collection: TaxiiCollection, importer: Importer): string {
+  return JSON.stringify([
+    collection.id,
+    collection.postLabel,
+    importer.orgId,
+    importer.userId,
+    [...importer.groupIds].sort(),
+  ])
+}
+
+/** A job's share of a part: its objects from `start` to `next`. */
+interface Slice {
+  readonly job: Job
+  readonly start: number
+  readonly next: number
+  readonly valid: StixObject[]
+  readonly failures: StatusDetail[]
 }
 
 /** Thrown inside a part's transaction when another process has taken the status over: roll back, drop it. */
@@ -255,6 +281,7 @@ export class TaxiiIngestQueue {
       importer,
       objects,
       source: `taxii:${collection.alias}`,
+      key: jobKey(collection, importer),
       next: 0,
       part: 0,
       label: null,
@@ -384,6 +411,7 @@ export class TaxiiIngestQueue {
       ...progress,
       ...poster,
       source: `taxii:${poster.collection.alias}`,
+      key: jobKey(poster.collection, poster.importer),
       label: null,
       // Written by this module only (recordHeldImport), from a HeldImport.
       heldImport: payload.held_import === null ? null : (JSON.parse(payload.held_import) as HeldImport),
@@ -487,8 +515,12 @@ export class TaxiiIngestQueue {
     }
   }
 
-  /** Processes one part of a job; true when the job is done. */
-  private async step(job: Job): Promise<boolean> {
+  /**
+   * Processes one part: the job's next objects and, when it has fewer left than a part holds, those
+   * of the jobs queued behind it with the same key (`alone`: the job's own only). True when the job
+   * is done; the jobs that shared the part are moved on (and out of the queue when done) here.
+   */
+  private async step(job: Job, alone = false): Promise<boolean> {
     if (job.heldImport !== null) {
       // Stored under its four-eyes label before the process stopped: finish that import.
       await this.storeHeld(job, job.heldImport.label, job.heldImport.held)
@@ -511,14 +543,19 @@ export class TaxiiIngestQueue {
       return true
     }
     const label = job.label.label
-    const start = job.next
-    const items = job.objects.slice(start, start + TAXII_INGEST_PART)
-    const next = start + items.length
     const now = this.now()
     const at = now.toISOString()
-    const { valid, failures } = this.check(items, start, at)
+    const slices = this.slicesOf(job, alone, at)
+    const valid = slices.flatMap((s) => s.valid)
+    const recordAll = async (trx: Trx, stored: boolean) => {
+      for (const slice of slices) {
+        const successes = stored
+          ? slice.valid.map((o) => this.success(o, label, slice.job.importer.userId, at))
+          : []
+        await this.record(trx, slice.job, successes, slice.failures, slice.next, at)
+      }
+    }
     if (valid.length > 0) {
-      const successes = valid.map((o) => this.success(o, label, job.importer.userId, at))
       try {
         // The part's outcomes commit with its objects: a restart resumes after the last part
         // recorded, never storing or listing an object twice.
@@ -526,26 +563,89 @@ export class TaxiiIngestQueue {
           this.db,
           {
             ...importContext(job.importer, this.request(job), 'stix', label),
-            inTransaction: (trx) => this.record(trx, job, successes, failures, next, at),
+            inTransaction: (trx) => recordAll(trx, true),
           },
           valid,
-          { problems: [], upgradedFrom20: false, rejectedCount: failures.length },
+          {
+            problems: [],
+            upgradedFrom20: false,
+            rejectedCount: slices.reduce((n, s) => n + s.failures.length, 0),
+          },
           now,
         )
-        this.advance(job, next)
-        return job.next >= job.objects.length
+        return this.moveOn(slices)
       } catch (error) {
+        if (error instanceof ClaimLost && error.statusId !== job.statusId) {
+          // Another process took a job that shared the part over: nothing was stored, go on without it.
+          this.drop(error.statusId)
+          this.log.warn({ statusId: error.statusId }, 'TAXII POST taken over by another process')
+          return this.step(job, alone)
+        }
         if (error instanceof ClaimLost || isStoreBusy(error)) {
           throw error
         }
+        if (slices.length > 1) {
+          // Nothing was stored: the job's own objects alone, so one POST's trouble fails no other.
+          this.log.warn({ err: error, statusId: job.statusId }, 'TAXII POSTs not stored together; one by one')
+          return this.step(job, true)
+        }
         this.log.error({ err: error, statusId: job.statusId }, 'TAXII POST part not stored')
         const reason = `not stored: ${reasonOf(error)}`
-        failures.push(...valid.map((o) => ({ ...keyOf(o, at), message: reason })))
+        slices[0]!.failures.push(...valid.map((o) => ({ ...keyOf(o, at), message: reason })))
+        slices[0]!.valid.length = 0
       }
     }
-    await this.db.transaction().execute((trx) => this.record(trx, job, [], failures, next, at))
-    this.advance(job, next)
-    return job.next >= job.objects.length
+    await this.db.transaction().execute((trx) => recordAll(trx, false))
+    return this.moveOn(slices)
+  }
+
+  /** The slices of a part that begins with `job`'s next objects, each checked. */
+  private slicesOf(job: Job, alone: boolean, at: string): Slice[] {
+    const slices: Slice[] = []
+    let room = TAXII_INGEST_PART
+    for (const member of alone ? [job] : [job, ...this.jobs.filter((j) => j.key === job.key)]) {
+      if (room === 0) {
+        break
+      }
+      if (member !== job && (member.heldImport !== null || member.label?.held)) {
+        continue
+      }
+      const start = member.next
+      const items = member.objects.slice(start, start + room)
+      if (member !== job && items.length === 0) {
+        continue
+      }
+      room -= items.length
+      slices.push({ job: member, start, next: start + items.length, ...this.check(items, start, at) })
+    }
+    return slices
+  }
+
+  /**
+   * Moves the jobs of a part recorded past it: the first one is the loop's (true when it is done);
+   * the others leave the queue once done.
+   */
+  private moveOn(slices: readonly Slice[]): boolean {
+    for (const slice of slices) {
+      this.advance(slice.job, slice.next)
+    }
+    for (const slice of slices.slice(1)) {
+      this.queued -= slice.next - slice.start
+      if (slice.job.next >= slice.job.objects.length) {
+        this.jobs.splice(this.jobs.indexOf(slice.job), 1)
+      }
+    }
+    const first = slices[0]!.job
+    return first.next >= first.objects.length
+  }
+
+  /** Forgets a queued job another process has taken over. */
+  private drop(statusId: string): void {
+    const index = this.jobs.findIndex((j) => j.statusId === statusId)
+    if (index >= 0) {
+      const [gone] = this.jobs.splice(index, 1)
+      this.queued -= gone!.objects.length - gone!.next
+    }
   }
 
   /**
