@@ -1,6 +1,14 @@
+import { createHash } from 'node:crypto'
 import ipaddr from 'ipaddr.js'
 import { describe, expect, it } from 'vitest'
-import { classifyValue, normaliseObservable, observableAt, observablesOfSco } from './observable.js'
+import {
+  classifyValue,
+  normaliseObservable,
+  OBSERVABLE_KEY_MAX_BYTES,
+  observableAt,
+  observableKey,
+  observablesOfSco,
+} from './observable.js'
 
 describe('normaliseObservable', () => {
   it('normalises IPv4 addresses and networks with their ranges', () => {
@@ -139,5 +147,23 @@ describe('IPv4 addresses in dotted decimal', () => {
       expect(normaliseObservable('ipv4', value), value).toBeNull()
     }
     expect(classifyValue('::ffff:192.0.2.5')?.key).toBe('ipv4:192.0.2.5')
+  })
+})
+
+describe('observableKey', () => {
+  it('keeps values up to 1,024 bytes whole and keys longer ones by their SHA-256, counting UTF-8 bytes', () => {
+    const fits = 'a'.repeat(OBSERVABLE_KEY_MAX_BYTES)
+    expect(observableKey('filename', fits)).toBe(`filename:${fits}`)
+    // 342 characters of two bytes each: short in characters, too long in bytes.
+    const wide = 'é'.repeat(Math.floor(OBSERVABLE_KEY_MAX_BYTES / 2) + 1)
+    expect(observableKey('filename', wide)).toBe(
+      `filename#sha256:${createHash('sha256').update(wide).digest('hex')}`,
+    )
+    expect(observableKey('filename', `${fits}a`)).toMatch(/^filename#sha256:[0-9a-f]{64}$/)
+    // Equal values share the key; the kind stays apart.
+    const url = `https://example.com/?q=${'x'.repeat(2000)}`
+    expect(normaliseObservable('url', url)?.key).toBe(classifyValue(url)?.key)
+    expect(normaliseObservable('url', url)?.value).toBe(url)
+    expect(observableKey('mutex', `${fits}a`)).not.toBe(observableKey('filename', `${fits}a`))
   })
 })

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { domainToASCII } from 'node:url'
 import ipaddr from 'ipaddr.js'
 
@@ -36,6 +37,24 @@ export interface Observable {
   readonly rangeStart: string | null
   /** Last address, same format; equal to `rangeStart` for a single address. */
   readonly rangeEnd: string | null
+}
+
+/**
+ * Most bytes (UTF-8) of a value kept whole in its key. A longer value (a URL with a long query, a
+ * long file name) is keyed by its SHA-256 instead, `url#sha256:<hex>`: the `#` keeps such keys apart
+ * from every `kind:value` key. Keys are indexed, and PostgreSQL refuses B-tree entries of more than
+ * about 2,700 bytes: one long URL made a whole import fail there. Equal values still share a key, so
+ * correlation is unchanged; the value itself is in the object.
+ */
+export const OBSERVABLE_KEY_MAX_BYTES = 1024
+
+/** The key of a normalised value of a kind: `kind:value`, or `kind#sha256:…` for a long value. */
+export function observableKey(kind: ObservableKind, value: string): string {
+  // A UTF-8 character is at most 3 bytes per UTF-16 code unit: short strings need no counting.
+  if (value.length * 3 <= OBSERVABLE_KEY_MAX_BYTES || Buffer.byteLength(value) <= OBSERVABLE_KEY_MAX_BYTES) {
+    return `${kind}:${value}`
+  }
+  return `${kind}#sha256:${createHash('sha256').update(value).digest('hex')}`
 }
 
 function hexOf(bytes: number[]): string {
@@ -136,11 +155,11 @@ function urlObservable(raw: string): Observable | null {
   }
   // WHATWG URL parsing already lower-cases scheme and host, applies IDNA and drops default ports.
   const value = url.href
-  return { kind: 'url', key: `url:${value}`, value, rangeStart: null, rangeEnd: null }
+  return { kind: 'url', key: observableKey('url', value), value, rangeStart: null, rangeEnd: null }
 }
 
 function plain(kind: ObservableKind, value: string): Observable {
-  return { kind, key: `${kind}:${value}`, value, rangeStart: null, rangeEnd: null }
+  return { kind, key: observableKey(kind, value), value, rangeStart: null, rangeEnd: null }
 }
 
 const HASH_KINDS: Record<number, ObservableKind> = { 32: 'md5', 40: 'sha1', 64: 'sha256', 128: 'sha512' }

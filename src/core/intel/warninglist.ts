@@ -478,8 +478,10 @@ export const ALL_NETWORK_PREFIXES: NetworkPrefixes = {
   ipv6: Array.from({ length: 129 }, (_, i) => i),
 }
 
-/** An observable as the index keeps it (the value is the key without its kind; rows hold the kind as text). */
-export type ObservableLike = Pick<Observable, 'key' | 'rangeStart' | 'rangeEnd'> & { readonly kind: string }
+/** An observable to look up (rows hold the kind as text). */
+export type ObservableLike = Pick<Observable, 'key' | 'value' | 'rangeStart' | 'rangeEnd'> & {
+  readonly kind: string
+}
 
 /** What one observable is looked up by: keys to find among the entries, and text for substrings. */
 export interface WarninglistProbe {
@@ -547,7 +549,7 @@ export function probeObservable(
   o: ObservableLike,
   prefixes: NetworkPrefixes = ALL_NETWORK_PREFIXES,
 ): WarninglistProbe {
-  const value = o.key.slice(o.kind.length + 1)
+  const value = o.value
   const keys = [o.key]
   const host = hostOf(o, value)
   if (host !== null) {

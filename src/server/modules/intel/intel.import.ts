@@ -4,7 +4,7 @@ import { equalityComparisons, parsePattern } from '../../../core/stix/pattern.js
 import { compareStixTimestamps, tlpOfMarkingRef, type StixObject } from '../../../core/stix/stix.js'
 import { upgradeStix20 } from '../../../core/stix/upgrade.js'
 import { validateStixContent } from '../../../core/stix/validate.js'
-import { observableAt, observablesOfSco } from '../../../core/intel/observable.js'
+import { observableAt, observablesOfSco, type Observable } from '../../../core/intel/observable.js'
 import { Provenance } from '../../../core/federation/provenance.js'
 import { Tlp, tightenToTlp, type Audience, type SharingLabel } from '../../../core/trust/label.js'
 import { LiaisonError } from '../../errors.js'
@@ -126,9 +126,7 @@ export function tlpOfObject(object: StixObject): Tlp | null {
 }
 
 /** The observables an object carries: an SCO's values, an indicator's equality comparisons. */
-export function observablesOfObject(
-  object: StixObject,
-): { key: string; kind: string; rangeStart: string | null; rangeEnd: string | null; origin: string }[] {
+export function observablesOfObject(object: StixObject): (Observable & { origin: string })[] {
   if (object.type === 'indicator' && object.pattern_type === 'stix' && typeof object.pattern === 'string') {
     const parsed = parsePattern(object.pattern)
     if (!parsed.ok) {

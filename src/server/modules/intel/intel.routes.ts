@@ -31,6 +31,13 @@ import { importContent, importerOf } from './intel.service.js'
 import { countSightings, listSightings, recordSighting, summariseSightings } from './intel.sightings.js'
 import { checkWarninglistValues } from '../warninglist/warninglist.service.js'
 
+/**
+ * Longest observable value a look-up takes (search, correlation, a sighting by value): real URLs
+ * reach several kilobytes (a query string of session tokens). A GET's whole URL is bounded by the
+ * server's header limit (16 KiB) besides.
+ */
+const VALUE_MAX = 16_384
+
 const StixId = Type.String({ pattern: '^[a-z0-9-]+--[0-9a-fA-F-]{36}$', description: 'STIX id, type--UUID' })
 
 const StoredObjectSchema = Type.Object({
@@ -60,7 +67,7 @@ const FilterQuery = {
   tlp: Type.Optional(Type.Array(Type.Enum([...TLP_LEVELS]))),
   source: Type.Optional(Type.String({ maxLength: 500 })),
   value: Type.Optional(
-    Type.String({ maxLength: 2000, description: 'objects carrying this observable value' }),
+    Type.String({ maxLength: VALUE_MAX, description: 'objects carrying this observable value' }),
   ),
 }
 
@@ -131,7 +138,10 @@ const SightingSummarySchema = Type.Object(
 const CorrelationSchema = Type.Object({
   value: Type.String(),
   kind: Type.Union([Type.String(), Type.Null()]),
-  key: Type.Union([Type.String(), Type.Null()]),
+  key: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'normalised key of the value: `kind:value`, or `kind#sha256:<hex>` for a value over 1,024 bytes',
+  }),
   total: Type.Integer(),
   warninglists: Type.Array(Type.String(), {
     description: 'names of the enabled warninglists (known-benign values) the value is on',
@@ -511,7 +521,7 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{
           {
             objectId: Type.Optional(StixId),
             value: Type.Optional(
-              Type.String({ minLength: 1, maxLength: 2000, description: 'instead of objectId' }),
+              Type.String({ minLength: 1, maxLength: VALUE_MAX, description: 'instead of objectId' }),
             ),
             type: Type.Optional(Type.Enum([...SIGHTING_TYPES], { default: 'sighting' })),
             source: Type.Optional(
@@ -605,7 +615,7 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{
         summary: 'Where, among what you may see, does this value appear?',
         querystring: Type.Object(
           {
-            value: Type.String({ minLength: 1, maxLength: 2000 }),
+            value: Type.String({ minLength: 1, maxLength: VALUE_MAX }),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
             offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
           },
@@ -628,7 +638,7 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{
         summary: 'Correlate many values at once (at most `limit` hits per value)',
         body: Type.Object(
           {
-            values: Type.Array(Type.String({ minLength: 1, maxLength: 2000 }), {
+            values: Type.Array(Type.String({ minLength: 1, maxLength: VALUE_MAX }), {
               minItems: 1,
               maxItems: 100_000,
             }),

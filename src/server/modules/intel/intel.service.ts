@@ -239,8 +239,7 @@ export async function openWarninglistHits(db: Db): Promise<WarninglistHitCollect
         for (const hit of found[i] ?? []) {
           hits.total += 1
           if (hits.items.length < WARNINGLIST_HITS_LIMIT) {
-            const value = observable.key.slice(observable.kind.length + 1)
-            hits.items.push({ objectId, value, warninglist: hit.name })
+            hits.items.push({ objectId, value: observable.value, warninglist: hit.name })
           }
         }
       })

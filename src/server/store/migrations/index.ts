@@ -13,6 +13,7 @@ import * as federation from './2026-11-24T1900-federation.js'
 import * as taxiiDurablePost from './2026-11-24T2000-taxii-durable-post.js'
 import * as intelClock from './2026-11-24T2100-intel-clock.js'
 import * as intelIndexes from './2026-11-25T0600-intel-indexes.js'
+import * as longObservableKeys from './2026-11-25T0900-long-observable-keys.js'
 
 /**
  * Every migration, in order; the key is the migration's name in `kysely_migration`.
@@ -33,4 +34,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-24T2000-taxii-durable-post': taxiiDurablePost,
   '2026-11-24T2100-intel-clock': intelClock,
   '2026-11-25T0600-intel-indexes': intelIndexes,
+  '2026-11-25T0900-long-observable-keys': longObservableKeys,
 }
