@@ -194,6 +194,16 @@ function renderError(error: FastifyError | LiaisonError): RenderedError {
     const rendered = validationError(error.validation, error.validationContext ?? 'body')
     return { status: 400, code: rendered.code, message: rendered.message, details: rendered.details }
   }
+  const dbCode = (error as { code?: unknown }).code
+  if (dbCode === '22021' || dbCode === '22P05') {
+    // PostgreSQL holds no NUL character (\u0000) in text; SQLite does, so only this store refuses it.
+    return {
+      status: 400,
+      code: 'validation_failed',
+      message: 'a text contains a NUL character (\\u0000), which the store cannot hold',
+      details: { reason: 'nul_character' },
+    }
+  }
   const status = error.statusCode ?? 500
   if (status >= 400 && status < 500) {
     return { status, code: codeForStatus(status), message: error.message, details: { reason: error.code } }

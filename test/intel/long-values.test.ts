@@ -97,6 +97,49 @@ describe.each(STORE_KINDS)('observables with long values (%s)', (kind) => {
     expect(stored.body.object.value).toBe(url)
   })
 
+  it('imports names with a NUL character (kept in the object, keyed by hash); elsewhere a clear 400 on PostgreSQL', async () => {
+    const file = { type: 'file', spec_version: '2.1', id: `file--${randomUUID()}`, name: 'evil\u0000.exe' }
+    const mutex = {
+      type: 'mutex',
+      spec_version: '2.1',
+      id: `mutex--${randomUUID()}`,
+      name: 'Global\\m\u0000x',
+    }
+    const imported = await analyst.post<{ created: number }>(
+      '/api/v1/intel/import?tlp=green&audience=community',
+      [file, mutex],
+    )
+    expect(imported.status, imported.text).toBe(200)
+    expect(imported.body.created).toBe(2)
+    const keys = await server.store.db
+      .selectFrom('observables')
+      .select('key')
+      .where('object_id', 'in', [file.id, mutex.id])
+      .orderBy('key')
+      .execute()
+    expect(keys.map((k) => k.key)).toEqual(
+      [observableKey('filename', file.name), observableKey('mutex', mutex.name)].sort(),
+    )
+    expect(keys.every((k) => /^[a-z]+#sha256:[0-9a-f]{64}$/.test(k.key))).toBe(true)
+    const stored = await analyst.get<{ object: { name: string } }>(`/api/v1/intel/objects/${file.id}`)
+    expect(stored.body.object.name).toBe(file.name)
+    // A NUL in a text kept in a column of its own (the import's source): SQLite holds it, PostgreSQL
+    // cannot, and says so rather than answering an internal error; nothing is stored.
+    const other = indicator()
+    const sourced = await analyst.post(
+      `/api/v1/intel/import?tlp=green&audience=community&source=${encodeURIComponent('feed\u0000x')}`,
+      [other],
+    )
+    if (kind === 'postgres') {
+      expect(sourced.status, sourced.text).toBe(400)
+      expect(sourced.text).toMatch(/NUL character/)
+      const found = await analyst.get(`/api/v1/intel/objects/${other.id}`)
+      expect(found.status).toBe(404)
+    } else {
+      expect(sourced.status, sourced.text).toBe(200)
+    }
+  })
+
   it('rewrites keys of long values stored before (migration), so look-ups find them again', async () => {
     const db = server.store.db
     // As an earlier version stored it: the whole value in the key (compressible, so PostgreSQL's

@@ -43,15 +43,18 @@ export interface Observable {
  * Most bytes (UTF-8) of a value kept whole in its key. A longer value (a URL with a long query, a
  * long file name) is keyed by its SHA-256 instead, `url#sha256:<hex>`: the `#` keeps such keys apart
  * from every `kind:value` key. Keys are indexed, and PostgreSQL refuses B-tree entries of more than
- * about 2,700 bytes: one long URL made a whole import fail there. Equal values still share a key, so
- * correlation is unchanged; the value itself is in the object.
+ * about 2,700 bytes: one long URL made a whole import fail there. So is a value with a NUL character
+ * (a mutex or file name), which PostgreSQL cannot hold in text at all. Equal values still share a
+ * key, so correlation is unchanged; the value itself is in the object.
  */
 export const OBSERVABLE_KEY_MAX_BYTES = 1024
 
 /** The key of a normalised value of a kind: `kind:value`, or `kind#sha256:…` for a long value. */
 export function observableKey(kind: ObservableKind, value: string): string {
   // A UTF-8 character is at most 3 bytes per UTF-16 code unit: short strings need no counting.
-  if (value.length * 3 <= OBSERVABLE_KEY_MAX_BYTES || Buffer.byteLength(value) <= OBSERVABLE_KEY_MAX_BYTES) {
+  const fits =
+    value.length * 3 <= OBSERVABLE_KEY_MAX_BYTES || Buffer.byteLength(value) <= OBSERVABLE_KEY_MAX_BYTES
+  if (fits && !value.includes('\u0000')) {
     return `${kind}:${value}`
   }
   return `${kind}#sha256:${createHash('sha256').update(value).digest('hex')}`
