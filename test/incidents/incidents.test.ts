@@ -624,6 +624,27 @@ describe.each(STORE_KINDS)('incident handling (%s)', (kind) => {
     expect((await outsider.client.get(`/api/v1/reports/${a.id}/hints`)).status).toBe(404)
   })
 
+  it('hints at duplicates of a report with more observables than a statement takes parameters', async () => {
+    clock.set(T0)
+    const a = await fileReport(server, { description: 'Many addresses, see the messages' })
+    const b = await fileReport(server, { description: 'Seen from 198.18.200.7' })
+    // As a report whose reporter sent message after message of addresses: 40,000 observables.
+    const rows = Array.from({ length: 40_000 }, (_, i) => {
+      const value = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`
+      return { report_id: a.id, kind: 'ipv4', key: `ipv4:${value}`, value }
+    })
+    rows.push({ report_id: a.id, kind: 'ipv4', key: 'ipv4:198.18.200.7', value: '198.18.200.7' })
+    for (let start = 0; start < rows.length; start += 500) {
+      await server.store.db
+        .insertInto('report_observables')
+        .values(rows.slice(start, start + 500))
+        .execute()
+    }
+    const res = await viewer.client.get<Page<Hint>>(`/api/v1/reports/${a.id}/hints`)
+    expect(res.status, res.text).toBe(200)
+    expect(res.body.items.find((h) => h.reportId === b.id)?.sharedObservables).toEqual(['ipv4:198.18.200.7'])
+  })
+
   it('exports incidents as valid STIX 2.1 incident objects and as CSV', async () => {
     clock.set(T0)
     const incident = await createIncident(handler, {

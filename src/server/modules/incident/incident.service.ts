@@ -1339,6 +1339,8 @@ export interface DuplicateHint {
 
 /** At most this many hints per report: the strongest first. */
 const MAX_HINTS = 100
+/** Observable keys (and reports) looked up per statement for duplicate hints. */
+const HINT_KEY_CHUNK = 500
 
 /**
  * Reports that may be about the same incident as `reportId`: they share an observable (by key) or
@@ -1359,17 +1361,21 @@ export async function duplicateHints(
   }
   const keys = (await findReportObservables(db, reportId)).map((o) => o.key)
   const visible = visibleLabelIds(db, principal)
-  const byObservable =
-    keys.length === 0
-      ? []
-      : await db
-          .selectFrom('report_observables as o')
-          .innerJoin('reports as r', 'r.id', 'o.report_id')
-          .select(['r.id', 'o.key'])
-          .where('o.key', 'in', keys)
-          .where('r.id', '!=', reportId)
-          .where('r.label_id', 'in', visible)
-          .execute()
+  // By chunks of keys: a report gathers the observables of all its messages, more than the bound
+  // parameters either store takes in one statement.
+  const byObservable: { id: string; key: string }[] = []
+  for (let start = 0; start < keys.length; start += HINT_KEY_CHUNK) {
+    byObservable.push(
+      ...(await db
+        .selectFrom('report_observables as o')
+        .innerJoin('reports as r', 'r.id', 'o.report_id')
+        .select(['r.id', 'o.key'])
+        .where('o.key', 'in', keys.slice(start, start + HINT_KEY_CHUNK))
+        .where('r.id', '!=', reportId)
+        .where('r.label_id', 'in', visible)
+        .execute()),
+    )
+  }
   const email = report.reporter_email.trim().toLowerCase()
   const byReporter =
     email === ''
@@ -1392,11 +1398,16 @@ export async function duplicateHints(
   if (ids.length === 0) {
     return []
   }
-  const others = await db
-    .selectFrom('reports')
-    .select(['id', 'tracking_id', 'incident_id'])
-    .where('id', 'in', ids)
-    .execute()
+  const others: { id: string; tracking_id: string; incident_id: string | null }[] = []
+  for (let start = 0; start < ids.length; start += HINT_KEY_CHUNK) {
+    others.push(
+      ...(await db
+        .selectFrom('reports')
+        .select(['id', 'tracking_id', 'incident_id'])
+        .where('id', 'in', ids.slice(start, start + HINT_KEY_CHUNK))
+        .execute()),
+    )
+  }
   const incidentIds = [...new Set(others.flatMap((o) => (o.incident_id === null ? [] : [o.incident_id])))]
   const seenIncidents = new Set<string>()
   for (const incidentId of incidentIds) {
