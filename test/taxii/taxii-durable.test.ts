@@ -517,7 +517,8 @@ describe.each(STORE_KINDS)('TAXII POSTs survive a restart (%s)', (kind) => {
     const second = await createPoster(first.orgId)
     const collection = await freshGroupCollection(first.orgId)
     const size = Math.floor(TAXII_INGEST_PART / 3) + 50
-    const posts: { statusId: string; userId: string; valid: string[]; invalid: string[]; total: number }[] = []
+    const posts: { statusId: string; userId: string; valid: string[]; invalid: string[]; total: number }[] =
+      []
     // Interleaved, as clients post: the first account's, then the second's, and so on.
     for (const poster of [first, second, first, second, first]) {
       const { objects, valid, invalid } = envelopeObjects(size)
