@@ -10,6 +10,7 @@ import {
   tlpOfMarkingRef,
 } from './stix.js'
 import {
+  MAX_CUSTOM_NESTING,
   objectsWithoutProblems,
   validateStixContent,
   type StixProblem,
@@ -224,6 +225,40 @@ describe('validateStixContent: identifiers, types and names', () => {
     const result = validateStixContent(custom, permissive)
     expect(result.problems).toEqual([])
     expect(result.objects[0]?.object.x_acme_score).toBe(7)
+  })
+
+  it('refuses custom values nested more than MAX_CUSTOM_NESTING levels deep (serialising them would overflow the stack)', () => {
+    const nested = (levels: number): Json => {
+      let value: Json = { leaf: 1 }
+      for (let i = 1; i < levels; i++) {
+        value = i % 2 === 0 ? { next: value } : ([value] as unknown as Json)
+      }
+      return value
+    }
+    expectValid(indicator({ x_acme_tree: nested(MAX_CUSTOM_NESTING) }))
+    expectProblem(indicator({ x_acme_tree: nested(MAX_CUSTOM_NESTING + 1) }), 'nesting', 'x_acme_tree')
+    const deep = nested(20_000)
+    // JSON.stringify itself fails on it: what the store would have met.
+    expect(() => JSON.stringify(deep)).toThrow(RangeError)
+    expectProblem(indicator({ x_acme_tree: deep }), 'nesting', 'x_acme_tree')
+    // In a custom object, and inside an extension.
+    expectProblem(
+      { type: 'x-acme-sensor', id: 'x-acme-sensor--3c6ad0a2-6f54-4d7e-9a3a-40b5c8a1f2e7', config: deep },
+      'nesting',
+      'config',
+    )
+    expectProblem(
+      indicator({
+        extensions: {
+          'extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e': {
+            extension_type: 'property-extension',
+            rules: deep,
+          },
+        },
+      }),
+      'nesting',
+      'extensions.extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e.rules',
+    )
   })
 
   it('accepts custom objects (x- types, ATT&CK x-mitre-*) with the common rules', () => {

@@ -88,6 +88,7 @@ export type StixRule =
   | 'deprecated'
   | 'upgrade'
   | 'assumption'
+  | 'nesting'
 
 /** One broken rule. `index` is the object's position in the content (-1: the bundle or the content itself). */
 export interface StixProblem {
@@ -597,7 +598,35 @@ function checkPropertyName(ctx: Ctx, path: string, key: string): void {
   }
 }
 
+/**
+ * Most levels of objects and lists within one custom property's value. The spec sets none; no real
+ * content comes near it, and a value nested some thousands of levels deep would stop the process's
+ * JSON serialisation (a stack overflow) when the object is stored or served.
+ */
+export const MAX_CUSTOM_NESTING = 100
+
+/** True when `value` holds objects or lists more than `max` levels deep (walked without recursion). */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]]
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
+    const [node, depth] = entry
+    if (depth > max) {
+      return true
+    }
+    for (const member of Array.isArray(node) ? node : Object.values(node as object)) {
+      if (typeof member === 'object' && member !== null) {
+        stack.push([member, depth + 1])
+      }
+    }
+  }
+  return false
+}
+
 function checkCustomValue(ctx: Ctx, path: string, key: string, value: unknown): void {
+  if (typeof value === 'object' && value !== null && nestedDeeperThan(value, MAX_CUSTOM_NESTING)) {
+    fail(ctx, path, 'nesting', `objects and lists nested more than ${MAX_CUSTOM_NESTING} levels deep`)
+    return
+  }
   if (key.endsWith('_ref') || key.endsWith('_refs')) {
     // Legacy x_ properties are the producer's business (ATT&CK ships `x_mitre_data_source_ref: ""`,
     // which the OASIS validator accepts): a bad one is only a warning.
