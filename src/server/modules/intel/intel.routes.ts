@@ -140,7 +140,7 @@ const CorrelationSchema = Type.Object({
   kind: Type.Union([Type.String(), Type.Null()]),
   key: Type.Union([Type.String(), Type.Null()], {
     description:
-      'normalised key of the value: `kind:value`, or `kind#sha256:<hex>` for a value over 1,024 bytes',
+      'normalised key of the value: `kind:value`, or `kind#sha256:<hex>` for a value over 1,024 bytes or with a NUL character',
   }),
   total: Type.Integer(),
   warninglists: Type.Array(Type.String(), {

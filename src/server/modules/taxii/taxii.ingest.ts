@@ -631,8 +631,9 @@ export class TaxiiIngestQueue {
     }
     for (const slice of slices.slice(1)) {
       this.queued -= slice.next - slice.start
-      if (slice.job.next >= slice.job.objects.length) {
-        this.jobs.splice(this.jobs.indexOf(slice.job), 1)
+      const index = this.jobs.indexOf(slice.job)
+      if (slice.job.next >= slice.job.objects.length && index >= 0) {
+        this.jobs.splice(index, 1)
       }
     }
     const first = slices[0]!.job
