@@ -54,7 +54,16 @@ export interface ImportContext {
    * records with them (a pull's cursor and receipts) commits, or rolls back, together with them.
    */
   readonly inTransaction?: (trx: Trx, summary: ImportSummary) => Promise<void>
+  /**
+   * Objects stored between two turns of the event loop (default {@link STORE_BATCH}). Smaller
+   * batches keep other requests waiting less while a transaction holds many objects (a TAXII part);
+   * the transaction still commits once.
+   */
+  readonly batchSize?: number
 }
+
+/** Objects of an import stored between two turns of the event loop, by default. */
+export const STORE_BATCH = 5000
 
 /** What an import did. */
 export interface ImportSummary {
@@ -240,7 +249,7 @@ export async function storeStixObjects(
         })(),
       }
     : (objects as StixBatches)
-  const batchSize = 5000
+  const batchSize = ctx.batchSize ?? STORE_BATCH
   const sqlite = rawSqliteOf(db)
   await db.transaction().execute(async (trx) => {
     // First: the instant every version of this import is added at, in commit order.

@@ -47,6 +47,11 @@ import type { TaxiiStatusRow } from './taxii.table.js'
  * by the same account into the same collection (each still recorded as a part of its own status).
  */
 export const TAXII_INGEST_PART = 2000
+/**
+ * Objects of a part stored between two turns of the event loop: other requests (reads run on their
+ * own connection) wait for at most this many, while the part still commits once.
+ */
+export const TAXII_STORE_BATCH = 500
 /** Most objects one process holds waiting to be stored; beyond it a POST gets a 429. */
 export const TAXII_QUEUE_LIMIT = 2_000_000
 /**
@@ -545,7 +550,7 @@ export class TaxiiIngestQueue {
     const label = job.label.label
     const now = this.now()
     const at = now.toISOString()
-    const slices = this.slicesOf(job, alone, at)
+    const slices = await this.slicesOf(job, alone, at)
     const valid = slices.flatMap((s) => s.valid)
     const recordAll = async (trx: Trx, stored: boolean) => {
       for (const slice of slices) {
@@ -563,6 +568,7 @@ export class TaxiiIngestQueue {
           this.db,
           {
             ...importContext(job.importer, this.request(job), 'stix', label),
+            batchSize: TAXII_STORE_BATCH,
             inTransaction: (trx) => recordAll(trx, true),
           },
           valid,
@@ -599,9 +605,12 @@ export class TaxiiIngestQueue {
     return this.moveOn(slices)
   }
 
-  /** The slices of a part that begins with `job`'s next objects, each checked. */
-  private slicesOf(job: Job, alone: boolean, at: string): Slice[] {
-    const slices: Slice[] = []
+  /**
+   * The slices of a part that begins with `job`'s next objects, each checked ({@link TAXII_STORE_BATCH}
+   * objects between two turns of the event loop).
+   */
+  private async slicesOf(job: Job, alone: boolean, at: string): Promise<Slice[]> {
+    const chosen: { member: Job; start: number; items: readonly unknown[] }[] = []
     let room = TAXII_INGEST_PART
     for (const member of alone ? [job] : [job, ...this.jobs.filter((j) => j.key === job.key)]) {
       if (room === 0) {
@@ -616,7 +625,21 @@ export class TaxiiIngestQueue {
         continue
       }
       room -= items.length
-      slices.push({ job: member, start, next: start + items.length, ...this.check(items, start, at) })
+      chosen.push({ member, start, items })
+    }
+    const slices: Slice[] = []
+    for (const { member, start, items } of chosen) {
+      const valid: StixObject[] = []
+      const failures: StatusDetail[] = []
+      for (let i = 0; i < items.length; i += TAXII_STORE_BATCH) {
+        if (i > 0 || slices.length > 0) {
+          await turn()
+        }
+        const checked = this.check(items.slice(i, i + TAXII_STORE_BATCH), start + i, at)
+        valid.push(...checked.valid)
+        failures.push(...checked.failures)
+      }
+      slices.push({ job: member, start, next: start + items.length, valid, failures })
     }
     return slices
   }
