@@ -2,7 +2,8 @@
 // [--database-url postgres://… [--analyze]] [--profile <dir>]`.
 // Starts Liaison in a child process (a real server on a loopback port, its own store), then, as a TAXII
 // client over HTTP with an API key: POSTs `count` indicators in envelopes of `batch` to a collection and
-// polls the statuses until every object is stored; pages through all objects with `limit=page`; and
+// polls the statuses until every object is stored (while a reader asks for the collection every 5 ms,
+// to show whether the POSTs hold other requests up); pages through all objects with `limit=page`; and
 // fetches `gets` single objects by `match[id]`. Prints objects/s and p50/p99 latencies, the ratio to the
 // targets of issue 6 (POST ≥ 50,000 objects/s, page-through ≥ 100,000 objects/s, single GET p99 < 5 ms),
 // and a last line of JSON.
@@ -152,6 +153,30 @@ async function client() {
   let t = performance.now()
   const postLatencies = []
   const statuses = []
+  // Meanwhile a reader asks for the collection every 5 ms on a connection of its own: how long other
+  // requests wait while POSTs are stored (they must not be held up).
+  const readerAgent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+  const readerLatencies = []
+  let reading = true
+  const reader = (async () => {
+    while (reading) {
+      const started = performance.now()
+      await new Promise((resolve, reject) => {
+        const req = http.request(
+          `${root}collections/${collection}/`,
+          { method: 'GET', agent: readerAgent, headers },
+          (res) => {
+            res.resume()
+            res.on('end', resolve)
+          },
+        )
+        req.on('error', reject)
+        req.end()
+      })
+      readerLatencies.push(performance.now() - started)
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+  })()
   // `concurrency` POSTs in flight at a time (a client need not wait for one 202 to send the next).
   let nextEnvelope = 0
   const sender = async () => {
@@ -182,6 +207,9 @@ async function client() {
   }
   const postSeconds = (performance.now() - t) / 1000
   const postPerSecond = Math.round(stored / postSeconds)
+  reading = false
+  await reader
+  readerAgent.destroy()
 
   // `--analyze` (PostgreSQL): refresh the planner's statistics, as autovacuum does within a minute or
   // so of a bulk load; without it the reads below are planned on the statistics of an empty table.
@@ -247,6 +275,10 @@ async function client() {
     postObjectsPerSecond: postPerSecond,
     postAcceptedObjectsPerSecond: acceptedPerSecond,
     postLatencyMs: { p50: round(percentile(postLatencies, 50)), p99: round(percentile(postLatencies, 99)) },
+    readerDuringPostMs: {
+      p50: round(percentile(readerLatencies, 50)),
+      p99: round(percentile(readerLatencies, 99)),
+    },
     pageObjectsPerSecond: pagePerSecond,
     pageServedObjectsPerSecond: pageServedPerSecond,
     pageLatencyMs: { p50: round(percentile(pageLatencies, 50)), p99: round(percentile(pageLatencies, 99)) },
@@ -262,6 +294,9 @@ async function client() {
   )
   console.log(
     `POST until stored: ${postPerSecond} objects/s (${ratio(postPerSecond, 50000, true)} of ≥ 50,000/s); until every envelope is accepted (202): ${acceptedPerSecond} objects/s; 202 latency p50 ${result.postLatencyMs.p50} ms, p99 ${result.postLatencyMs.p99} ms`,
+  )
+  console.log(
+    `a reader during the POSTs (one GET of the collection every 5 ms): p50 ${result.readerDuringPostMs.p50} ms, p99 ${result.readerDuringPostMs.p99} ms`,
   )
   console.log(
     `page-through: ${pagePerSecond} objects/s with the client's JSON parsing (${ratio(pagePerSecond, 100000, true)} of ≥ 100,000/s), ${pageServedPerSecond} objects/s served and received (${ratio(pageServedPerSecond, 100000, true)}); page latency p50 ${result.pageLatencyMs.p50} ms, p99 ${result.pageLatencyMs.p99} ms, in the server p50 ${result.pageServerMs.p50} ms`,
