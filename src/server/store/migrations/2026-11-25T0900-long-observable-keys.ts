@@ -53,5 +53,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   }
 }
 
-/** Nothing to undo: the old keys cannot be rebuilt from their hashes, and hashed keys still match. */
+/** Nothing to undo: the old keys cannot be rebuilt from their hashes (the values are in the objects). */
 export async function down(): Promise<void> {}
