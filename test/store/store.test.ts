@@ -16,6 +16,11 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
     await location.drop()
   })
 
+  it.runIf(kind === 'postgres')('runs its PostgreSQL sessions without JIT compilation', async () => {
+    const setting = await sql<{ jit: string }>`select current_setting('jit') as jit`.execute(store.db)
+    expect(setting.rows[0]?.jit).toBe('off')
+  })
+
   it('reads rows as plain objects named by their columns, streamed or not', async () => {
     const db = store.db as unknown as Kysely<{
       probe_rows: { n: number; word: string; empty: string | null }
