@@ -147,32 +147,20 @@ describe.each(STORE_KINDS)('observables with long values (%s)', (kind) => {
     const value = `https://old.example/${'a'.repeat(3_000)}`
     const objectId = `url--${randomUUID()}`
     const orgId = server.admin.orgId
-    await db
-      .insertInto('observables')
-      .values({
-        object_id: objectId,
-        owner_org_id: orgId,
-        kind: 'url',
-        key: `url:${value}`,
-        range_start: null,
-        range_end: null,
-        network: 0,
-        origin: 'sco',
-      })
-      .execute()
+    const keyRow = (key: string) => ({
+      object_id: objectId,
+      owner_org_id: orgId,
+      kind: 'url',
+      key,
+      range_start: null,
+      range_end: null,
+      network: 0,
+      origin: 'sco',
+    })
     const short = `url:https://short.example/${randomUUID()}`
     await db
       .insertInto('observables')
-      .values({
-        object_id: objectId,
-        owner_org_id: orgId,
-        kind: 'url',
-        key: short,
-        range_start: null,
-        range_end: null,
-        network: 0,
-        origin: 'sco',
-      })
+      .values([keyRow(`url:${value}`), keyRow(short)])
       .execute()
     await longKeys.up(db as unknown as Kysely<unknown>)
     const keys = await db
