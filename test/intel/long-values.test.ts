@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { randomInt, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Kysely } from 'kysely'
@@ -95,6 +95,42 @@ describe.each(STORE_KINDS)('observables with long values (%s)', (kind) => {
     const stored = await analyst.get<{ object: { value: string } }>(`/api/v1/intel/objects/${sco.id}`)
     expect(stored.status, stored.text).toBe(200)
     expect(stored.body.object.value).toBe(url)
+  })
+
+  it('takes substring warninglists with long entries, and flags values that contain them', async () => {
+    const admin = (await server.loginAsNewUser({ role: 'admin', orgId: server.admin.orgId })).client
+    // A list entry may be 2,048 characters: in a script of three UTF-8 bytes a character, 6 KB,
+    // more than PostgreSQL indexes (random text, which it cannot compress either).
+    const part = `Quarterly-${Array.from({ length: 2_000 }, () => String.fromCodePoint(0x4e00 + randomInt(0x5000))).join('')}`
+    const listed = await admin.post<{ warninglist: { id: string; enabled: boolean; entryCount: number } }>(
+      '/api/v1/intel/warninglists',
+      {
+        name: `Long benign names ${randomUUID().slice(0, 8)}`,
+        version: 1,
+        description: 'Known-benign document names',
+        type: 'substring',
+        list: [part, 'googletagmanager'],
+      },
+    )
+    expect([200, 201], listed.text).toContain(listed.status)
+    if (!listed.body.warninglist.enabled) {
+      await admin.patch(`/api/v1/intel/warninglists/${listed.body.warninglist.id}`, { enabled: true })
+    }
+    const keys = await server.store.db
+      .selectFrom('warninglist_entries')
+      .select('key')
+      .where('warninglist_id', '=', listed.body.warninglist.id)
+      .orderBy('key')
+      .execute()
+    expect(keys.map((k) => k.key)).toEqual(['googletagmanager', expect.stringMatching(/^substring#sha256:/)])
+
+    const name = `${part.toUpperCase()}-report.pdf`
+    const unlisted = `${part.slice(0, 1_000)}-report.pdf`
+    const found = await analyst.post<Correlation>('/api/v1/intel/correlate', { values: [name, unlisted] })
+    expect(found.status, found.text).toBe(200)
+    const [withPart, without] = found.body.results
+    expect(withPart?.warninglists).toHaveLength(1)
+    expect(without?.warninglists).toEqual([])
   })
 
   it('imports names with a NUL character (kept in the object, keyed by hash); elsewhere a clear 400 on PostgreSQL', async () => {

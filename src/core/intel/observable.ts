@@ -51,13 +51,20 @@ export const OBSERVABLE_KEY_MAX_BYTES = 1024
 
 /** The key of a normalised value of a kind: `kind:value`, or `kind#sha256:…` for a long value. */
 export function observableKey(kind: ObservableKind, value: string): string {
+  return fitsInKey(value) ? `${kind}:${value}` : hashedKey(kind, value)
+}
+
+/** True when a text may go into an indexed key as it is: {@link OBSERVABLE_KEY_MAX_BYTES} at most, no NUL. */
+export function fitsInKey(text: string): boolean {
   // A UTF-8 character is at most 3 bytes per UTF-16 code unit: short strings need no counting.
   const fits =
-    value.length * 3 <= OBSERVABLE_KEY_MAX_BYTES || Buffer.byteLength(value) <= OBSERVABLE_KEY_MAX_BYTES
-  if (fits && !value.includes('\u0000')) {
-    return `${kind}:${value}`
-  }
-  return `${kind}#sha256:${createHash('sha256').update(value).digest('hex')}`
+    text.length * 3 <= OBSERVABLE_KEY_MAX_BYTES || Buffer.byteLength(text) <= OBSERVABLE_KEY_MAX_BYTES
+  return fits && !text.includes('\u0000')
+}
+
+/** The key of a text too long to index (or with a NUL): `prefix#sha256:<hex>`. */
+export function hashedKey(prefix: string, text: string): string {
+  return `${prefix}#sha256:${createHash('sha256').update(text).digest('hex')}`
 }
 
 function hexOf(bytes: number[]): string {

@@ -1,6 +1,8 @@
 import ipaddr from 'ipaddr.js'
 import {
   classifyValue,
+  fitsInKey,
+  hashedKey,
   normaliseDomain,
   normaliseObservable,
   OBSERVABLE_KINDS,
@@ -299,8 +301,12 @@ function entriesOf(
       }
       return [entry(value, 'host', `host:${domain}`)]
     }
-    case 'substring':
-      return [entry(value, 'substring', text.toLowerCase())]
+    case 'substring': {
+      // Found inside values, never looked up by key; but the key is indexed, and PostgreSQL refuses
+      // B-tree entries over ~2,700 bytes: a long entry is keyed by its hash (the text is in `value`).
+      const needle = text.toLowerCase()
+      return [entry(value, 'substring', fitsInKey(needle) ? needle : hashedKey('substring', needle))]
+    }
     case 'string': {
       const entries = stringEntries(text, kinds)
       return entries.length === 0 ? `"${text}" gives no value to match` : entries
@@ -583,6 +589,11 @@ export interface KeyedEntry {
   readonly value: string
 }
 
+/** What a `substring` entry looks for in values: its text, lower-case (its key may be a hash). */
+export function substringNeedle(value: string): string {
+  return value.toLowerCase()
+}
+
 /** A `substring` entry. */
 export interface SubstringEntry {
   readonly listId: string
@@ -654,7 +665,7 @@ export class WarninglistIndex {
       this.lists.set(id, { id, name: list.name, kinds: warninglistKinds(list.matchingAttributes) })
       for (const entry of list.entries) {
         if (entry.match === 'substring') {
-          this.substrings.push({ listId: id, needle: entry.key, value: entry.value })
+          this.substrings.push({ listId: id, needle: substringNeedle(entry.value), value: entry.value })
           continue
         }
         if (entry.match === 'net' && entry.prefix !== null) {

@@ -5,6 +5,7 @@ import {
   parseWarninglist,
   probeObservable,
   resolveProbe,
+  substringNeedle,
   warninglistKinds,
   type KeyedEntry,
   type MatchableList,
@@ -293,7 +294,7 @@ export async function openWarninglistMatcher(
   }
   const substrings: SubstringEntry[] = (await findSubstringEntries(db, ids)).map((r) => ({
     listId: r.warninglist_id,
-    needle: r.key,
+    needle: substringNeedle(r.value),
     value: r.value,
   }))
   const total = rows.reduce((n, r) => n + r.entry_count, 0)

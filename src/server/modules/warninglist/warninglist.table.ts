@@ -28,7 +28,7 @@ export interface WarninglistEntryTable {
   warninglist_id: string
   /** `key`, `host`, `net` or `substring`. */
   match: string
-  /** Look-up key (`ipv4:8.8.8.8`, `host:example.com`, `net:ipv4:10.0.0.0/8`); lower-case text for `substring`. */
+  /** Look-up key (`ipv4:8.8.8.8`, `host:example.com`, `net:ipv4:10.0.0.0/8`); for `substring`, the lower-case text (its SHA-256 when long: `substring#sha256:…`), not looked up. */
   key: string
   /** The entry as the list writes it. */
   value: string
