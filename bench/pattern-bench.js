@@ -1,6 +1,10 @@
-// Patterns per second of the STIX pattern parser. Build first: `npm run build:server`, then
-// `node bench/pattern-bench.js [seconds-per-pattern]`.
+// Patterns per second of the STIX pattern parser, then STIX objects validated per second (indicators
+// with their patterns parsed, and MITRE's ATT&CK for ICS bundle from the corpus). Build first:
+// `npm run build:server`, then `node bench/pattern-bench.js [seconds-per-pattern]`.
+import { readFileSync } from 'node:fs'
 import { parsePattern } from '../dist/src/core/stix/pattern.js'
+import { validateStixContent } from '../dist/src/core/stix/validate.js'
+import { indicator } from './fixtures.js'
 
 const PATTERNS = [
   "[ipv4-addr:value = '198.51.100.1']",
@@ -42,3 +46,35 @@ console.log(
     .toLocaleString('en')
     .padStart(12)} /s  mean`,
 )
+
+// Validation, as an import checks: every MUST rule, patterns parsed.
+const checks = {
+  checkPattern: (pattern) => (parsePattern(pattern).ok ? null : 'not a pattern'),
+  warnings: false,
+}
+const indicators = Array.from({ length: 50_000 }, (_, i) =>
+  indicator(
+    `indicator--${i.toString(16).padStart(8, '0')}-17d4-4cbf-938f-98ee46b3cd3f`,
+    `bench ${i}`,
+    `198.51.${(i >> 8) & 255}.${i & 255}`,
+  ),
+)
+const attack = JSON.parse(
+  readFileSync(new URL('../../shared/corpus/stix21/attack/ics-attack-18.1.json', import.meta.url), 'utf8'),
+)
+for (const [name, content, count] of [
+  ['indicators', indicators, indicators.length],
+  ['ATT&CK for ICS bundle objects', attack, attack.objects.length],
+]) {
+  validateStixContent(content, checks)
+  let runs = 0
+  const started = process.hrtime.bigint()
+  while (process.hrtime.bigint() - started < BigInt(Math.round(seconds * 1e9)) || runs === 0) {
+    if (validateStixContent(content, checks).problems.length > 0) {
+      throw new Error(`${name}: problems found`)
+    }
+    runs += 1
+  }
+  const perSecond = (runs * count) / (Number(process.hrtime.bigint() - started) / 1e9)
+  console.log(`${Math.round(perSecond).toLocaleString('en').padStart(12)} /s  validated: ${name}`)
+}
