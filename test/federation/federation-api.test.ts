@@ -511,4 +511,57 @@ describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
     const removed = await admin.request('DELETE', `/api/v1/federation/peers/${created.body.id}`)
     expect(removed.status, removed.text).toBeLessThan(300)
   })
+
+  it('never lets TLP:RED leave through a peer: not even to a named user of its organisation, and refuses to name one', async () => {
+    // A user of an ordinary organisation, named on a red object; then that organisation becomes the
+    // one standing for a peer (its key is that peer's TAXII client).
+    const orgId = await createOrg(alpha.server.store, { name: `Echo ${Date.now()}` }).then((o) => o.id)
+    const { user } = await createUserWithPassword(alpha.server.store, { orgId, role: 'analyst' })
+    const { token: key } = await createApiKey(alpha.server.store.db, TEST_OPERATOR, {
+      name: 'echo',
+      userId: user.id,
+    })
+    const red = indicator()
+    await produce(alpha, producer, [red], {
+      tlp: 'red',
+      audience: 'org',
+      recipients: [producer.userId, user.id],
+    })
+    const client = alpha.server.client()
+    client.bearer = key
+    const taxiiIds = async (): Promise<string[]> => {
+      const res = await client.request<{ objects?: { id: string }[] }>(
+        'GET',
+        `/taxii2/liaison/collections/organisation/objects/?limit=1000`,
+        undefined,
+        { accept: 'application/taxii+json;version=2.1' },
+      )
+      expect([200, 404], res.text).toContain(res.status)
+      return (res.body.objects ?? []).map((o) => o.id)
+    }
+    expect((await client.get(`/api/v1/intel/objects/${red.id}`)).status).toBe(200)
+    expect(await taxiiIds()).toContain(red.id)
+    const created = await admin.post<PeerBody>('/api/v1/federation/peers', {
+      name: `Echo ${Date.now()}`,
+      url: bravo.server.url,
+      orgId,
+      credentials: { kind: 'bearer', token },
+    })
+    expect(created.status, created.text).toBe(201)
+    expect((await client.get(`/api/v1/intel/objects/${red.id}`)).status).toBe(404)
+    expect(await taxiiIds()).not.toContain(red.id)
+    const search = await client.get<{ items: { object: { id: string } }[] }>(
+      `/api/v1/intel/objects?type=indicator&limit=500`,
+    )
+    expect(search.body.items.map((o) => o.object.id)).not.toContain(red.id)
+    // Naming a user of a peer's organisation on a new red object is refused, with the rule.
+    const named = await producerClient.post(
+      `/api/v1/intel/import?tlp=red&recipient=${user.id}&recipient=${producer.userId}`,
+      { type: 'bundle', id: `bundle--${randomUUID()}`, objects: [indicator()] },
+    )
+    expect(named.status, named.text).toBe(400)
+    expect(named.text).toMatch(/red-is-for-named-recipients-only/)
+    const removed = await admin.request('DELETE', `/api/v1/federation/peers/${created.body.id}`)
+    expect(removed.status, removed.text).toBeLessThan(300)
+  })
 })

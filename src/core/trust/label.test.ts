@@ -121,6 +121,8 @@ describe('canSee', () => {
     expect(canSee(viewerOf('u4'), red)).toBe(true)
     expect(canSee(viewerOf('u3'), red)).toBe(false)
     expect(canSee(viewerOf('u5'), red)).toBe(false)
+    // Never off the instance: a named user of an organisation that stands for a peer sees nothing.
+    expect(canSee({ ...viewerOf('u4'), peer: true } as Viewer, red)).toBe(false)
   })
 
   it('shows group records to member organisations of any of the groups only', () => {

@@ -211,9 +211,10 @@ export function canSee(viewer: Viewer, label: SharingLabel): boolean {
   if (label.ownerOrg === viewer.orgId) {
     return true
   }
-  // 4. TLP:RED goes to the named individuals and nobody else.
+  // 4. TLP:RED goes to the named individuals and nobody else, and never off this instance: not to
+  //    a user of an organisation that stands for a peer (a TAXII client of that peer), named or not.
   if (label.tlp === 'red') {
-    return label.recipients.includes(viewer.userId)
+    return viewer.peer !== true && label.recipients.includes(viewer.userId)
   }
   switch (label.audience) {
     // 5. Organisation-only records stay with the owner.

@@ -64,13 +64,29 @@ export async function labelFromInput(
   if (label.recipients.length > 0) {
     const users = await db
       .selectFrom('users')
-      .select('id')
+      .select(['id', 'org_id'])
       .where('id', 'in', label.recipients)
       .where('disabled', '=', 0)
       .execute()
     const missing = label.recipients.find((id) => !users.some((u) => u.id === id))
     if (missing !== undefined) {
       throw badInput(`${field}.recipients`, `user ${missing} not found`)
+    }
+    // TLP:RED never leaves this instance: a user of an organisation that stands for a peer (its
+    // TAXII client) is no named individual here, and would never see it.
+    const peers = await db
+      .selectFrom('federation_peers')
+      .select('org_id')
+      .where('org_id', 'in', [...new Set(users.map((u) => u.org_id))])
+      .execute()
+    const peerUser = users.find((u) => peers.some((p) => p.org_id === u.org_id))
+    if (peerUser !== undefined) {
+      throw new LiaisonError(
+        400,
+        'validation_failed',
+        `${field}.recipients: user ${peerUser.id} belongs to an organisation that stands for a federation peer; TLP:RED never leaves this instance (rule red-is-for-named-recipients-only)`,
+        { field: `${field}.recipients`, rule: 'red-is-for-named-recipients-only' },
+      )
     }
   }
   return label

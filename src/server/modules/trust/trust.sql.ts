@@ -25,17 +25,21 @@ export function visibleLabelIds(
       eb('labels.audience', '=', 'public'),
       // 3. The owner organisation always sees its own records.
       eb('labels.owner_org_id', '=', viewer.orgId),
-      // 4. TLP:RED goes to the named individuals and nobody else.
-      eb.and([
-        eb('labels.tlp', '=', 'red'),
-        eb.exists(
-          eb
-            .selectFrom('label_recipients as r')
-            .select('r.label_id')
-            .whereRef('r.label_id', '=', 'labels.id')
-            .where('r.user_id', '=', viewer.userId),
-        ),
-      ]),
+      // 4. TLP:RED goes to the named individuals and nobody else, and never to a peer's user.
+      ...(viewer.peer === true
+        ? []
+        : [
+            eb.and([
+              eb('labels.tlp', '=', 'red'),
+              eb.exists(
+                eb
+                  .selectFrom('label_recipients as r')
+                  .select('r.label_id')
+                  .whereRef('r.label_id', '=', 'labels.id')
+                  .where('r.user_id', '=', viewer.userId),
+              ),
+            ]),
+          ]),
       // 7. Community records reach every organisation of this instance, federation records its peers
       //    too; an organisation that stands for a peer instance is not of this community.
       eb.and([
