@@ -16,6 +16,8 @@ import {
   type Instance,
 } from '../helpers/federation.js'
 import { STORE_KINDS } from '../helpers/stores.js'
+import { TaxiiClient } from '../helpers/taxii.js'
+import { TLP2_MARKING_IDS } from '../../src/core/stix/stix.js'
 
 describe.each(STORE_KINDS)('federation between live instances (%s)', (kind) => {
   let alpha: Instance
@@ -342,6 +344,96 @@ describe.each(STORE_KINDS)('federation between live instances (%s)', (kind) => {
       .where('id', '=', ring.id)
       .execute()
     expect(copies.map((c) => c.owner_org_id)).toEqual([producer.orgId])
+  })
+
+  it('keeps TLP:AMBER+STRICT received from a peer with the receiving organisation, and never passes it on', async () => {
+    // Alpha shares with Bravo's organisation there through a sharing group: one AMBER+STRICT, one AMBER.
+    const bravoOrg = await standFor(alpha, bravo)
+    const atAlpha = await createGroup(alpha.server.store.db, TEST_OPERATOR, {
+      name: `Strict circle ${Date.now()}`,
+      ownerOrgId: producer.orgId,
+      memberOrgIds: [bravoOrg],
+    })
+    const made = { strict: indicator(), amber: indicator() }
+    await produce(alpha, producer, [made.strict], {
+      tlp: 'amber+strict',
+      audience: 'group',
+      sharingGroups: [atAlpha.group.id],
+    })
+    await produce(alpha, producer, [made.amber], {
+      tlp: 'amber',
+      audience: 'group',
+      sharingGroups: [atAlpha.group.id],
+    })
+    // Bravo pulls that group's collection into a sharing group of its own, with Charlie in it.
+    const alphaAtBravo = await standFor(bravo, alpha)
+    const charlieAtBravo = await standFor(bravo, charlie)
+    const atBravo = await createGroup(bravo.server.store.db, TEST_OPERATOR, {
+      name: `Bravo circle ${Date.now()}`,
+      ownerOrgId: alphaAtBravo,
+      memberOrgIds: [charlieAtBravo],
+    })
+    const fromAlpha = await link(bravo, alpha, {
+      pullCollections: [`group-${atAlpha.group.id}`],
+      pullLabel: { tlp: 'green', audience: 'group', sharingGroups: [atBravo.group.id] },
+    })
+    expect((await sync(bravo, fromAlpha, { only: 'pull' })).error).toBeNull()
+    const labels = async (ids: string[]) => {
+      const rows = await bravo.server.store.db
+        .selectFrom('stix_objects as s')
+        .innerJoin('labels as l', 'l.id', 's.label_id')
+        .select(['s.id', 'l.tlp', 'l.audience'])
+        .where('s.owner_org_id', '=', alphaAtBravo)
+        .where('s.id', 'in', ids)
+        .execute()
+      return new Map(rows.map((r) => [r.id, `${r.tlp}/${r.audience}`]))
+    }
+    const pulled = await labels([made.strict.id, made.amber.id])
+    expect(pulled.get(made.strict.id)).toBe('amber+strict/org')
+    expect(pulled.get(made.amber.id)).toBe('amber/group')
+    expect(await receiptsOf(bravo, fromAlpha, [made.strict.id])).toEqual([
+      expect.objectContaining({
+        status: 'accepted',
+        reason: expect.stringMatching(/peer organisation only: TLP:AMBER\+STRICT/),
+      }),
+    ])
+
+    // Alpha's TAXII client posts into Bravo's group collection: Alpha chose the group as recipients,
+    // so the items are the group's; but they are recorded as received from Alpha.
+    const posted = { strict: indicator(), amber: indicator() }
+    const strictMarked = { ...posted.strict, object_marking_refs: [TLP2_MARKING_IDS['amber+strict']] }
+    const client = new TaxiiClient(bravo.server.url, alpha.keyAt.get('Bravo') ?? '')
+    const status = await client.postAndWait(`group-${atBravo.group.id}`, [strictMarked, posted.amber])
+    expect(status.success_count, JSON.stringify(status)).toBe(2)
+    const postedLabels = await labels([posted.strict.id, posted.amber.id])
+    expect(postedLabels.get(posted.strict.id)).toBe('amber+strict/group')
+    expect(postedLabels.get(posted.amber.id)).toBe('amber/group')
+    const origins = await bravo.server.store.db
+      .selectFrom('stix_provenance')
+      .select(['id', 'origin_instance_id'])
+      .where('id', 'in', [posted.strict.id, posted.amber.id])
+      .execute()
+    expect(origins.map((o) => o.origin_instance_id)).toEqual([alpha.id, alpha.id])
+
+    // Bravo pushes on to Charlie (in the group): AMBER goes, AMBER+STRICT never (pulled: kept for
+    // the pulling organisation; posted: recipients chosen at the origin); nothing goes back to Alpha.
+    const toCharlie = await link(bravo, charlie, { pushCollection: 'federation' })
+    expect((await sync(bravo, toCharlie, { only: 'push' })).error).toBeNull()
+    const all = [made.strict.id, made.amber.id, posted.strict.id, posted.amber.id]
+    const outcome = new Map(
+      (await receiptsOf(bravo, toCharlie, all)).map((r) => [r.object_id, `${r.status} ${r.rule}`]),
+    )
+    expect(outcome.get(made.strict.id)).toBe('filtered audience-org-never-leaves')
+    expect(outcome.get(posted.strict.id)).toBe('filtered amber-strict-no-onward-sharing')
+    expect(outcome.get(made.amber.id)).not.toMatch(/^filtered/)
+    expect(outcome.get(posted.amber.id)).not.toMatch(/^filtered/)
+    await link(bravo, alpha, { pullCollections: [], pushCollection: 'federation' })
+    expect((await sync(bravo, fromAlpha, { only: 'push' })).error).toBeNull()
+    const back = await receiptsOf(bravo, fromAlpha, [posted.amber.id])
+    expect(back.filter((r) => r.direction === 'push')).toEqual([
+      expect.objectContaining({ status: 'filtered', rule: 'loop' }),
+    ])
+    await link(bravo, alpha, { pushCollection: null })
   })
 
   it('cuts a pull loop: what an instance made does not come back to it through a peer', async () => {

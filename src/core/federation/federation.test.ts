@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { AUDIENCES, canSee, checkLabel, TLP_LEVELS, type SharingLabel } from '../trust/label.js'
-import { pullVerdict, pushVerdict, type PushTarget } from './federation.js'
+import { pullVerdict, pushVerdict, receivedLabel, type PushTarget } from './federation.js'
 import { PROVENANCE_PROPERTY, Provenance } from './provenance.js'
 
 const A = { id: 'instance-a', name: 'Alpha' }
@@ -70,6 +70,18 @@ describe('pushVerdict', () => {
     expect(pushVerdict(peer, label({}), fromB)).toMatchObject({ deliver: false, rule: 'loop' })
     expect(pushVerdict(peer, label({}), viaB)).toMatchObject({ deliver: false, rule: 'loop' })
     expect(pushVerdict(peer, label({}), elsewhere)).toEqual({ deliver: true })
+  })
+
+  it('never passes on TLP:AMBER+STRICT that came from elsewhere, even to a recipient organisation', () => {
+    const strict = label({ tlp: 'amber+strict', audience: 'group', sharingGroups: ['g-in'] })
+    const received = { originInstance: C, originOrg: 'CERT-C', hops: [C] }
+    expect(pushVerdict(peer, strict, Provenance.local(A, 'CERT-A'))).toEqual({ deliver: true })
+    expect(pushVerdict(peer, strict, received)).toEqual({
+      deliver: false,
+      rule: 'amber-strict-no-onward-sharing',
+      reason: 'amber+strict: received from elsewhere, never passed on',
+    })
+    expect(pushVerdict(peer, { ...strict, tlp: 'amber' }, received)).toEqual({ deliver: true })
   })
 
   it('sends nothing the peer organisation could not see on this instance (property)', () => {
@@ -151,5 +163,22 @@ describe('Provenance', () => {
     expect(provenance?.originInstance).toEqual(A)
     const plain = { id: 'x--2', type: 'x' }
     expect(Provenance.strip(plain)).toEqual({ object: plain, provenance: null })
+  })
+})
+
+describe('receivedLabel', () => {
+  const group = label({ tlp: 'green', audience: 'group', sharingGroups: ['g-1'] })
+  it('tightens like any import, and keeps TLP:AMBER+STRICT with the receiving organisation', () => {
+    expect(receivedLabel(group, null, 'u')).toEqual(group)
+    expect(receivedLabel(group, 'amber', 'u')).toEqual({ ...group, tlp: 'amber' })
+    expect(receivedLabel(group, 'amber+strict', 'u')).toEqual({
+      ...group,
+      tlp: 'amber+strict',
+      audience: 'org',
+      sharingGroups: [],
+    })
+    const strictGroup = { ...group, tlp: 'amber+strict' as const }
+    expect(receivedLabel(strictGroup, null, 'u')).toMatchObject({ audience: 'org', sharingGroups: [] })
+    expect(checkLabel(receivedLabel(strictGroup, null, 'u'))).toEqual([])
   })
 })

@@ -1,7 +1,7 @@
 // What may leave this instance for a federated peer, and what a pull may keep: pure rules on the
 // sharing label, the one visibility rule (`canSee`) and the provenance of an object. No I/O.
 
-import { canSee, type SharingLabel, type Viewer } from '../trust/label.js'
+import { canSee, tightenToTlp, type SharingLabel, type Tlp, type Viewer } from '../trust/label.js'
 import { Provenance } from './provenance.js'
 
 /** Outcomes of a delivery receipt. */
@@ -25,6 +25,7 @@ export type FederationRule =
   | 'audience-org-never-leaves'
   | 'audience-community-stays'
   | 'amber-strict-not-recipient'
+  | 'amber-strict-no-onward-sharing'
   | 'group-not-member'
   | 'loop'
   | 'invalid'
@@ -54,7 +55,9 @@ export interface PushTarget {
  * 3. Audience `community` stays on this instance; `federation` and `public` are what peers get.
  * 4. Otherwise the visibility rule decides for the peer's organisation: a `group` item goes only
  *    when that organisation is in one of its sharing groups (for TLP:AMBER+STRICT: is a recipient).
- * 5. An item never goes back to an instance it has already been on (loops).
+ * 5. TLP:AMBER+STRICT that came from elsewhere is never passed on (no onward sharing: its
+ *    recipients were chosen where it was made).
+ * 6. An item never goes back to an instance it has already been on (loops).
  *
  * @example
  * pushVerdict({ viewer, instanceId }, { ...label, tlp: 'red' }, null)
@@ -75,10 +78,30 @@ export function pushVerdict(peer: PushTarget, label: SharingLabel, provenance: P
       ? refuse('amber-strict-not-recipient', 'amber+strict: peer org not a recipient')
       : refuse('group-not-member', 'audience group: peer org not in its sharing groups')
   }
+  if (label.tlp === 'amber+strict' && provenance !== null && provenance.hops.length > 0) {
+    return refuse('amber-strict-no-onward-sharing', 'amber+strict: received from elsewhere, never passed on')
+  }
   if (provenance !== null && Provenance.passedThrough(provenance, peer.instanceId)) {
     return refuse('loop', 'loop: peer already in hops')
   }
   return { deliver: true }
+}
+
+/**
+ * The label of an object received from a peer: the receiving label, made stricter by the object's
+ * own TLP marking as any import does, and kept for the receiving organisation alone when that
+ * makes it TLP:AMBER+STRICT (TLP 2.0: recipients share it with members of their own organisation
+ * only, so not with a sharing group here, nor onward).
+ *
+ * @example
+ * receivedLabel({ ...groupLabel, tlp: 'amber' }, 'amber+strict', userId)
+ * // { ...groupLabel, tlp: 'amber+strict', audience: 'org', sharingGroups: [] }
+ */
+export function receivedLabel(label: SharingLabel, tlp: Tlp | null, fallbackRecipient: string): SharingLabel {
+  const stricter = tightenToTlp(label, tlp, fallbackRecipient)
+  return stricter.tlp === 'amber+strict' && stricter.audience !== 'org'
+    ? { ...stricter, audience: 'org', sharingGroups: [] }
+    : stricter
 }
 
 /**

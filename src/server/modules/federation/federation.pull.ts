@@ -1,8 +1,8 @@
-import { pullVerdict } from '../../../core/federation/federation.js'
+import { pullVerdict, receivedLabel } from '../../../core/federation/federation.js'
 import { PROVENANCE_PROPERTY, Provenance, type InstanceRef } from '../../../core/federation/provenance.js'
 import type { StixObject } from '../../../core/stix/stix.js'
 import { validateStixContent } from '../../../core/stix/validate.js'
-import { tightenToTlp, type SharingLabel } from '../../../core/trust/label.js'
+import type { SharingLabel } from '../../../core/trust/label.js'
 import type { Db, Trx } from '../../store/store.js'
 import type { AuditActor } from '../audit/audit.service.js'
 import { deleteOwnVersions } from '../intel/intel.delete.js'
@@ -226,7 +226,7 @@ async function storePage(
         receipt(object, 'rejected', baseLabelId, verdict.rule, verdict.reason)
         continue
       }
-      const stored = tightenToTlp(source.label, tlp, '')
+      const stored = receivedLabel(source.label, tlp, '')
       receipt(
         object,
         'accepted',
@@ -234,7 +234,9 @@ async function storePage(
         null,
         stored.audience === source.label.audience
           ? null
-          : `stored for ${stored.audience === 'org' ? 'the peer organisation only' : `audience ${stored.audience}`}: its TLP:${(tlp ?? '').toUpperCase()} marking is stricter than the pull's label allows`,
+          : stored.tlp === 'amber+strict'
+            ? 'stored for the peer organisation only: TLP:AMBER+STRICT is shared with no one else, nor passed on'
+            : `stored for ${stored.audience === 'org' ? 'the peer organisation only' : `audience ${stored.audience}`}: its TLP:${(tlp ?? '').toUpperCase()} marking is stricter than the pull's label allows`,
       )
       const original = items[entry.index]
       keep.push(
@@ -265,6 +267,7 @@ async function storePage(
       source: source.source,
       format: 'stix',
       provenance: { fallback: source.fallback, peerId: source.peerId },
+      keepStrictHome: true,
       inTransaction: record,
     },
     keep,

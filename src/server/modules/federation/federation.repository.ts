@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { ReceiptFilter } from '../../../core/federation/federation.schema.js'
+import type { InstanceRef, Provenance } from '../../../core/federation/provenance.js'
 import type { Viewer } from '../../../core/trust/label.js'
 import type { Db, Trx } from '../../store/store.js'
 import type { VersionKey } from '../intel/intel.provenance.js'
@@ -69,6 +70,32 @@ export async function findPeerByName(db: Db | Trx, name: string): Promise<Federa
 /** The peer an organisation stands for, if any. */
 export async function findPeerByOrg(db: Db | Trx, orgId: string): Promise<FederationPeerRow | undefined> {
   return db.selectFrom('federation_peers').selectAll().where('org_id', '=', orgId).executeTakeFirst()
+}
+
+/**
+ * Where objects a user of `orgId` sends in come from, when that organisation stands for a peer (its
+ * TAXII client posting): that peer's instance (the id learnt from it at sync, else `peer:<peer id>`
+ * as a pull records it), so they are recorded as received, never pushed back to it, and never
+ * passed on when TLP:AMBER+STRICT. Undefined for an organisation of this instance.
+ */
+export async function peerProvenanceOf(
+  db: Db | Trx,
+  orgId: string,
+): Promise<{ fallback: Provenance; peerId: string } | undefined> {
+  const row = await db
+    .selectFrom('federation_peers as p')
+    .innerJoin('organisations as o', 'o.id', 'p.org_id')
+    .select(['p.id', 'p.name', 'p.remote_instance_id', 'p.remote_instance_name', 'o.name as org_name'])
+    .where('p.org_id', '=', orgId)
+    .executeTakeFirst()
+  if (row === undefined) {
+    return undefined
+  }
+  const remote: InstanceRef =
+    row.remote_instance_id === null
+      ? { id: `peer:${row.id}`, name: row.name }
+      : { id: row.remote_instance_id, name: row.remote_instance_name ?? row.name }
+  return { fallback: { originInstance: remote, originOrg: row.org_name, hops: [remote] }, peerId: row.id }
 }
 
 /** True when the organisation stands for a federated peer instance (it is then outside the community). */

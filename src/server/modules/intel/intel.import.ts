@@ -5,6 +5,7 @@ import { compareStixTimestamps, tlpOfMarkingRef, type StixObject } from '../../.
 import { upgradeStix20 } from '../../../core/stix/upgrade.js'
 import { validateStixContent } from '../../../core/stix/validate.js'
 import { observableAt, observablesOfSco, type Observable } from '../../../core/intel/observable.js'
+import { receivedLabel } from '../../../core/federation/federation.js'
 import { Provenance } from '../../../core/federation/provenance.js'
 import { Tlp, tightenToTlp, type Audience, type SharingLabel } from '../../../core/trust/label.js'
 import { LiaisonError } from '../../errors.js'
@@ -45,10 +46,17 @@ export interface ImportContext {
   /** Reports progress while storing (objects done, objects in all). */
   readonly onProgress?: (done: number, total: number) => void
   /**
-   * Where the objects came from when not made here (a pull from a peer): `fallback` for objects that
-   * carry no `x_liaison_provenance` of their own. Objects that carry one keep it whatever this says.
+   * Where the objects came from when not made here (a pull, a peer's TAXII POST): `fallback` for
+   * objects that carry no `x_liaison_provenance` of their own. Objects that carry one keep it
+   * whatever this says.
    */
   readonly provenance?: { readonly fallback: Provenance | null; readonly peerId: string | null }
+  /**
+   * Objects marked TLP:AMBER+STRICT stay with the importing organisation, whatever the label's
+   * audience (`receivedLabel`): set by a pull, where this instance takes in for itself what a peer
+   * shared with it (TLP 2.0: its members only, nothing onward).
+   */
+  readonly keepStrictHome?: boolean
   /**
    * Runs inside the import's transaction once the objects are stored, so that what the caller
    * records with them (a pull's cursor and receipts) commits, or rolls back, together with them.
@@ -259,7 +267,10 @@ export async function storeStixObjects(
     const labelIdOf = async (objectTlp: Tlp | null): Promise<string> => {
       let id = labelIds.get(objectTlp)
       if (id === undefined) {
-        id = await ensureLabel(trx, tightenToTlp(ctx.label, objectTlp, ctx.userId), now)
+        const label = ctx.keepStrictHome
+          ? receivedLabel(ctx.label, objectTlp, ctx.userId)
+          : tightenToTlp(ctx.label, objectTlp, ctx.userId)
+        id = await ensureLabel(trx, label, now)
         labelIds.set(objectTlp, id)
       }
       return id

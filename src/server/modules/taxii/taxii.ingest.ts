@@ -3,6 +3,7 @@ import { hostname } from 'node:os'
 import { setImmediate as turn } from 'node:timers/promises'
 import type { FastifyBaseLogger } from 'fastify'
 import type { UserPrincipal } from '../../../core/account/principal.js'
+import type { Provenance } from '../../../core/federation/provenance.js'
 import type { StixObject } from '../../../core/stix/stix.js'
 import { validateStixContent } from '../../../core/stix/validate.js'
 import { toTaxiiTimestamp } from '../../../core/taxii/taxii.js'
@@ -10,7 +11,7 @@ import { tightenToTlp, type SharingLabel } from '../../../core/trust/label.js'
 import { forbidden, LiaisonError, notFound } from '../../errors.js'
 import type { Db, Trx } from '../../store/store.js'
 import { principalOf } from '../auth/principal.js'
-import { isPeerOrganisation } from '../federation/federation.repository.js'
+import { isPeerOrganisation, peerProvenanceOf } from '../federation/federation.repository.js'
 import { findGroupIdsOfOrg } from '../group/group.repository.js'
 import { IMPORT_CHECKS, storeStixObjects, tlpOfObject, type ImportSummary } from '../intel/intel.import.js'
 import {
@@ -117,6 +118,8 @@ interface Job extends Progress {
   label: { label: SharingLabel; held: SharingLabel | null } | null
   /** Set once a four-eyes POST is stored (in this process or one before it). */
   heldImport: HeldImport | null
+  /** The peer the poster's organisation stands for, as provenance (null: none); looked up once. */
+  provenance?: { fallback: Provenance; peerId: string } | null
 }
 
 /** Which jobs may share a part: the same account posting into the same collection, under one label. */
@@ -548,6 +551,9 @@ export class TaxiiIngestQueue {
       return true
     }
     const label = job.label.label
+    // Posted by a peer's TAXII client: received from that peer (the jobs sharing a part share the
+    // poster's organisation).
+    const provenance = await this.provenanceOf(job)
     const now = this.now()
     const at = now.toISOString()
     const slices = await this.slicesOf(job, alone, at)
@@ -568,6 +574,7 @@ export class TaxiiIngestQueue {
           this.db,
           {
             ...importContext(job.importer, this.request(job), 'stix', label),
+            ...(provenance === null ? {} : { provenance }),
             batchSize: TAXII_STORE_BATCH,
             inTransaction: (trx) => recordAll(trx, true),
           },
@@ -679,7 +686,16 @@ export class TaxiiIngestQueue {
    * for the release of what is stored instead of storing it again (which would find it unchanged and
    * ask for no release).
    */
+  /** Posted by a peer's TAXII client: received from that peer (null: from this instance). */
+  private async provenanceOf(job: Job): Promise<{ fallback: Provenance; peerId: string } | null> {
+    if (job.provenance === undefined) {
+      job.provenance = (await peerProvenanceOf(this.db, job.importer.orgId)) ?? null
+    }
+    return job.provenance
+  }
+
   private async storeHeld(job: Job, label: SharingLabel, held: SharingLabel): Promise<void> {
+    const provenance = await this.provenanceOf(job)
     const now = this.now()
     const at = now.toISOString()
     const valid: StixObject[] = []
@@ -701,6 +717,7 @@ export class TaxiiIngestQueue {
             this.db,
             {
               ...importContext(job.importer, request, 'stix', held),
+              ...(provenance === null ? {} : { provenance }),
               inTransaction: async (trx, done) => {
                 const note: HeldImport = {
                   summary: {
