@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../../src/cli/main.js'
 import type { Output } from '../../src/cli/output.js'
-import { createPeer } from '../../src/server/modules/federation/federation.service.js'
+import { findPeerById } from '../../src/server/modules/federation/federation.repository.js'
+import { createPeer, updatePeer } from '../../src/server/modules/federation/federation.service.js'
 import { deleteOwnVersions } from '../../src/server/modules/intel/intel.delete.js'
 import { FakeTaxiiServer } from '../helpers/fake-taxii.js'
 import { createOrg, TEST_OPERATOR } from '../helpers/factories.js'
@@ -158,6 +159,59 @@ describe.each(STORE_KINDS)('the TAXII client against another vendor’s server (
     expect((await sync(delta, peer)).error).toBeNull()
     expect(fake.deleted).toEqual([local.id])
     expect(fake.unexpected).toEqual([])
+  })
+
+  it('keeps the backlog when the peer refuses a push for its permissions, and one refused object takes no other with it', async () => {
+    const producer = await createProducer(delta)
+    const made = Array.from({ length: 5 }, () => indicator())
+    await produce(delta, producer, made, { tlp: 'green', audience: 'federation' })
+    const org = await createOrg(delta.server.store, { name: 'Fussy vendor' })
+    const { id: peer } = await createPeer(delta.server.store.db, TEST_OPERATOR, delta.server.config, {
+      name: 'Fussy vendor',
+      orgId: org.id,
+      url: `${fake.url}/taxii2/`,
+      pullCollections: [],
+      pushCollection: fake.collectionId,
+      credentials: { kind: 'basic', username: 'feeder', password: 'feed password' },
+    })
+    const ids = made.map((o) => o.id)
+    // The account may not write to the collection (yet): the push stops, nothing is marked done.
+    fake.refusePosts = 403
+    const refused = await sync(delta, peer)
+    expect(refused.error).toMatch(/403/)
+    expect(await receiptsOf(delta, peer, ids)).toEqual([])
+    // Fixed at the peer; one object it will not take: the rest go, that one is rejected with its words.
+    fake.refusePosts = null
+    const bad = made[2]?.id ?? ''
+    fake.refuseObjects.add(bad)
+    const done = await sync(delta, peer)
+    expect(done.error).toBeNull()
+    const receipts = await receiptsOf(delta, peer, ids)
+    expect(
+      receipts
+        .filter((r) => r.status === 'accepted')
+        .map((r) => r.object_id)
+        .sort(),
+    ).toEqual(ids.filter((id) => id !== bad).sort())
+    expect(receipts.find((r) => r.object_id === bad)).toMatchObject({
+      status: 'rejected',
+      rule: 'peer-refused',
+      reason: expect.stringContaining('not acceptable here') as unknown,
+    })
+    expect(
+      fake.posted
+        .filter((o) => ids.includes(String(o.id)))
+        .map((o) => o.id)
+        .sort(),
+    ).toEqual(ids.filter((id) => id !== bad).sort())
+    fake.refuseObjects.clear()
+    // Another push collection is another destination: the next push starts from the beginning.
+    const before = await findPeerById(delta.server.store.db, peer)
+    expect(before?.push_cursor).not.toBeNull()
+    await updatePeer(delta.server.store.db, TEST_OPERATOR, delta.server.config, peer, {
+      pushCollection: 'other',
+    })
+    expect((await findPeerById(delta.server.store.db, peer))?.push_cursor).toBeNull()
   })
 
   it('manages a peer from the CLI: add (credentials sealed, never shown), list, sync, remove', async () => {

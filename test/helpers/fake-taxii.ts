@@ -24,6 +24,10 @@ export class FakeTaxiiServer {
   readonly unexpected: string[] = []
   /** Every request, as `METHOD path`. */
   readonly requests: string[] = []
+  /** When set, every POST is answered with this status (a permission or collection to fix here). */
+  refusePosts: number | null = null
+  /** A POST whose envelope holds one of these ids is refused whole with a 422, as some servers do. */
+  readonly refuseObjects = new Set<string>()
   private server: Server | null = null
   private clock = Date.parse('2026-01-01T00:00:00.000Z')
   url = ''
@@ -117,6 +121,18 @@ export class FakeTaxiiServer {
       }
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
         objects: Record<string, unknown>[]
+      }
+      if (this.refusePosts !== null) {
+        this.send(res, this.refusePosts, { title: `Refused (${this.refusePosts})` })
+        return
+      }
+      const refused = body.objects.find((o) => this.refuseObjects.has(String(o.id)))
+      if (refused !== undefined) {
+        this.send(res, 422, {
+          title: 'Unprocessable',
+          description: `${String(refused.id)} is not acceptable here`,
+        })
+        return
       }
       this.posted.push(...body.objects)
       this.send(res, 202, {

@@ -164,9 +164,14 @@ function envelopes<T extends { json: string }>(items: readonly T[], maxBytes: nu
 }
 
 /**
- * POSTs one envelope and waits a while for the peer's verdict; returns the receipts. A peer that
- * refuses the envelope as a whole (4xx) rejects each object in it with its words; no answer, or a
- * server error, stops the push (the cursor stays, the next sync sends again).
+ * POSTs one envelope and waits a while for the peer's verdict; returns the receipts.
+ *
+ * A peer that refuses the envelope as a whole for its content (400, 413, 422) gets it again in two
+ * halves, down to single objects: one bad or oversized object does not take the others with it, and
+ * the object the peer refuses alone is rejected with its words. A refusal that is not about the
+ * content (401, 403, 404, 405, 406, 415, 429; no answer; a server error) stops the push: the
+ * cursor stays, the peer shows the error, and the next sync sends again, so a permission or
+ * collection to fix at the peer loses nothing.
  */
 async function send(
   dest: PushDestination,
@@ -179,27 +184,34 @@ async function send(
     status = await dest.client.postObjects(dest.apiRootUrl, dest.collectionId, body)
   } catch (error) {
     if (
-      error instanceof TaxiiClientError &&
-      error.status !== null &&
-      error.status >= 400 &&
-      error.status < 500 &&
-      error.status !== 401 &&
-      error.status !== 429
+      !(error instanceof TaxiiClientError) ||
+      error.status === null ||
+      !CONTENT_REFUSALS.has(error.status)
     ) {
-      summary.rejected += envelope.length
-      return envelope.map((e) => ({
-        ...e.receipt,
-        status: 'rejected',
-        rule: 'peer-refused',
-        reason: `the peer refused the envelope: ${error.message}`.slice(0, 2000),
-      }))
+      throw error
     }
-    throw error
+    if (envelope.length > 1) {
+      const half = Math.ceil(envelope.length / 2)
+      return [
+        ...(await send(dest, envelope.slice(0, half), summary)),
+        ...(await send(dest, envelope.slice(half), summary)),
+      ]
+    }
+    summary.rejected += envelope.length
+    return envelope.map((e) => ({
+      ...e.receipt,
+      status: 'rejected',
+      rule: 'peer-refused',
+      reason: `the peer refused it: ${error.message}`.slice(0, 2000),
+    }))
   }
   summary.sent += envelope.length
   const settled = await dest.client.waitForStatus(dest.apiRootUrl, status, dest.statusWaitMs)
   return envelope.map((e) => applyOutcome({ ...e.receipt, status_id: settled.id }, settled, summary))
 }
+
+/** HTTP statuses by which a TAXII server refuses what an envelope holds (not who sends it, nor where). */
+const CONTENT_REFUSALS = new Set([400, 413, 422])
 
 /** A receipt with the peer's verdict from a status resource, when it gives one. */
 function applyOutcome<T extends FederationReceiptTable | FederationReceiptRow>(

@@ -215,8 +215,10 @@ export async function updatePeer(
   if (input.pullCollections !== undefined) {
     change.pull_collections = JSON.stringify(input.pullCollections)
   }
-  if (input.pushCollection !== undefined) {
+  if (input.pushCollection !== undefined && input.pushCollection !== row.push_collection) {
     change.push_collection = input.pushCollection
+    // Another collection is another destination: every object is sent to it from the start.
+    change.push_cursor = null
   }
   if (input.pullLabel !== undefined) {
     const current = JSON.parse(row.pull_label) as PullLabel
