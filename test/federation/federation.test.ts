@@ -71,6 +71,21 @@ describe.each(STORE_KINDS)('federation between live instances (%s)', (kind) => {
     expect(await receiptsOf(bravo, peer, ids)).toHaveLength(12)
   })
 
+  it('pulls every version added since the last pull, not only the last one', async () => {
+    const v1 = indicator()
+    const v2 = { ...v1, modified: '2025-02-01T00:00:00.000Z', name: 'second version' }
+    await produce(alpha, producer, [v1], { tlp: 'green', audience: 'federation' })
+    await produce(alpha, producer, [v2], { tlp: 'green', audience: 'federation' })
+    const peer = await link(bravo, alpha, { pullCollections: ['federation'] })
+    expect((await sync(bravo, peer, { only: 'pull' })).error).toBeNull()
+    const held = await heldBy(bravo, bravo.orgFor.get('Alpha') ?? '', [v1.id])
+    expect(held.map((v) => `${v.modified} ${v.is_latest}`).sort()).toEqual([
+      '2025-01-01T00:00:00.000Z 0',
+      '2025-02-01T00:00:00.000Z 1',
+    ])
+    await link(bravo, alpha, { pullCollections: [] })
+  })
+
   it('resumes a pull that died part way without losing or repeating an object', async () => {
     // A sharing group's collection holds only this test's objects.
     const group = await createGroup(alpha.server.store.db, TEST_OPERATOR, {

@@ -214,6 +214,28 @@ describe.each(STORE_KINDS)('the TAXII client against another vendor’s server (
     expect((await findPeerById(delta.server.store.db, peer))?.push_cursor).toBeNull()
   })
 
+  it('says so when a server has more but gives no way to read it, instead of calling the pull complete', async () => {
+    fake.add(Array.from({ length: 3 }, () => indicator()))
+    fake.dateHeaders = false
+    try {
+      const org = await createOrg(delta.server.store, { name: 'Headerless vendor' })
+      const { id: peer } = await createPeer(delta.server.store.db, TEST_OPERATOR, delta.server.config, {
+        name: 'Headerless vendor',
+        orgId: org.id,
+        url: `${fake.url}/taxii2/`,
+        pullCollections: ['Indicators'],
+        pushCollection: null,
+        pageSize: 1,
+        credentials: { kind: 'basic', username: 'feeder', password: 'feed password' },
+      })
+      const outcome = await sync(delta, peer)
+      expect(outcome.error).toMatch(/more after page 1 .* neither a next nor an X-TAXII-Date-Added-Last/)
+      expect(await heldBy(delta, org.id, [String(fake.held[0]?.object.id)])).toHaveLength(1)
+    } finally {
+      fake.dateHeaders = true
+    }
+  })
+
   it('manages a peer from the CLI: add (credentials sealed, never shown), list, sync, remove', async () => {
     const org = await createOrg(delta.server.store, { name: 'CLI vendor' })
     const env = { LIAISON_TAXII_PASSWORD: 'feed password' }

@@ -26,6 +26,8 @@ export class FakeTaxiiServer {
   readonly requests: string[] = []
   /** When set, every POST is answered with this status (a permission or collection to fix here). */
   refusePosts: number | null = null
+  /** Pages carry `X-TAXII-Date-Added-First/Last` (a server without them cannot be paged past page one). */
+  dateHeaders = true
   /** A POST whose envelope holds one of these ids is refused whole with a 422, as some servers do. */
   readonly refuseObjects = new Set<string>()
   private server: Server | null = null
@@ -110,7 +112,7 @@ export class FakeTaxiiServer {
           more: matching.length > page.length,
           ...(page.length === 0 ? {} : { objects: page.map((h) => h.object) }),
         },
-        first === undefined || last === undefined
+        first === undefined || last === undefined || !this.dateHeaders
           ? {}
           : { 'x-taxii-date-added-first': first.dateAdded, 'x-taxii-date-added-last': last.dateAdded },
       )

@@ -86,11 +86,19 @@ export async function pullCollection(
     summary.rejected += outcome.rejected
     hooks.onPage?.({ ...summary })
     const stuck =
-      page.more && next.next === cursor?.next && next.added_after === (cursor?.added_after ?? null)
+      page.more && next.next === (cursor?.next ?? null) && next.added_after === (cursor?.added_after ?? null)
     cursor = { ...next }
-    if (!page.more || stuck) {
+    if (!page.more) {
       summary.complete = true
       return summary
+    }
+    if (stuck) {
+      // Asking again would give the same page for ever; stopping quietly would report a pull
+      // complete that is not. What was read is kept; the peer shows why the rest is not.
+      throw new TaxiiClientError(
+        `the server says there is more after page ${summary.pages} of ${source.collection} but gives neither a next nor an X-TAXII-Date-Added-Last to read it from`,
+        { status: 200, url: source.apiRootUrl },
+      )
     }
   }
 }
@@ -101,7 +109,9 @@ async function readPage(
   collectionId: string,
   cursor: FederationPullCursorRow | undefined,
 ): Promise<ObjectsPage> {
-  const query = { addedAfter: cursor?.added_after ?? null, limit: source.pageSize }
+  // Every version added since the cursor, not only the last of each object: a version made and
+  // replaced between two pulls is kept here too (versions are kept once per owner).
+  const query = { addedAfter: cursor?.added_after ?? null, limit: source.pageSize, versions: 'all' as const }
   if (cursor?.next === null || cursor?.next === undefined) {
     return source.client.getObjects(source.apiRootUrl, collectionId, query)
   }

@@ -67,6 +67,8 @@ export interface ObjectsQuery {
   readonly next?: string | null
   readonly limit?: number
   readonly types?: readonly string[]
+  /** `match[version]`: `all` for every version added (a TAXII server gives only the last by default). */
+  readonly versions?: 'all' | 'last' | 'first'
 }
 
 /** One page of objects. */
@@ -231,6 +233,9 @@ export class TaxiiClient {
     }
     if (query.types !== undefined && query.types.length > 0) {
       url.searchParams.set('match[type]', query.types.join(','))
+    }
+    if (query.versions !== undefined) {
+      url.searchParams.set('match[version]', query.versions)
     }
     const { body, headers } = await this.request('GET', url.toString())
     if (!isRecord(body)) {
