@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { syncPeer } from '../../src/server/modules/federation/federation.sync.js'
 import { createGroup } from '../../src/server/modules/group/group.service.js'
 import { deleteOwnVersions } from '../../src/server/modules/intel/intel.delete.js'
 import { createOrg, TEST_OPERATOR } from '../helpers/factories.js'
@@ -143,6 +145,39 @@ describe.each(STORE_KINDS)('federation between live instances (%s)', (kind) => {
       .where('owner_org_id', '=', owner)
       .executeTakeFirstOrThrow()
     expect(Number(imports.n)).toBe(23)
+  })
+
+  it('holds a peer while it syncs, renewing its short lease, and takes over one a dead process held', async () => {
+    const peer = await link(bravo, alpha, { pullCollections: ['federation'] })
+    const db = bravo.server.store.db
+    const leaseOf = () =>
+      db
+        .selectFrom('federation_peers')
+        .select(['lease_owner', 'lease_until'])
+        .where('id', '=', peer)
+        .executeTakeFirstOrThrow()
+    const deps = { db, config: bravo.server.config, timeoutMs: 20_000, statusWaitMs: 20_000, leaseMs: 600 }
+    // A process died holding the peer: refused while its lease lasts, taken over once it has run out.
+    await db
+      .updateTable('federation_peers')
+      .set({ lease_owner: 'a process that died', lease_until: new Date(Date.now() + 600).toISOString() })
+      .where('id', '=', peer)
+      .execute()
+    await expect(syncPeer(deps, peer, { only: 'pull' })).rejects.toMatchObject({ status: 409 })
+    await sleep(700)
+    // A slow peer: each request takes a while, and the sync renews its hold meanwhile.
+    const held = new Set<string>()
+    const slow: typeof fetch = async (input, init) => {
+      await sleep(250)
+      held.add((await leaseOf()).lease_until ?? 'none')
+      return fetch(input, init)
+    }
+    const outcome = await syncPeer({ ...deps, fetch: slow }, peer, { only: 'pull' })
+    expect(outcome.error).toBeNull()
+    expect(held.has('none')).toBe(false)
+    expect(held.size).toBeGreaterThan(1)
+    expect(await leaseOf()).toEqual({ lease_owner: null, lease_until: null })
+    await link(bravo, alpha, { pullCollections: [] })
   })
 
   it('pushes to each peer what the visibility rule lets it see, and names the rule for the rest', async () => {

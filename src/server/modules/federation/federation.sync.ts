@@ -23,8 +23,12 @@ import { pullLabelOf, thisInstance } from './federation.service.js'
 import type { FederationPeerRow } from './federation.table.js'
 import { TaxiiClient, type TaxiiAuth } from './taxii.client.js'
 
-/** How long one sync may hold a peer before another process may take it over. */
-const LEASE_MS = 15 * 60_000
+/**
+ * How long a sync's hold on a peer lasts unless renewed: a sync renews it every third of this while it
+ * runs, so a process that dies mid-sync (killed, crashed) keeps the peer from the scheduler and from
+ * a manual sync (409) this long at most, not for a whole long sync's length.
+ */
+export const SYNC_LEASE_MS = 2 * 60_000
 
 /** What a sync needs besides the peer. */
 export interface SyncDeps {
@@ -36,6 +40,8 @@ export interface SyncDeps {
   /** How long a push waits for the peer to process a POST (default 10 s; the verdict is read later otherwise). */
   readonly statusWaitMs?: number
   readonly fetch?: typeof fetch
+  /** The hold on the peer, renewed while the sync runs (default {@link SYNC_LEASE_MS}). */
+  readonly leaseMs?: number
 }
 
 /** What one sync should do. */
@@ -131,16 +137,10 @@ export async function syncPeer(
   const now = deps.now ?? (() => new Date())
   const db = deps.db
   const owner = `${hostname()}:${process.pid}:${randomUUID()}`
-  const start = now()
-  if (
-    !(await claimPeer(
-      db,
-      peerId,
-      owner,
-      start.toISOString(),
-      new Date(start.getTime() + LEASE_MS).toISOString(),
-    ))
-  ) {
+  const leaseMs = deps.leaseMs ?? SYNC_LEASE_MS
+  const claim = (at: Date) =>
+    claimPeer(db, peerId, owner, at.toISOString(), new Date(at.getTime() + leaseMs).toISOString())
+  if (!(await claim(now()))) {
     if ((await findPeerById(db, peerId)) === undefined) {
       throw notFound('peer', peerId)
     }
@@ -154,6 +154,19 @@ export async function syncPeer(
     )
   }
   options.onClaimed?.()
+  // Renewed while the sync runs (on the wall clock: the lease is about this process being alive).
+  let lost = false
+  const renewal = setInterval(() => {
+    claim(new Date()).then(
+      (held) => {
+        lost ||= !held
+      },
+      () => {
+        // The store is busy or gone: the next renewal tries again; the lease lasts meanwhile.
+      },
+    )
+  }, leaseMs / 3)
+  renewal.unref()
   const summary: SyncOutcome = {
     peerId,
     pulled: { pages: 0, accepted: 0, rejected: 0, deleted: 0 },
@@ -166,6 +179,11 @@ export async function syncPeer(
       throw notFound('peer', peerId)
     }
     await run(deps, peer, options, summary, now)
+    if (lost) {
+      // Another process may have synced the peer meanwhile: what was done is kept (cursors and
+      // receipts are written once), but say so.
+      throw new Error('this sync lost its hold on the peer part way (paused longer than its lease?)')
+    }
     const at = now().toISOString()
     await updatePeerRow(db, peerId, {
       last_sync_at: at,
@@ -183,6 +201,7 @@ export async function syncPeer(
       last_error_at: at,
     })
   } finally {
+    clearInterval(renewal)
     await releasePeer(db, peerId, owner)
   }
   return summary
