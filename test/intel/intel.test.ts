@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { TLP2_MARKING_IDS } from '../../src/core/stix/stix.js'
 import { canSee } from '../../src/core/trust/label.js'
 import { countStixRows } from '../../src/server/modules/intel/intel.repository.js'
 import { errorCode, type ApiClient } from '../helpers/http.js'
@@ -148,6 +149,37 @@ describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
     )
     expect(detail.body.object.name).toBe('v2')
     expect(detail.body.versions.map((v) => v.modified)).toEqual([v2.modified, v15.modified, v1.modified])
+  })
+
+  it('tightens a held version to a stricter marking its content gains, never loosens it', async () => {
+    const owner = world.users.a1
+    const other = world.users.b1
+    const object = {
+      type: 'indicator',
+      spec_version: '2.1',
+      id: 'indicator--5e1f3a20-8d1b-4c55-9a1e-6c2b7d9e0f31',
+      created: '2024-03-01T00:00:00.000Z',
+      modified: '2024-03-01T00:00:00.000Z',
+      pattern: "[ipv4-addr:value = '198.51.100.201']",
+      pattern_type: 'stix',
+      valid_from: '2024-03-01T00:00:00.000Z',
+    }
+    const seenByOther = async () => (await other.client.get(`/api/v1/intel/objects/${object.id}`)).status
+    expect((await importJson(owner.client, [object], '?tlp=clear&audience=community')).body.created).toBe(1)
+    expect(await seenByOther()).toBe(200)
+    // The same version again, now marked TLP:RED by its producer: no longer for the community.
+    const red = { ...object, object_marking_refs: [TLP2_MARKING_IDS.red] }
+    const again = await importJson(owner.client, [red], '?tlp=clear&audience=community')
+    expect(again.status, again.text).toBe(200)
+    expect(again.body.updated).toBe(1)
+    expect(await seenByOther()).toBe(404)
+    const detail = await owner.client.get<{ label: { tlp: string; audience: string } }>(
+      `/api/v1/intel/objects/${object.id}`,
+    )
+    expect(detail.body.label).toMatchObject({ tlp: 'red', audience: 'org' })
+    // The marking dropped again: the label stays red (loosening is a person's audited decision).
+    expect((await importJson(owner.client, [object], '?tlp=clear&audience=community')).body.updated).toBe(1)
+    expect(await seenByOther()).toBe(404)
   })
 
   it('correlates values across what the caller may see, with CIDR containment', async () => {

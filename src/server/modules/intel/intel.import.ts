@@ -11,7 +11,7 @@ import { Tlp, tightenToTlp, type Audience, type SharingLabel } from '../../../co
 import { LiaisonError } from '../../errors.js'
 import { rawSqliteOf, type Db, type Trx } from '../../store/store.js'
 import { recordAudit, type AuditActor } from '../audit/audit.service.js'
-import { ensureLabel } from '../trust/label.repository.js'
+import { ensureLabel, findLabels } from '../trust/label.repository.js'
 import {
   claimIntelInstant,
   compareText,
@@ -371,6 +371,24 @@ async function storeBatch(
       labelOfTlp.set(tlp, await labelIdOf(tlp))
     }
   }
+  // Held labels read once per batch, and what each tightens to.
+  const heldLabels = new Map<string, SharingLabel | undefined>()
+  const tighterLabel = async (heldId: string, objectTlp: Tlp | null): Promise<string | null> => {
+    if (objectTlp === null) {
+      return null
+    }
+    if (!heldLabels.has(heldId)) {
+      heldLabels.set(heldId, (await findLabels(trx, [heldId])).get(heldId))
+    }
+    const current = heldLabels.get(heldId)
+    if (current === undefined || Tlp.rank(objectTlp) <= Tlp.rank(current.tlp)) {
+      return null
+    }
+    const stricter = ctx.keepStrictHome
+      ? receivedLabel(current, objectTlp, ctx.userId)
+      : tightenToTlp(current, objectTlp, ctx.userId)
+    return ensureLabel(trx, stricter, new Date(at))
+  }
   const inserts: StixObjectRow[] = []
   const newLatest = new Map<string, string>()
   const heldBefore = new Set(held.byId.keys())
@@ -397,15 +415,30 @@ async function storeBatch(
     const validUntil = typeof object.valid_until === 'string' ? object.valid_until : null
     const revoked = object.revoked === true ? 1 : 0
     if (existing !== undefined) {
-      if (existing === json) {
+      // A version held already keeps its label, unless the content now marks itself stricter (a
+      // re-sent event tagged TLP:RED): the label tightens to it, never the other way.
+      const heldLabel = mine?.labels.get(modified)
+      const tighter = heldLabel === undefined ? null : await tighterLabel(heldLabel, tlpOfObject(object))
+      if (existing === json && tighter === null) {
         summary.unchanged += 1
         continue
       }
       await replaceStixObjectContent(
         trx,
         { id: object.id, modified, ownerOrgId: ctx.orgId },
-        { json, valid_until: validUntil, revoked, source: ctx.source, import_id: importId, added_at: at },
+        {
+          json,
+          valid_until: validUntil,
+          revoked,
+          source: ctx.source,
+          import_id: importId,
+          added_at: at,
+          ...(tighter === null ? {} : { label_id: tighter }),
+        },
       )
+      if (tighter !== null) {
+        mine?.labels.set(modified, tighter)
+      }
       summary.updated += 1
       if ((mine?.latest ?? '') === modified) {
         reindex.set(object.id, object)
@@ -441,11 +474,17 @@ async function storeBatch(
         newLatest.set(object.id, modified)
       }
       reindex.set(object.id, object)
+      const labelId = inserts[inserts.length - 1]?.label_id ?? ''
       if (mine !== undefined) {
         mine.latest = modified
         mine.versions.set(modified, json)
+        mine.labels.set(modified, labelId)
       } else {
-        held.byId.set(object.id, { versions: new Map([[modified, json]]), latest: modified })
+        held.byId.set(object.id, {
+          versions: new Map([[modified, json]]),
+          labels: new Map([[modified, labelId]]),
+          latest: modified,
+        })
       }
     }
   }

@@ -29,9 +29,16 @@ export async function claimIntelInstant(trx: Trx, now: Date): Promise<string> {
   return new Date(Number(row.last_ms)).toISOString()
 }
 
-/** The versions an owner already holds of some ids: id → (modified → json), plus the latest modified. */
+/** One id's versions an owner holds: modified → json, modified → label id, and the latest modified. */
+export interface HeldObject {
+  versions: Map<string, string>
+  labels: Map<string, string>
+  latest: string | null
+}
+
+/** The versions an owner already holds of some ids, by id. */
 export interface HeldVersions {
-  readonly byId: Map<string, { versions: Map<string, string>; latest: string | null }>
+  readonly byId: Map<string, HeldObject>
 }
 
 /** Loads the versions `ownerOrgId` holds of the given ids. */
@@ -40,21 +47,22 @@ export async function findHeldVersions(
   ownerOrgId: string,
   ids: readonly string[],
 ): Promise<HeldVersions> {
-  const byId = new Map<string, { versions: Map<string, string>; latest: string | null }>()
+  const byId = new Map<string, HeldObject>()
   for (let i = 0; i < ids.length; i += ID_CHUNK) {
     const rows = await trx
       .selectFrom('stix_objects')
-      .select(['id', 'modified', 'json', 'is_latest'])
+      .select(['id', 'modified', 'json', 'is_latest', 'label_id'])
       .where('owner_org_id', '=', ownerOrgId)
       .where('id', 'in', ids.slice(i, i + ID_CHUNK))
       .execute()
     for (const row of rows) {
       let held = byId.get(row.id)
       if (held === undefined) {
-        held = { versions: new Map(), latest: null }
+        held = { versions: new Map(), labels: new Map(), latest: null }
         byId.set(row.id, held)
       }
       held.versions.set(row.modified, row.json)
+      held.labels.set(row.modified, row.label_id)
       if (row.is_latest === 1) {
         held.latest = row.modified
       }
@@ -184,7 +192,8 @@ export async function insertStixObjects(
 export async function replaceStixObjectContent(
   trx: Trx,
   key: { id: string; modified: string; ownerOrgId: string },
-  change: Pick<StixObjectRow, 'json' | 'valid_until' | 'revoked' | 'source' | 'import_id' | 'added_at'>,
+  change: Pick<StixObjectRow, 'json' | 'valid_until' | 'revoked' | 'source' | 'import_id' | 'added_at'> &
+    Partial<Pick<StixObjectRow, 'label_id'>>,
 ): Promise<void> {
   await trx
     .updateTable('stix_objects')
