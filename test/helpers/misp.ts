@@ -31,3 +31,34 @@ export function ipDstEvent(
     },
   }
 }
+
+let narrowCount = 0
+
+/** A community event (TLP:CLEAR) with one attribute for the organisation only and one that inherits. */
+export function narrowEvent(): {
+  Event: Record<string, unknown> & { Attribute: { uuid: string; value: string }[] }
+} {
+  const attribute = (value: string, distribution: string) => ({
+    uuid: randomUUID(),
+    type: 'ip-dst',
+    category: 'Network activity',
+    value,
+    to_ids: true,
+    distribution,
+    timestamp: '1735689600',
+  })
+  const n = 20 + (narrowCount++ % 200)
+  return {
+    Event: {
+      uuid: randomUUID(),
+      info: 'Mixed distributions',
+      date: '2025-01-01',
+      distribution: '1',
+      published: true,
+      timestamp: '1735689600',
+      Orgc: { uuid: randomUUID(), name: 'Reporter' },
+      Tag: [{ name: 'tlp:white' }],
+      Attribute: [attribute(`198.18.${n}.1`, '0'), attribute(`198.18.${n}.2`, '5')],
+    },
+  }
+}

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { countStixRows } from '../../src/server/modules/intel/intel.repository.js'
-import { errorCode } from '../helpers/http.js'
+import { errorCode, type ApiClient } from '../helpers/http.js'
 import { createLeakWorld, type LeakWorld } from '../helpers/leak-harness.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
+import { narrowEvent } from '../helpers/misp.js'
 import { STORE_KINDS } from '../helpers/stores.js'
 import { CORPUS_DIR } from '../helpers/corpus.js'
 
@@ -144,5 +145,27 @@ describe.each(STORE_KINDS)('MISP in and out (%s)', (kind) => {
     expect(seen.body.items.every((i) => i.label.tlp === 'clear' && i.label.audience === 'community')).toBe(
       true,
     )
+  })
+
+  it('keeps an attribute shared narrower than its event with that narrower audience', async () => {
+    const event = narrowEvent()
+    const res = await world.users.b1.client.post('/api/v1/intel/import', event)
+    expect(res.status, res.text.slice(0, 300)).toBe(200)
+    const [narrow, inherit] = event.Event.Attribute.map((a) => a.uuid)
+    const seen = async (client: ApiClient, id: string) =>
+      (await client.get(`/api/v1/intel/objects/${id}`)).status
+    for (const type of ['indicator', 'observed-data', 'ipv4-addr']) {
+      expect(await seen(world.users.e1.client, `${type}--${inherit}`), type).toBe(200)
+      expect(await seen(world.users.e1.client, `${type}--${narrow}`), type).toBe(404)
+      expect(await seen(world.users.b1.client, `${type}--${narrow}`), type).toBe(200)
+    }
+    const label = await world.users.b1.client.get<{ label: { tlp: string; audience: string } }>(
+      `/api/v1/intel/objects/indicator--${narrow}`,
+    )
+    expect(label.body.label).toMatchObject({ tlp: 'clear', audience: 'org' })
+    const correlated = await world.users.e1.client.get<{ results: { total: number }[] }>(
+      `/api/v1/intel/correlate?value=${event.Event.Attribute[0]?.value ?? ''}`,
+    )
+    expect(correlated.body.results[0]?.total).toBe(0)
   })
 })

@@ -17,6 +17,7 @@ import {
   type Probe,
 } from '../helpers/leak-harness.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
+import { narrowEvent } from '../helpers/misp.js'
 import { STORE_KINDS } from '../helpers/stores.js'
 import { createApiKey, ROOT, TaxiiClient, type EnvelopeBody, type ManifestBody } from '../helpers/taxii.js'
 
@@ -398,6 +399,26 @@ describe.each(STORE_KINDS)('four-eyes release (%s)', (kind) => {
       audience: 'org',
       recipients: [world.users.a1.id],
     })
+  })
+
+  it('releases a MISP event without widening an attribute shared narrower than the event', async () => {
+    const event = narrowEvent()
+    const imported = await world.users.a1.client.post<ImportAnswer>('/api/v1/intel/import', event)
+    expect(imported.status, imported.text).toBe(200)
+    expect(imported.body.release).toMatchObject({ status: 'pending' })
+    const approved = await world.users.a2.client.post(
+      `/api/v1/intel/releases/${imported.body.release?.id ?? ''}/approve`,
+      {
+        reason: 'checked',
+      },
+    )
+    expect(approved.status, approved.text).toBe(200)
+    const [narrow, inherit] = event.Event.Attribute.map((a) => a.uuid)
+    const status = async (id: string) =>
+      (await world.users.b1.client.get(`/api/v1/intel/objects/${id}`)).status
+    expect(await status(`indicator--${inherit}`)).toBe(200)
+    expect(await status(`indicator--${narrow}`)).toBe(404)
+    expect(await labelOf(world.users.a1.client, `indicator--${narrow}`)).toMatchObject({ audience: 'org' })
   })
 
   it('a rejected release leaves the objects with the organisation; the rejection is audited', async () => {

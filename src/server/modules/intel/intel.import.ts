@@ -7,7 +7,7 @@ import { validateStixContent } from '../../../core/stix/validate.js'
 import { observableAt, observablesOfSco, type Observable } from '../../../core/intel/observable.js'
 import { receivedLabel } from '../../../core/federation/federation.js'
 import { Provenance } from '../../../core/federation/provenance.js'
-import { Tlp, tightenToTlp, type Audience, type SharingLabel } from '../../../core/trust/label.js'
+import { Audience, Tlp, tightenToTlp, type SharingLabel } from '../../../core/trust/label.js'
 import { LiaisonError } from '../../errors.js'
 import { rawSqliteOf, type Db, type Trx } from '../../store/store.js'
 import { recordAudit, type AuditActor } from '../audit/audit.service.js'
@@ -51,6 +51,17 @@ export interface ImportContext {
    * whatever this says.
    */
   readonly provenance?: { readonly fallback: Provenance | null; readonly peerId: string | null }
+  /**
+   * Objects whose own audience is narrower than the import's, by STIX id (see
+   * {@link PreparedContent.narrowerAudiences}): their labels narrow to it, never widen.
+   */
+  readonly narrowerAudiences?: ReadonlyMap<string, Audience>
+  /**
+   * The label is an organisation-only one the objects wait under for a four-eyes release: objects
+   * with a narrower audience of their own are stored outside the import the release relabels, so
+   * they stay organisation only.
+   */
+  readonly heldForRelease?: boolean
   /**
    * Objects marked TLP:AMBER+STRICT stay with the importing organisation, whatever the label's
    * audience (`receivedLabel`): set by a pull, where this instance takes in for itself what a peer
@@ -112,6 +123,11 @@ export interface PreparedContent {
   tlpHint: Tlp | null
   /** Audience the content asks for (a MISP event's distribution), if any. */
   audienceHint: Audience | null
+  /**
+   * Objects whose own audience is narrower than the content's (a MISP attribute of distribution
+   * "your organisation only" in an event shared wider), by STIX id.
+   */
+  narrowerAudiences?: ReadonlyMap<string, Audience>
 }
 
 /** Checks indicator patterns with the STIX pattern parser. */
@@ -262,16 +278,19 @@ export async function storeStixObjects(
   await db.transaction().execute(async (trx) => {
     // First: the instant every version of this import is added at, in commit order.
     const at = await claimIntelInstant(trx, now)
-    // An object's label depends only on its own TLP marking: one label row per TLP seen.
-    const labelIds = new Map<Tlp | null, string>()
-    const labelIdOf = async (objectTlp: Tlp | null): Promise<string> => {
-      let id = labelIds.get(objectTlp)
+    // An object's label depends only on its own TLP marking and, for some MISP content, its own
+    // narrower audience: one label row per (TLP, audience) seen.
+    const labelIds = new Map<string, string>()
+    const labelIdOf = async (objectTlp: Tlp | null, narrower?: Audience): Promise<string> => {
+      const key = `${objectTlp ?? ''}\u0000${narrower ?? ''}`
+      let id = labelIds.get(key)
       if (id === undefined) {
+        const base = narrower === undefined ? ctx.label : narrowedTo(ctx.label, narrower)
         const label = ctx.keepStrictHome
-          ? receivedLabel(ctx.label, objectTlp, ctx.userId)
-          : tightenToTlp(ctx.label, objectTlp, ctx.userId)
+          ? receivedLabel(base, objectTlp, ctx.userId)
+          : tightenToTlp(base, objectTlp, ctx.userId)
         id = await ensureLabel(trx, label, now)
-        labelIds.set(objectTlp, id)
+        labelIds.set(key, id)
       }
       return id
     }
@@ -352,7 +371,7 @@ async function storeBatch(
   trx: Trx,
   ctx: ImportContext,
   batch: readonly StixObject[],
-  labelIdOf: (objectTlp: Tlp | null) => Promise<string>,
+  labelIdOf: (objectTlp: Tlp | null, narrower?: Audience) => Promise<string>,
   importId: string,
   at: string,
   summary: ImportSummary,
@@ -365,9 +384,13 @@ async function storeBatch(
   )
   // Resolve the (few) labels of this batch up front; the loop below then stays synchronous.
   const labelOfTlp = new Map<Tlp | null, string>()
+  const narrowed = new Map<string, string>()
   for (const object of batch) {
     const tlp = tlpOfObject(object)
-    if (!labelOfTlp.has(tlp)) {
+    const narrower = ctx.narrowerAudiences?.get(object.id)
+    if (narrower !== undefined) {
+      narrowed.set(object.id, await labelIdOf(tlp, narrower))
+    } else if (!labelOfTlp.has(tlp)) {
       labelOfTlp.set(tlp, await labelIdOf(tlp))
     }
   }
@@ -463,10 +486,12 @@ async function storeBatch(
       valid_until: validUntil,
       revoked,
       is_latest: isLatest && currentLatest === null ? 1 : 0,
-      label_id: labelOfTlp.get(tlpOfObject(object)) ?? '',
+      label_id: narrowed.get(object.id) ?? labelOfTlp.get(tlpOfObject(object)) ?? '',
       json,
       source: ctx.source,
-      import_id: importId,
+      // Kept out of a four-eyes release of this import (which relabels its objects by import): the
+      // release must not widen an object past its own narrower audience.
+      import_id: ctx.heldForRelease === true && narrowed.has(object.id) ? null : importId,
       added_at: at,
     })
     if (isLatest) {
@@ -632,4 +657,17 @@ export async function uniqueVersionsInIdOrder(part: readonly StixObject[]): Prom
 
 function isNewer(candidate: string, current: string): boolean {
   return compareStixTimestamps(candidate, current) > 0
+}
+
+/**
+ * A label narrowed to an object's own audience, when that is narrower: a MISP attribute of "your
+ * organisation only" in a shared event stays with the organisation; one for a MISP sharing group
+ * (which names no sharing group here) does too, unless the label is for sharing groups already.
+ */
+export function narrowedTo(label: SharingLabel, audience: Audience): SharingLabel {
+  if (Audience.breadth(audience) >= Audience.breadth(label.audience)) {
+    return label
+  }
+  // Narrower than the label, which is then wider than any sharing group: no groups to keep.
+  return { ...label, audience: audience === 'group' ? 'org' : audience, sharingGroups: [] }
 }

@@ -85,6 +85,7 @@ export async function prepareMisp(
   const problems: ImportProblem[] = errors.map((p, i) => asStixProblem(p, i))
   let tlpHint: Tlp | null = null
   let audienceHint: Audience | null = null
+  const narrowerAudiences = new Map<string, Audience>()
   const events = skipInvalid ? parsed.events.map((event) => withoutBroken(event, broken)) : parsed.events
   const items = events.reduce((sum, event) => sum + mispItemCount(event), 0)
   let itemsBefore = 0
@@ -105,6 +106,9 @@ export async function prepareMisp(
     // A loop, not push(...): a mega-event maps to close to a million objects, more than fit as arguments.
     for (const object of mapped.objects as StixObject[]) {
       objects.push(object)
+    }
+    for (const [id, audience] of Object.entries(mapped.narrowerAudiences)) {
+      narrowerAudiences.set(id, audience)
     }
     if (mapped.tlp !== null && (tlpHint === null || Tlp.rank(mapped.tlp) > Tlp.rank(tlpHint))) {
       tlpHint = mapped.tlp
@@ -145,5 +149,6 @@ export async function prepareMisp(
     upgradedFrom20: false,
     tlpHint,
     audienceHint,
+    narrowerAudiences,
   }
 }

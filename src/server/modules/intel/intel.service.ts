@@ -101,7 +101,11 @@ export async function importContent(
   })
   const summary = await storeStixObjects(
     db,
-    importContext(importer, request, format, held ?? label),
+    {
+      ...importContext(importer, request, format, held ?? label),
+      ...(prepared.narrowerAudiences === undefined ? {} : { narrowerAudiences: prepared.narrowerAudiences }),
+      heldForRelease: held !== null,
+    },
     prepared.objects,
     { problems: prepared.problems, upgradedFrom20: prepared.upgradedFrom20 },
     now,
