@@ -213,7 +213,10 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
     )
     .option('--source <source>', 'only objects from this source (e.g. file:apt1.json)')
     .option('--include-expired', 'keep indicators past valid_until')
-    .option('--for-blocking', 'leave out indicators and observables on enabled warninglists (known-benign)')
+    .option(
+      '--for-blocking',
+      'leave out revoked objects, and indicators and observables on enabled warninglists (known-benign)',
+    )
     .option('--output <file>', 'write to a file instead of standard output')
     .action(
       async (opts: {

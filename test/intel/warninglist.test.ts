@@ -458,10 +458,24 @@ describe.each(STORE_KINDS)('MISP warninglists (%s)', (kind) => {
     expect(csv.text).not.toContain(privateIp.id)
     expect(csv.text).not.toContain(shortener.id)
 
+    // Revoked by its producer (a deleted MISP attribute): never exported for blocking; other exports
+    // carry it, and the CSV says it is revoked.
+    const revoked = { ...bad, modified: '2026-02-01T00:00:00.000Z', revoked: true }
+    expect((await analyst.post(`/api/v1/intel/import?source=${source}`, [revoked])).status).toBe(200)
+    expect(await exported('&forBlocking=true')).toEqual([badDomain.id, malware.id].sort())
+    expect(await exported('')).toContain(bad.id)
+    const all2 = await analyst.get(`/api/v1/intel/export?format=csv&source=${source}`)
+    const [header = '', ...rows] = all2.text.trim().split('\r\n')
+    const revokedAt = header.split(',').indexOf('revoked')
+    expect(revokedAt).toBeGreaterThan(0)
+    const cellsOf = (id: string) => rows.find((r) => r.startsWith(`${id},`))?.split(',') ?? []
+    expect(cellsOf(bad.id)[revokedAt]).toBe('true')
+    expect(cellsOf(malware.id)[revokedAt]).toBe('false')
+
     // A disabled list no longer keeps its values out.
     await admin.patch(`/api/v1/intel/warninglists/${ids.get('url-shortener') ?? ''}`, { enabled: false })
     expect(await exported('&forBlocking=true')).toEqual(
-      [bad.id, badDomain.id, mixed.id, shortener.id, malware.id].sort(),
+      [badDomain.id, mixed.id, shortener.id, malware.id].sort(),
     )
     await ensureList('url-shortener')
   })

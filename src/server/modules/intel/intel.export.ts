@@ -94,8 +94,9 @@ export interface ExportFilter extends ObjectFilter {
    */
   instance?: InstanceRef
   /**
-   * For blocking: leave out indicators and observables with a value on an enabled warninglist
-   * (known-benign values, such as private networks or popular domains, must not be blocked).
+   * For blocking: leave out revoked objects (withdrawn by their producer), and indicators and
+   * observables with a value on an enabled warninglist (known-benign values, such as private
+   * networks or popular domains, must not be blocked).
    */
   forBlocking?: boolean
 }
@@ -108,7 +109,12 @@ async function* exportPages(
 ): AsyncGenerator<{ row: StixObjectRow; label: SharingLabel }[]> {
   // One matcher for the whole export: every page is judged against the same lists.
   const matcher = filter.forBlocking === true ? await openWarninglistMatcher(db) : null
-  for await (const page of visiblePages(db, viewer, filter)) {
+  const pages = visiblePages(
+    db,
+    viewer,
+    filter.forBlocking === true ? { ...filter, excludeRevoked: true } : filter,
+  )
+  for await (const page of pages) {
     yield matcher === null || matcher.isEmpty ? page : await withoutWarninglisted(matcher, page)
   }
 }
@@ -204,6 +210,7 @@ const CSV_COLUMNS = [
   'tlp',
   'owner_org',
   'source',
+  'revoked',
 ]
 
 /** Columns a CSV export adds when it shows provenance: names, and the route `A → B`. */
@@ -246,6 +253,7 @@ export async function* exportCsv(db: Db, viewer: Viewer, filter: ExportFilter): 
           label.tlp,
           row.owner_org_id,
           row.source,
+          row.revoked === 1,
           ...provenanceCells,
         ]
           .map(csvCell)

@@ -24,6 +24,8 @@ export interface ObjectFilter {
   excludeExpired?: boolean
   /** Only expired indicators (the list of expired ones); needs `expiry`. */
   onlyExpired?: boolean
+  /** Leave out revoked objects (what is exported for blocking: their producer withdrew them). */
+  excludeRevoked?: boolean
   /** The current instant, for expiry. */
   now?: string
   /** What "expired" means now: `loadExpiryRule` (valid_until passed, or the owner's retention rule). */
@@ -67,6 +69,9 @@ export function visibleObjects(db: Db, viewer: Viewer, filter: ObjectFilter, new
   }
   if (filter.source !== undefined) {
     query = query.where('s.source', '=', filter.source)
+  }
+  if (filter.excludeRevoked === true) {
+    query = query.where('s.revoked', '=', 0)
   }
   if (filter.tlp !== undefined && filter.tlp.length > 0) {
     const tlps = [...filter.tlp]

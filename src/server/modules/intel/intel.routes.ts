@@ -668,7 +668,8 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{
             forBlocking: Type.Optional(
               Type.Boolean({
                 default: false,
-                description: 'leave out indicators and observables on enabled warninglists (known-benign)',
+                description:
+                  'leave out revoked objects, and indicators and observables on enabled warninglists (known-benign)',
               }),
             ),
           },
