@@ -15,13 +15,14 @@ import {
   type Viewer,
 } from '../core/trust/label.js'
 import type { Config } from '../server/config.js'
-import { badInput } from '../server/errors.js'
+import { badInput, LiaisonError } from '../server/errors.js'
 import { isPeerOrganisation } from '../server/modules/federation/federation.repository.js'
 import { findGroupIdsOfOrg } from '../server/modules/group/group.repository.js'
 import { resolveGroup } from '../server/modules/group/group.service.js'
 import { exportCsv, exportMispEvents, exportStixBundle } from '../server/modules/intel/intel.export.js'
 import {
   importContent,
+  type Importer,
   type ImportRequest,
   type ImportResult,
 } from '../server/modules/intel/intel.service.js'
@@ -29,7 +30,7 @@ import { importStixFile, isLargeFile } from '../server/modules/intel/intel.strea
 import { thisInstance } from '../server/modules/federation/federation.service.js'
 import { resolveOrganisation } from '../server/modules/org/org.service.js'
 import { resolveUser } from '../server/modules/user/user.service.js'
-import type { Store } from '../server/store/store.js'
+import type { Db, Store } from '../server/store/store.js'
 import type { Output } from './output.js'
 
 /** What the intel commands need from the program. */
@@ -87,6 +88,8 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
         },
       ) => {
         const summaries: (ImportResult & { file: string })[] = []
+        /** Files refused whole (atomic: nothing of them stored), with every problem named. */
+        const refusals: FileRefusal[] = []
         await deps.withStore(deps.config(), async (store) => {
           const org = await resolveOrganisation(store.db, opts.org)
           const user = opts.user === undefined ? null : await resolveUser(store.db, opts.user)
@@ -134,24 +137,30 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
               onCheck: (done, total) => bar('checking', done, total),
               onProgress: (done, total) => bar('storing', done, total),
             }
-            // A large STIX 2.1 bundle is read piece by piece; anything else (MISP, STIX 2.0, small
-            // files) whole.
-            const streamed =
-              opts.format !== 'misp' && (await isLargeFile(file))
-                ? await importStixFile(store.db, importer, file, request)
-                : null
-            let summary = streamed
-            if (summary === null) {
-              let content: unknown
-              try {
-                content = JSON.parse(await readFile(file, 'utf8'))
-              } catch (error) {
-                throw badInput(
-                  file,
-                  `not readable JSON: ${error instanceof Error ? error.message : 'unknown error'}`,
-                )
+            let summary: ImportResult
+            try {
+              summary = await importFile(store.db, importer, file, request, opts.format)
+            } catch (error) {
+              // A file refused whole (bad content, a label it cannot take): nothing of it is stored;
+              // say why, all of it, and go on with the next file.
+              if (!(error instanceof LiaisonError) || error.status !== 400) {
+                throw error
               }
-              summary = await importContent(store.db, importer, content, request)
+              if (showProgress) {
+                process.stderr.write('\n')
+              }
+              const refusal = refusalOf(file, error)
+              refusals.push(refusal)
+              if (!opts.json) {
+                output.err(`${file}: refused, nothing imported: ${error.message}`)
+                for (const problem of refusal.problems.slice(0, 50)) {
+                  output.err(`  problem: ${problem.message}`)
+                }
+                if (refusal.problemCount > 50) {
+                  output.err(`  … and ${refusal.problemCount - 50} more`)
+                }
+              }
+              continue
             }
             if (showProgress) {
               process.stderr.write('\n')
@@ -187,9 +196,15 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
           }
         })
         if (opts.json) {
-          output.out(JSON.stringify(summaries.length === 1 ? summaries[0] : summaries))
+          const results = [...summaries, ...refusals].sort(
+            (a, b) => files.indexOf(a.file) - files.indexOf(b.file),
+          )
+          output.out(JSON.stringify(results.length === 1 ? results[0] : results))
         }
-        if (summaries.some((s) => s.rejected > 0)) {
+        // 2 when a file was refused whole (as for any bad input), 1 when objects were rejected.
+        if (refusals.length > 0) {
+          deps.fail(2)
+        } else if (summaries.some((s) => s.rejected > 0)) {
           deps.fail(1)
         }
       },
@@ -278,4 +293,47 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
         })
       },
     )
+}
+
+/** A file an import refused whole: why, and every problem (up to 1,000 named, all counted). */
+interface FileRefusal {
+  readonly file: string
+  readonly refused: true
+  readonly error: string
+  readonly problemCount: number
+  readonly problems: readonly { message: string; property?: string; rule?: string }[]
+}
+
+function refusalOf(file: string, error: LiaisonError): FileRefusal {
+  const details = (error.details ?? {}) as { problems?: unknown; problemCount?: unknown }
+  const problems = Array.isArray(details.problems)
+    ? (details.problems as { message: string; property?: string; rule?: string }[])
+    : [{ message: error.message }]
+  const problemCount = typeof details.problemCount === 'number' ? details.problemCount : problems.length
+  return { file, refused: true, error: error.message, problemCount, problems }
+}
+
+/**
+ * Imports one file: a large STIX 2.1 bundle piece by piece, anything else (MISP, STIX 2.0, small
+ * files) whole.
+ */
+async function importFile(
+  db: Db,
+  importer: Importer,
+  file: string,
+  request: ImportRequest,
+  format: ImportRequest['format'],
+): Promise<ImportResult> {
+  const streamed =
+    format !== 'misp' && (await isLargeFile(file)) ? await importStixFile(db, importer, file, request) : null
+  if (streamed !== null) {
+    return streamed
+  }
+  let content: unknown
+  try {
+    content = JSON.parse(await readFile(file, 'utf8'))
+  } catch (error) {
+    throw badInput(file, `not readable JSON: ${error instanceof Error ? error.message : 'unknown error'}`)
+  }
+  return importContent(db, importer, content, request)
 }

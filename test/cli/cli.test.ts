@@ -304,6 +304,28 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
     ])
     expect(broken.code).toBe(2)
     expect(broken.stderr).toMatch(/modified/)
+    // Several files: one refused whole does not stop the next; every problem of it is named.
+    const attackSample = path.join(corpus, 'stix21', 'attack', 'sample_3.3.0_stix-detection-strategy.json')
+    const event = path.join(corpus, 'misp', 'misp-core', 'tests', 'event.json')
+    const several = await liaison(location, ['import', attackSample, event, '--org', 'CERT-CLI', '--json'])
+    expect(several.code, several.stderr).toBe(2)
+    const results = JSON.parse(several.stdout) as {
+      file: string
+      refused?: boolean
+      problemCount?: number
+      problems?: { message: string }[]
+      created?: number
+    }[]
+    expect(results.map((r) => r.file)).toEqual([attackSample, event])
+    expect(results[0]).toMatchObject({ refused: true })
+    expect(results[0]?.problemCount).toBeGreaterThan(1)
+    expect(results[0]?.problems).toHaveLength(results[0]?.problemCount ?? 0)
+    expect(results[1]?.created).toBeGreaterThan(0)
+    const text = await liaison(location, ['import', attackSample, '--org', 'CERT-CLI'])
+    expect(text.code).toBe(2)
+    expect(text.stderr.split('\n').filter((l) => l.startsWith('  problem: '))).toHaveLength(
+      results[0]?.problemCount ?? 0,
+    )
     const partial = await liaison(location, [
       'import',
       path.join(corpus, 'stix21', 'attack', 'sample_3.3.0_stix-detection-strategy.json'),
