@@ -446,6 +446,28 @@ describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
       expect(exportedIds, `export as ${principal.name}`).toEqual(expected)
       const csv = await principal.client.get('/api/v1/intel/export?format=csv&source=leakprobe')
       expect(csv.text.trim().split('\r\n').length - 1, `csv as ${principal.name}`).toBe(expected.length)
+      // Bulk correlation, and the MISP export (attributes keep the objects' uuids): the same set.
+      const bulk = await principal.client.post<{ results: { total: number; hits: { id: string }[] }[] }>(
+        '/api/v1/intel/correlate',
+        { values: ['leakprobe.example', '192.0.2.1'] },
+      )
+      expect(bulk.status, bulk.text).toBe(200)
+      // At most `limit` (10) hits per value, all of them visible, and the total of all visible.
+      const bulkHits = bulk.body.results[0]?.hits.map((h) => h.id) ?? []
+      expect(bulkHits, `bulk correlate as ${principal.name}`).toHaveLength(Math.min(10, expected.length))
+      expect(
+        bulkHits.filter((id) => !expected.includes(id)),
+        `bulk correlate as ${principal.name}`,
+      ).toEqual([])
+      expect(bulk.body.results[0]?.total).toBe(expected.length)
+      const misp = await principal.client.get('/api/v1/intel/export?format=misp&source=leakprobe')
+      expect(misp.status, misp.text.slice(0, 200)).toBe(200)
+      for (const probe of probes) {
+        expect(
+          misp.text.includes(probe.id.slice('indicator--'.length)),
+          `misp export as ${principal.name}`,
+        ).toBe(probe.visibleTo(principal))
+      }
     }
   })
 
