@@ -627,6 +627,22 @@ describe.each(STORE_KINDS)('TAXII 2.1 server (%s)', (kind) => {
       ).toBe(200)
     })
 
+    it('leaves expired indicators out of objects and manifest, as exports do; by id they are still there', async () => {
+      const feed = await freshGroupCollection()
+      const expired = indicator({ valid_until: '2025-06-01T00:00:00.000Z' })
+      const current = indicator({ valid_until: '2099-01-01T00:00:00.000Z' })
+      const timeless = indicator()
+      await analyst.postAndWait(feed, [expired, current, timeless])
+      const listed = await analyst.get<EnvelopeBody>(`${ROOT}collections/${feed}/objects/`)
+      expect(listed.status).toBe(200)
+      expect(listed.body.objects?.map((o) => o.id).sort()).toEqual([current.id, timeless.id].sort())
+      const manifest = await analyst.get<ManifestBody>(`${ROOT}collections/${feed}/manifest/`)
+      expect(manifest.body.objects?.map((o) => o.id).sort()).toEqual([current.id, timeless.id].sort())
+      const byId = await analyst.get<EnvelopeBody>(`${ROOT}collections/${feed}/objects/${expired.id}/`)
+      expect(byId.status).toBe(200)
+      expect(byId.body.objects?.map((o) => o.id)).toEqual([expired.id])
+    })
+
     it('answers one object by id (latest version by default, filters as for objects); 404 when absent', async () => {
       const one = await analyst.get<EnvelopeBody>(`${ROOT}collections/${collection}/objects/${versioned}/`)
       expect(one.status).toBe(200)

@@ -71,7 +71,7 @@ export function expiredCondition(
  */
 export async function expiryOfRows(
   db: Db,
-  rows: readonly StixObjectRow[],
+  rows: readonly Pick<StixObjectRow, 'type' | 'valid_until' | 'modified' | 'created' | 'owner_org_id'>[],
   now: string,
 ): Promise<(Expiry | null)[]> {
   const owners = rows

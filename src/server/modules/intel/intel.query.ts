@@ -539,7 +539,7 @@ export interface ScopedPageFilter {
 /** One version of an object as a scoped read returns it (the stored JSON only when asked for). */
 export type ScopedVersionRow = Pick<
   StixObjectRow,
-  'id' | 'modified' | 'owner_org_id' | 'type' | 'created' | 'label_id' | 'added_at'
+  'id' | 'modified' | 'owner_org_id' | 'type' | 'created' | 'valid_until' | 'label_id' | 'added_at'
 > & { json?: string }
 
 /**
@@ -671,6 +671,7 @@ export async function pageVersionsInScope(
     's.owner_org_id',
     's.type',
     's.created',
+    's.valid_until',
     's.label_id',
     's.added_at',
   ] as const
@@ -695,7 +696,16 @@ export async function findCopiesInScope(
 ): Promise<ScopedVersionRow[]> {
   return db
     .selectFrom('stix_objects as s')
-    .select(['s.id', 's.modified', 's.owner_org_id', 's.type', 's.created', 's.label_id', 's.added_at'])
+    .select([
+      's.id',
+      's.modified',
+      's.owner_org_id',
+      's.type',
+      's.created',
+      's.valid_until',
+      's.label_id',
+      's.added_at',
+    ])
     .where('s.id', '=', id)
     .where('s.label_id', 'in', visibleLabelIdsInScope(db, viewer, scope))
     .execute()

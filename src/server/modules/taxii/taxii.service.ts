@@ -15,6 +15,7 @@ import type { Db } from '../../store/store.js'
 import { recordAudit } from '../audit/audit.service.js'
 import { findGroupsByIds } from '../group/group.repository.js'
 import { deleteOwnVersions } from '../intel/intel.delete.js'
+import { expiryOfRows } from '../intel/intel.expiry.js'
 import {
   findCopiesInScope,
   pageVersionsInScope,
@@ -349,7 +350,14 @@ export async function readCollectionPage(
       throw notFound('object', options.objectId)
     }
   }
-  return paged(rows, limit)
+  const page = paged(rows, limit)
+  if (options.objectId !== undefined) {
+    return page
+  }
+  // Expired indicators leave the feed (listings and manifest), as they leave exports; asked for by
+  // id they are still there. Paging stays as read: `more` and `next` follow every row.
+  const expiry = await expiryOfRows(db, page.items, new Date().toISOString())
+  return { ...page, items: page.items.filter((_, i) => expiry[i] === null) }
 }
 
 /**
