@@ -33,6 +33,26 @@ describe('extractIocs', () => {
     expect(hash?.sco).toMatchObject({ type: 'file', hashes: { 'SHA-256': expect.any(String) as string } })
   })
 
+  it('reads defanged schemes in any case, leaves sentence punctuation out of URLs, keeps networks whole', () => {
+    const keys = (text: string) => extractIocs(text).map((i) => i.observable.key)
+    expect(keys('See hXXp://bad.com/x.')).toContain('url:http://bad.com/x')
+    expect(keys('HXXPS[:]//UP.com/A')).toContain('url:https://up.com/A')
+    expect(keys('the link (https://bad.com/path).')).toContain('url:https://bad.com/path')
+    expect(keys('go to https://bad.com/path, then')).toContain('url:https://bad.com/path')
+    expect(keys('a wiki link https://en.wikipedia.org/wiki/Foo_(bar) here')).toContain(
+      'url:https://en.wikipedia.org/wiki/Foo_(bar)',
+    )
+    const cidr = extractIocs('scanning from 203.0.113[.]0/24 and 198.51.100.9')
+    expect(cidr.map((i) => i.observable.key).sort()).toEqual(['ipv4:198.51.100.9', 'ipv4:203.0.113.0/24'])
+    expect(cidr.find((i) => i.observable.key === 'ipv4:203.0.113.0/24')?.sco).toMatchObject({
+      type: 'ipv4-addr',
+      value: '203.0.113.0/24',
+    })
+    // An internationalised name is not cut into a wrong ASCII one.
+    expect(keys('Bestellung bei bücher.de')).not.toContain('domain:cher.de')
+    expect(keys('xn--bcher-kva.de')).toContain('domain:xn--bcher-kva.de')
+  })
+
   it('finds nothing in text without IOCs', () => {
     expect(extractIocs('The meeting is at ten. Bring coffee.')).toEqual([])
   })

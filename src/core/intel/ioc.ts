@@ -1,4 +1,4 @@
-import { extractIOC } from 'ioc-extractor'
+import { extractIOC, refang } from 'ioc-extractor'
 import { deterministicScoId } from '../stix/sco-id.js'
 import { normaliseObservable, type Observable, type ObservableKind } from './observable.js'
 
@@ -66,13 +66,21 @@ export function scoOf(observable: Observable): { type: string; [key: string]: un
  * extractIocs('C2 at hxxps://bad[.]example/gate.php and 198.51.100[.]7')
  */
 export function extractIocs(text: string): ExtractedIoc[] {
-  const found = extractIOC(text, { refang: true })
+  // Defanged schemes in any case (`hXXp://`, `HXXPS[:]//`): the extractor knows `hxxp` only.
+  const prepared = text.replace(/\bhxxp(s?)(?=(?:\[:\]|:)\/\/)/gi, (_, s: string) => `http${s}`)
+  const found = extractIOC(prepared, { refang: true })
+  const plain = refang(prepared)
+  // Networks written in CIDR notation are networks, not their first address.
+  const networks = [...plain.matchAll(/(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})(?![\d.])/g)].map(
+    (m) => `${m[1] ?? ''}/${m[2] ?? ''}`,
+  )
   const candidates: [ObservableKind, readonly string[]][] = [
-    ['url', found.urls],
-    ['ipv4', found.ipv4s],
+    ['url', found.urls.map(trimUrl)],
+    ['ipv4', [...networks, ...found.ipv4s.filter((ip) => standsAlone(plain, ip))]],
     ['ipv6', found.ipv6s],
     ['email', found.emails],
-    ['domain', found.domains],
+    // The extractor reads ASCII only, so `bücher.de` gave `cher.de`: a domain must begin a word.
+    ['domain', found.domains.filter((d) => beginsWord(plain, d))],
     ['md5', found.md5s],
     ['sha1', found.sha1s],
     ['sha256', found.sha256s],
@@ -98,4 +106,36 @@ export function extractIocs(text: string): ExtractedIoc[] {
     }
   }
   return out
+}
+
+/** Sentence punctuation the extractor leaves at a URL's end (`see https://x.test/a).`). */
+function trimUrl(url: string): string {
+  let out = url
+  for (;;) {
+    const last = out[out.length - 1]
+    if (last === undefined) {
+      return out
+    }
+    const unbalanced = (open: string, close: string) =>
+      last === close && out.split(open).length < out.split(close).length
+    if ('.,;:!?\'">'.includes(last) || unbalanced('(', ')') || unbalanced('[', ']') || unbalanced('{', '}')) {
+      out = out.slice(0, -1)
+    } else {
+      return out
+    }
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+/** True when `domain` occurs in `text` not glued to a letter, digit or hyphen before it. */
+function beginsWord(text: string, domain: string): boolean {
+  return new RegExp(`(?<![\\p{L}\\p{N}_-])${escapeRegExp(domain)}`, 'iu').test(text)
+}
+
+/** True when `ip` occurs in `text` as an address of its own, not only as a CIDR network's start. */
+function standsAlone(text: string, ip: string): boolean {
+  return new RegExp(`(?<![\\d.])${escapeRegExp(ip)}(?![\\d.]|/\\d)`).test(text)
 }
