@@ -222,6 +222,20 @@ describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
     )
     // 198.51.100.9 is inside the stored /24: bulk correlation finds containing networks too.
     expect(bulk.body.results.map((r) => r.total)).toEqual([1, 1, 0, 1, 0])
+    // Values pasted defanged from a report find what the live ones do, and are answered as asked.
+    const defanged = await world.users.e1.client.post<{ results: { value: string; total: number }[] }>(
+      '/api/v1/intel/correlate',
+      { values: ['C2[.]Bad[.]Example', '203.0.113[.]77', '198.51.100[.]9'] },
+    )
+    expect(defanged.body.results.map((r) => [r.value, r.total])).toEqual([
+      ['C2[.]Bad[.]Example', 1],
+      ['203.0.113[.]77', 1],
+      ['198.51.100[.]9', 1],
+    ])
+    const single = await world.users.e1.client.get<{ results: { total: number }[] }>(
+      `/api/v1/intel/correlate?value=${encodeURIComponent('203.0.113[.]77')}`,
+    )
+    expect(single.body.results[0]?.total).toBe(1)
     const anonymous = await server
       .client()
       .get<{ results: { total: number }[] }>('/api/v1/intel/correlate?value=203.0.113.77')

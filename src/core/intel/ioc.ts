@@ -66,8 +66,7 @@ export function scoOf(observable: Observable): { type: string; [key: string]: un
  * extractIocs('C2 at hxxps://bad[.]example/gate.php and 198.51.100[.]7')
  */
 export function extractIocs(text: string): ExtractedIoc[] {
-  // Defanged schemes in any case (`hXXp://`, `HXXPS[:]//`): the extractor knows `hxxp` only.
-  const prepared = text.replace(/\bhxxp(s?)(?=(?:\[:\]|:)\/\/)/gi, (_, s: string) => `http${s}`)
+  const prepared = liveSchemes(text)
   const found = extractIOC(prepared, { refang: true })
   const plain = refang(prepared)
   // Networks written in CIDR notation are networks, not their first address.
@@ -106,6 +105,23 @@ export function extractIocs(text: string): ExtractedIoc[] {
     }
   }
   return out
+}
+
+/** Defanged schemes in any case (`hXXp://`, `HXXPS[:]//`) made live: the extractor knows `hxxp` only. */
+function liveSchemes(text: string): string {
+  return text.replace(/\bhxxp(s?)(?=(?:\[:\]|:)\/\/)/gi, (_, s: string) => `http${s}`)
+}
+
+/**
+ * A value to look up as a person pastes it from a report, made live again (`203.0.113[.]60`,
+ * `hXXps[:]//bad[.]example/x`, `user[at]example[.]org`): correlation and search find what the
+ * live value would.
+ *
+ * @example
+ * refangValue('198.51.100[.]7') // '198.51.100.7'
+ */
+export function refangValue(value: string): string {
+  return refang(liveSchemes(value.trim()))
 }
 
 /** Sentence punctuation the extractor leaves at a URL's end (`see https://x.test/a).`). */

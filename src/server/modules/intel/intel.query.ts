@@ -1,4 +1,5 @@
 import { sql, type ExpressionBuilder } from 'kysely'
+import { refangValue } from '../../../core/intel/ioc.js'
 import { classifyValue, type Observable } from '../../../core/intel/observable.js'
 import type { Viewer } from '../../../core/trust/label.js'
 import type { Database } from '../../store/database.js'
@@ -87,7 +88,7 @@ export function visibleObjects(db: Db, viewer: Viewer, filter: ObjectFilter, new
     )
   }
   if (filter.value !== undefined) {
-    const observable = classifyValue(filter.value)
+    const observable = classifyValue(refangValue(filter.value))
     const key = observable?.key ?? `other:${filter.value}`
     // The objects carrying the value, found by its key (a handful), each then checked for the
     // owner's copy: with the EXISTS alone, SQLite walked every visible object and probed each one's
@@ -307,7 +308,7 @@ export async function correlateValues(
 ): Promise<Correlation[]> {
   const out: Correlation[] = []
   for (const value of values) {
-    const observable = classifyValue(value)
+    const observable = classifyValue(refangValue(value))
     if (observable === null) {
       out.push({ value, observable: null, hits: [], total: 0 })
       continue
@@ -417,7 +418,7 @@ export async function correlateMany(
   values: readonly string[],
   limit: number,
 ): Promise<Correlation[]> {
-  const observables = values.map((value) => ({ value, observable: classifyValue(value) }))
+  const observables = values.map((value) => ({ value, observable: classifyValue(refangValue(value)) }))
   const keys = [...new Set(observables.flatMap((o) => (o.observable === null ? [] : [o.observable.key])))]
   const exact = new Map<string, { row: StixObjectRow; matchedKey: string }[]>()
   const counts = new Map<string, number>()
