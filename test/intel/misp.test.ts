@@ -168,4 +168,23 @@ describe.each(STORE_KINDS)('MISP in and out (%s)', (kind) => {
     )
     expect(correlated.body.results[0]?.total).toBe(0)
   })
+
+  it('takes the event’s PAP tag as the PAP of the label, unless the import names one', async () => {
+    const event = narrowEvent()
+    event.Event.Tag = [{ name: 'tlp:white' }, { name: 'PAP:AMBER' }]
+    const res = await world.users.b1.client.post('/api/v1/intel/import', event)
+    expect(res.status, res.text.slice(0, 300)).toBe(200)
+    const inherit = event.Event.Attribute[1]?.uuid ?? ''
+    const detail = await world.users.b1.client.get<{ label: { tlp: string; pap: string } }>(
+      `/api/v1/intel/objects/indicator--${inherit}`,
+    )
+    expect(detail.body.label).toMatchObject({ tlp: 'clear', pap: 'amber' })
+    const named = narrowEvent()
+    named.Event.Tag = [{ name: 'tlp:white' }, { name: 'PAP:AMBER' }]
+    expect((await world.users.b1.client.post('/api/v1/intel/import?pap=green', named)).status).toBe(200)
+    const asked = await world.users.b1.client.get<{ label: { pap: string } }>(
+      `/api/v1/intel/objects/indicator--${named.Event.Attribute[1]?.uuid ?? ''}`,
+    )
+    expect(asked.body.label.pap).toBe('green')
+  })
 })

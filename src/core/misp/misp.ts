@@ -271,3 +271,22 @@ export function tlpOfTag(name: string): MispTlp | null {
   }
   return TLP_TAG_LEVELS[name.slice(4).trim().toLowerCase()] ?? null
 }
+
+/**
+ * The PAP level a tag of MISP's PAP taxonomy sets (`PAP:RED`, `PAP:WHITE` as clear), or null for any
+ * other tag. Case-insensitive, as {@link tlpOfTag}.
+ *
+ * @example
+ * papOfTag('PAP:AMBER') // 'amber'
+ */
+export function papOfTag(name: string): 'clear' | 'green' | 'amber' | 'red' | null {
+  if (name.length < 7 || name.slice(0, 4).toLowerCase() !== 'pap:') {
+    return null
+  }
+  const level = name.slice(4).trim().toLowerCase()
+  return level === 'white' || level === 'clear'
+    ? 'clear'
+    : level === 'green' || level === 'amber' || level === 'red'
+      ? level
+      : null
+}

@@ -7,7 +7,7 @@ import { validateStixContent } from '../../../core/stix/validate.js'
 import { observableAt, observablesOfSco, type Observable } from '../../../core/intel/observable.js'
 import { receivedLabel } from '../../../core/federation/federation.js'
 import { Provenance } from '../../../core/federation/provenance.js'
-import { Audience, Tlp, tightenToTlp, type SharingLabel } from '../../../core/trust/label.js'
+import { Audience, Tlp, tightenToTlp, type Pap, type SharingLabel } from '../../../core/trust/label.js'
 import { LiaisonError } from '../../errors.js'
 import { rawSqliteOf, type Db, type Trx } from '../../store/store.js'
 import { recordAudit, type AuditActor } from '../audit/audit.service.js'
@@ -123,6 +123,8 @@ export interface PreparedContent {
   tlpHint: Tlp | null
   /** Audience the content asks for (a MISP event's distribution), if any. */
   audienceHint: Audience | null
+  /** PAP the content declares (a MISP event's `PAP:` tag, the strictest), if any. */
+  papHint?: Pap | null
   /**
    * Objects whose own audience is narrower than the content's (a MISP attribute of distribution
    * "your organisation only" in an event shared wider), by STIX id.

@@ -1,10 +1,10 @@
 import { parseMispContentSteps } from '../../../core/misp/parse.js'
 import { setImmediate as turn } from 'node:timers/promises'
 import { mispEventToStixSteps, mispItemCount } from '../../../core/misp/to-stix.js'
-import type { MispEvent, MispProblem } from '../../../core/misp/misp.js'
+import { papOfTag, type MispEvent, type MispProblem } from '../../../core/misp/misp.js'
 import type { StixObject } from '../../../core/stix/stix.js'
 import { validateStixContent, type StixProblem } from '../../../core/stix/validate.js'
-import { Audience, Tlp } from '../../../core/trust/label.js'
+import { Audience, Pap, Tlp } from '../../../core/trust/label.js'
 import { LiaisonError } from '../../errors.js'
 import { IMPORT_CHECKS, type ImportProblem, type PreparedContent } from './intel.import.js'
 
@@ -85,11 +85,18 @@ export async function prepareMisp(
   const problems: ImportProblem[] = errors.map((p, i) => asStixProblem(p, i))
   let tlpHint: Tlp | null = null
   let audienceHint: Audience | null = null
+  let papHint: Pap | null = null
   const narrowerAudiences = new Map<string, Audience>()
   const events = skipInvalid ? parsed.events.map((event) => withoutBroken(event, broken)) : parsed.events
   const items = events.reduce((sum, event) => sum + mispItemCount(event), 0)
   let itemsBefore = 0
   for (const event of events) {
+    for (const tag of event.Tag) {
+      const pap = papOfTag(tag.name)
+      if (pap !== null && (papHint === null || Pap.rank(pap) > Pap.rank(papHint))) {
+        papHint = pap
+      }
+    }
     const steps = mispEventToStixSteps(event)
     let step = steps.next()
     while (step.done !== true) {
@@ -149,6 +156,7 @@ export async function prepareMisp(
     upgradedFrom20: false,
     tlpHint,
     audienceHint,
+    papHint,
     narrowerAudiences,
   }
 }

@@ -97,6 +97,7 @@ export async function importContent(
   const { label, held } = await importLabel(db, importer, request, {
     contentTlp: strictestTlp(prepared.objects) ?? prepared.tlpHint ?? null,
     audienceHint: prepared.audienceHint,
+    papHint: prepared.papHint ?? null,
     anyRed: prepared.objects.some((o) => tlpOfObject(o) === 'red'),
   })
   const summary = await storeStixObjects(
@@ -121,6 +122,8 @@ export interface ContentLabelFacts {
   readonly contentTlp: Tlp | null
   /** The audience the content asks for (a MISP event's distribution). */
   readonly audienceHint: Audience | null
+  /** The PAP the content declares (a MISP event's `PAP:` tag), if any. */
+  readonly papHint?: Pap | null
   /** Some object of the content is marked TLP:RED. */
   readonly anyRed: boolean
 }
@@ -149,7 +152,7 @@ export async function importLabel(
   }
   const label = await labelFromInput(db, importer, {
     tlp,
-    pap: request.label.pap ?? 'clear',
+    pap: request.label.pap ?? facts.papHint ?? 'clear',
     audience: tlp === 'red' ? 'org' : audience,
     sharingGroups: request.label.sharingGroups ?? [],
     recipients:
