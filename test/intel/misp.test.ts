@@ -39,6 +39,11 @@ const EVENTS = [
   'misp-core/tests/event.json',
   'misp-core/stixtest/misp_indicators_test.json',
   'eset-malware-ioc/sshdoor/misp-events/abafar.json',
+  // PyMISP's own fixtures, built without uuids (MISP gives them one; so does the import).
+  'pymisp/mispevent_testfiles/event.json',
+  'pymisp/mispevent_testfiles/event_tags.json',
+  'pymisp/mispevent_testfiles/attribute.json',
+  'pymisp/mispevent_testfiles/proposals.json',
 ]
 
 describe.each(STORE_KINDS)('MISP in and out (%s)', (kind) => {

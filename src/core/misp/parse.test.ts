@@ -186,7 +186,17 @@ describe('parseMispContent validation', () => {
 
   it('reports a bad uuid, an unknown type, an unknown category, bad timestamps and distributions', () => {
     expect(check({ uuid: 'not-a-uuid' }).problems[0]).toMatchObject({ field: 'uuid', uuid: 'not-a-uuid' })
-    expect(check({ uuid: undefined }).problems[0]).toMatchObject({ field: 'uuid', message: 'missing' })
+    // A missing uuid is given one from the content (a warning, as MISP gives one), the same each time.
+    expect(check({ uuid: undefined }).problems).toEqual([])
+    const content = { Event: event({ Attribute: [attribute(), attribute({ uuid: undefined })] }) }
+    const first = parseMispContent(content)
+    const given = first.events[0]?.Attribute[1]?.uuid ?? ''
+    expect(given).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    expect(first.problems.find((p) => p.field === 'uuid')).toMatchObject({
+      severity: 'warning',
+      message: `missing; given ${given}, derived from the content`,
+    })
+    expect(parseMispContent(content).events[0]?.Attribute[1]?.uuid).toBe(given)
     expect(check({ type: 'ip-address' }).problems[0]).toMatchObject({
       field: 'type',
       message: "unknown attribute type 'ip-address'",

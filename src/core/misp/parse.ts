@@ -20,7 +20,8 @@ import {
   type MispSighting,
   type MispTag,
 } from './misp.js'
-import { isRfc4122Uuid, isUuid } from './uuid.js'
+import { createHash } from 'node:crypto'
+import { isRfc4122Uuid, isUuid, uuidV5 } from './uuid.js'
 
 /** What {@link parseMispContent} found: the events it could read and everything wrong with them. */
 export interface ParsedMispContent {
@@ -170,7 +171,8 @@ function* readEvent(
   problems: MispProblem[],
   count: ReadCount,
 ): Generator<number, MispEvent> {
-  const uuid = readUuid(raw, path, problems, 'error')
+  // An event without a uuid (PyMISP builds them so) gets one from its content, as MISP gives one.
+  const uuid = readUuid(raw, path, problems, 'error', () => `event ${contentHash(raw)}`)
   const seen = new Set<string>()
   if (uuid !== '') {
     seen.add(uuid)
@@ -246,14 +248,14 @@ function* readEvent(
     event.Org = org
   }
   for (const [item, itemPath] of recordsOf(raw.Attribute, `${path}.Attribute`, uuid, problems)) {
-    event.Attribute.push(readAttribute(item, itemPath, problems, seen, false))
+    event.Attribute.push(readAttribute(item, itemPath, problems, seen, false, uuid))
     count.read += 1
     if (count.read % PARSE_STEP === 0) {
       yield count.read
     }
   }
   for (const [item, itemPath] of recordsOf(raw.Object, `${path}.Object`, uuid, problems)) {
-    event.Object.push(readObject(item, itemPath, problems, seen))
+    event.Object.push(readObject(item, itemPath, problems, seen, uuid))
     count.read += 1
     if (count.read % PARSE_STEP === 0) {
       yield count.read
@@ -277,8 +279,9 @@ function readAttribute(
   problems: MispProblem[],
   seen: Set<string>,
   inObject: boolean,
+  eventUuid: string,
 ): MispAttribute {
-  const uuid = readUuid(raw, path, problems, 'error')
+  const uuid = readUuid(raw, path, problems, 'error', () => `${eventUuid} ${path}`)
   noteDuplicate(uuid, seen, path, problems)
   const type = text(raw.type)
   if (type === undefined || type === '') {
@@ -481,8 +484,14 @@ function isIpLike(value: string): boolean {
   return IPV6_RE.test(value)
 }
 
-function readObject(raw: Raw, path: string, problems: MispProblem[], seen: Set<string>): MispObject {
-  const uuid = readUuid(raw, path, problems, 'error')
+function readObject(
+  raw: Raw,
+  path: string,
+  problems: MispProblem[],
+  seen: Set<string>,
+  eventUuid: string,
+): MispObject {
+  const uuid = readUuid(raw, path, problems, 'error', () => `${eventUuid} ${path}`)
   noteDuplicate(uuid, seen, path, problems)
   const name = text(raw.name)
   if (name === undefined || name === '') {
@@ -524,7 +533,7 @@ function readObject(raw: Raw, path: string, problems: MispProblem[], seen: Set<s
     object.deleted = true
   }
   forEachRecord(raw.Attribute, `${path}.Attribute`, uuid, problems, (item, itemPath) => {
-    object.Attribute.push(readAttribute(item, itemPath, problems, seen, true))
+    object.Attribute.push(readAttribute(item, itemPath, problems, seen, true, eventUuid))
   })
   if (object.Attribute.length === 0) {
     problems.push(mispProblem('warning', path, uuid, 'Attribute', 'an object without attributes'))
@@ -753,9 +762,19 @@ function readUuid(
   path: string,
   problems: MispProblem[],
   severity: MispProblem['severity'],
+  generateFrom?: () => string,
 ): string {
   const uuid = text(raw.uuid)
   if (uuid === undefined || uuid === '') {
+    if (generateFrom !== undefined) {
+      // Missing (not malformed): given one derived from what identifies the element, so the same
+      // content imported again gets the same uuid, as MISP would give one on import.
+      const made = uuidV5(GENERATED_UUID_NAMESPACE, generateFrom())
+      problems.push(
+        mispProblem('warning', path, made, 'uuid', `missing; given ${made}, derived from the content`),
+      )
+      return made
+    }
     problems.push(mispProblem(severity, path, null, 'uuid', 'missing'))
     return ''
   }
@@ -981,4 +1000,12 @@ function toJsonValue(value: unknown): JsonValue {
     return out
   }
   return null
+}
+
+/** Namespace of the UUIDv5s given to events, attributes and objects that came without a uuid. */
+const GENERATED_UUID_NAMESPACE = 'e64d4e08-962d-452d-b9a4-37adf20c1500'
+
+/** SHA-256 of an element's JSON: what identifies an event that came without a uuid. */
+function contentHash(raw: Raw): string {
+  return createHash('sha256').update(JSON.stringify(raw)).digest('hex')
 }

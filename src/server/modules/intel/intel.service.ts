@@ -72,7 +72,8 @@ export function looksLikeMisp(content: unknown): boolean {
   if (typeof first !== 'object' || first === null) {
     return false
   }
-  return 'Event' in first || 'response' in first || ('Attribute' in first && 'info' in first)
+  // A bare event: MISP's one-line summary, and no STIX type (PyMISP writes events without attributes).
+  return 'Event' in first || 'response' in first || ('info' in first && !('type' in first))
 }
 
 /**
