@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { TLP2_MARKING_IDS } from '../../src/core/stix/stix.js'
+import { markingDefinitionForTlp, TLP2_MARKING_IDS } from '../../src/core/stix/stix.js'
+import { indicator } from '../helpers/stix.js'
 import { canSee } from '../../src/core/trust/label.js'
 import { countStixRows } from '../../src/server/modules/intel/intel.repository.js'
 import { errorCode, type ApiClient } from '../helpers/http.js'
@@ -372,6 +373,19 @@ describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
         .filter((o) => o.type !== 'marking-definition')
         .every((o) => o.object_marking_refs?.includes(markings[0] ?? '')),
     ).toBe(true)
+    // A TLP 2.0 marking definition imported with the content is written once, not beside its twin.
+    const marked = await importJson(
+      client,
+      [markingDefinitionForTlp('amber'), { ...indicator(), object_marking_refs: [TLP2_MARKING_IDS.amber] }],
+      '?tlp=amber&audience=org&source=held-marking',
+    )
+    expect(marked.status, marked.text).toBe(200)
+    const once = await client.get<{ objects: { id: string }[] }>(
+      '/api/v1/intel/export?format=stix&source=held-marking',
+    )
+    const ids = once.body.objects.map((o) => o.id)
+    expect(ids.filter((id) => id === TLP2_MARKING_IDS.amber)).toHaveLength(1)
+    expect(new Set(ids).size).toBe(ids.length)
     // Another organisation's user sees none of it: amber, organisation only.
     const outsider = await world.users.d1.client.get<{ objects: { id: string }[] }>(
       '/api/v1/intel/export?format=stix&source=apt1',

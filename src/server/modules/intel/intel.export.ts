@@ -162,6 +162,17 @@ export async function* exportStixBundle(
         chunk += `${first ? '' : ','}${JSON.stringify(markingDefinitionForTlp(label.tlp))}`
         first = false
       }
+      // A TLP 2.0 marking definition held as an object (imported with content) is the one written
+      // above or below: once per bundle.
+      const heldTlp = row.type === 'marking-definition' ? tlpOfMarkingRef(row.id) : null
+      if (heldTlp !== null && markingDefinitionForTlp(heldTlp).id === row.id) {
+        if (!markingsSent.has(heldTlp)) {
+          markingsSent.add(heldTlp)
+          chunk += `${first ? '' : ','}${JSON.stringify(markingDefinitionForTlp(heldTlp))}`
+          first = false
+        }
+        continue
+      }
       const object = withTlpMarking(JSON.parse(row.json) as StixObject, label.tlp)
       const origin = provenance?.get(versionKeyOf(row))
       // Objects made here leave as they were made (round trips stay exact); what came from another
