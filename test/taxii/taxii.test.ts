@@ -627,6 +627,26 @@ describe.each(STORE_KINDS)('TAXII 2.1 server (%s)', (kind) => {
       ).toBe(200)
     })
 
+    it('answers an object whose custom type makes its id longer than 100 characters, by id and versions', async () => {
+      const feed = await freshGroupCollection()
+      const type = `x-${'long-custom-type-'.repeat(6)}name`
+      const object = {
+        type,
+        spec_version: '2.1',
+        id: `${type}--${randomUUID()}`,
+        created: '2025-01-01T00:00:00.000Z',
+        modified: '2025-01-01T00:00:00.000Z',
+        x_note: 'custom',
+      }
+      expect(object.id.length).toBeGreaterThan(100)
+      await analyst.postAndWait(feed, [object])
+      const byId = await analyst.get<EnvelopeBody>(`${ROOT}collections/${feed}/objects/${object.id}/`)
+      expect(byId.status, byId.text).toBe(200)
+      expect(byId.body.objects?.map((o) => o.id)).toEqual([object.id])
+      const versions = await analyst.get(`${ROOT}collections/${feed}/objects/${object.id}/versions/`)
+      expect(versions.status).toBe(200)
+    })
+
     it('leaves expired indicators out of objects and manifest, as exports do; by id they are still there', async () => {
       const feed = await freshGroupCollection()
       const expired = indicator({ valid_until: '2025-06-01T00:00:00.000Z' })
