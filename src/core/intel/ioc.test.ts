@@ -42,6 +42,9 @@ describe('extractIocs', () => {
     expect(keys('a wiki link https://en.wikipedia.org/wiki/Foo_(bar) here')).toContain(
       'url:https://en.wikipedia.org/wiki/Foo_(bar)',
     )
+    // An address or network at the end of a sentence keeps its full stop out.
+    expect(keys('The sender was 192.0.2.44.')).toEqual(['ipv4:192.0.2.44'])
+    expect(keys('Block 10.0.0.0/8.')).toEqual(['ipv4:10.0.0.0/8'])
     const cidr = extractIocs('scanning from 203.0.113[.]0/24 and 198.51.100.9')
     expect(cidr.map((i) => i.observable.key).sort()).toEqual(['ipv4:198.51.100.9', 'ipv4:203.0.113.0/24'])
     expect(cidr.find((i) => i.observable.key === 'ipv4:203.0.113.0/24')?.sco).toMatchObject({

@@ -70,7 +70,7 @@ export function extractIocs(text: string): ExtractedIoc[] {
   const found = extractIOC(prepared, { refang: true })
   const plain = refang(prepared)
   // Networks written in CIDR notation are networks, not their first address.
-  const networks = [...plain.matchAll(/(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})(?![\d.])/g)].map(
+  const networks = [...plain.matchAll(/(?<!\d|\d\.)(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})(?!\d|\.\d)/g)].map(
     (m) => `${m[1] ?? ''}/${m[2] ?? ''}`,
   )
   const candidates: [ObservableKind, readonly string[]][] = [
@@ -153,5 +153,5 @@ function beginsWord(text: string, domain: string): boolean {
 
 /** True when `ip` occurs in `text` as an address of its own, not only as a CIDR network's start. */
 function standsAlone(text: string, ip: string): boolean {
-  return new RegExp(`(?<![\\d.])${escapeRegExp(ip)}(?![\\d.]|/\\d)`).test(text)
+  return new RegExp(`(?<!\\d|\\d\\.)${escapeRegExp(ip)}(?!\\d|\\.\\d|/\\d)`).test(text)
 }
