@@ -537,6 +537,18 @@ export interface ScopedPageFilter {
   readonly withJson: boolean
 }
 
+/** The columns of a {@link ScopedVersionRow} (the JSON aside). */
+const SCOPED_VERSION_COLUMNS = [
+  's.id',
+  's.modified',
+  's.owner_org_id',
+  's.type',
+  's.created',
+  's.valid_until',
+  's.label_id',
+  's.added_at',
+] as const
+
 /** One version of an object as a scoped read returns it (the stored JSON only when asked for). */
 export type ScopedVersionRow = Pick<
   StixObjectRow,
@@ -666,16 +678,7 @@ export async function pageVersionsInScope(
       return any.length === 0 ? eb.lit(false) : eb.or(any)
     })
   }
-  const columns = [
-    's.id',
-    's.modified',
-    's.owner_org_id',
-    's.type',
-    's.created',
-    's.valid_until',
-    's.label_id',
-    's.added_at',
-  ] as const
+  const columns = SCOPED_VERSION_COLUMNS
   const ordered = (filter.withJson ? query.select([...columns, 's.json']) : query.select([...columns]))
     .orderBy('s.added_at')
     .orderBy('s.id')
@@ -697,16 +700,7 @@ export async function findCopiesInScope(
 ): Promise<ScopedVersionRow[]> {
   return db
     .selectFrom('stix_objects as s')
-    .select([
-      's.id',
-      's.modified',
-      's.owner_org_id',
-      's.type',
-      's.created',
-      's.valid_until',
-      's.label_id',
-      's.added_at',
-    ])
+    .select([...SCOPED_VERSION_COLUMNS])
     .where('s.id', '=', id)
     .where('s.label_id', 'in', visibleLabelIdsInScope(db, viewer, scope))
     .execute()
