@@ -74,6 +74,36 @@ describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
     await Promise.all([alpha.server.close(), bravo.server.close()])
   })
 
+  /** An organisation on Alpha with an analyst and that analyst's API key, as a client. */
+  async function orgWithKey(name: string): Promise<{ orgId: string; userId: string; client: ApiClient }> {
+    const orgId = (await createOrg(alpha.server.store, { name: `${name} ${Date.now()}` })).id
+    const { user } = await createUserWithPassword(alpha.server.store, { orgId, role: 'analyst' })
+    const { token: key } = await createApiKey(alpha.server.store.db, TEST_OPERATOR, {
+      name: name.toLowerCase(),
+      userId: user.id,
+    })
+    const client = alpha.server.client()
+    client.bearer = key
+    return { orgId, userId: user.id, client }
+  }
+
+  /** Makes an organisation of Alpha the one standing for a peer (Bravo's URL); returns the peer id. */
+  async function standAsPeer(orgId: string, name: string): Promise<string> {
+    const created = await admin.post<PeerBody>('/api/v1/federation/peers', {
+      name: `${name} ${Date.now()}`,
+      url: bravo.server.url,
+      orgId,
+      credentials: { kind: 'bearer', token },
+    })
+    expect(created.status, created.text).toBe(201)
+    return created.body.id
+  }
+
+  async function removePeer(id: string): Promise<void> {
+    const removed = await admin.request('DELETE', `/api/v1/federation/peers/${id}`)
+    expect(removed.status, removed.text).toBeLessThan(300)
+  }
+
   it('names this instance', async () => {
     const res = await outsider.get<{ id: string; name: string }>('/api/v1/federation/instance')
     expect(res.status).toBe(200)
@@ -462,14 +492,7 @@ describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
     await produce(alpha, producer, [community], { tlp: 'green', audience: 'community' })
     await produce(alpha, producer, [federation], { tlp: 'green', audience: 'federation' })
     // An organisation on Alpha with a key: first an ordinary member of Alpha's community.
-    const orgId = await createOrg(alpha.server.store, { name: `Delta ${Date.now()}` }).then((o) => o.id)
-    const { user } = await createUserWithPassword(alpha.server.store, { orgId, role: 'analyst' })
-    const { token: key } = await createApiKey(alpha.server.store.db, TEST_OPERATOR, {
-      name: 'delta',
-      userId: user.id,
-    })
-    const client = alpha.server.client()
-    client.bearer = key
+    const { orgId, client } = await orgWithKey('Delta')
     const seen = async (): Promise<{ api: Set<string>; taxii: Set<string> }> => {
       const api = await client.get<{ items: { object: { id: string } }[] }>(
         '/api/v1/intel/objects?type=indicator&limit=500',
@@ -494,13 +517,7 @@ describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
     expect(before.api.has(community.id)).toBe(true)
     expect(before.taxii.has(community.id)).toBe(true)
     // The organisation becomes the one standing for a peer: community items stay home.
-    const created = await admin.post<PeerBody>('/api/v1/federation/peers', {
-      name: `Delta ${Date.now()}`,
-      url: bravo.server.url,
-      orgId,
-      credentials: { kind: 'bearer', token },
-    })
-    expect(created.status, created.text).toBe(201)
+    const peer = await standAsPeer(orgId, 'Delta')
     const after = await seen()
     expect(after.api.has(community.id)).toBe(false)
     expect(after.taxii.has(community.id)).toBe(false)
@@ -508,27 +525,19 @@ describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
     expect(after.taxii.has(federation.id)).toBe(true)
     const detail = await client.get(`/api/v1/intel/objects/${community.id}`)
     expect(detail.status).toBe(404)
-    const removed = await admin.request('DELETE', `/api/v1/federation/peers/${created.body.id}`)
-    expect(removed.status, removed.text).toBeLessThan(300)
+    await removePeer(peer)
   })
 
   it('never lets TLP:RED leave through a peer: not even to a named user of its organisation, and refuses to name one', async () => {
     // A user of an ordinary organisation, named on a red object; then that organisation becomes the
     // one standing for a peer (its key is that peer's TAXII client).
-    const orgId = await createOrg(alpha.server.store, { name: `Echo ${Date.now()}` }).then((o) => o.id)
-    const { user } = await createUserWithPassword(alpha.server.store, { orgId, role: 'analyst' })
-    const { token: key } = await createApiKey(alpha.server.store.db, TEST_OPERATOR, {
-      name: 'echo',
-      userId: user.id,
-    })
+    const { orgId, userId, client } = await orgWithKey('Echo')
     const red = indicator()
     await produce(alpha, producer, [red], {
       tlp: 'red',
       audience: 'org',
-      recipients: [producer.userId, user.id],
+      recipients: [producer.userId, userId],
     })
-    const client = alpha.server.client()
-    client.bearer = key
     const taxiiIds = async (): Promise<string[]> => {
       const res = await client.request<{ objects?: { id: string }[] }>(
         'GET',
@@ -541,13 +550,7 @@ describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
     }
     expect((await client.get(`/api/v1/intel/objects/${red.id}`)).status).toBe(200)
     expect(await taxiiIds()).toContain(red.id)
-    const created = await admin.post<PeerBody>('/api/v1/federation/peers', {
-      name: `Echo ${Date.now()}`,
-      url: bravo.server.url,
-      orgId,
-      credentials: { kind: 'bearer', token },
-    })
-    expect(created.status, created.text).toBe(201)
+    const peer = await standAsPeer(orgId, 'Echo')
     expect((await client.get(`/api/v1/intel/objects/${red.id}`)).status).toBe(404)
     expect(await taxiiIds()).not.toContain(red.id)
     const search = await client.get<{ items: { object: { id: string } }[] }>(
@@ -556,12 +559,11 @@ describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
     expect(search.body.items.map((o) => o.object.id)).not.toContain(red.id)
     // Naming a user of a peer's organisation on a new red object is refused, with the rule.
     const named = await producerClient.post(
-      `/api/v1/intel/import?tlp=red&recipient=${user.id}&recipient=${producer.userId}`,
+      `/api/v1/intel/import?tlp=red&recipient=${userId}&recipient=${producer.userId}`,
       { type: 'bundle', id: `bundle--${randomUUID()}`, objects: [indicator()] },
     )
     expect(named.status, named.text).toBe(400)
     expect(named.text).toMatch(/red-is-for-named-recipients-only/)
-    const removed = await admin.request('DELETE', `/api/v1/federation/peers/${created.body.id}`)
-    expect(removed.status, removed.text).toBeLessThan(300)
+    await removePeer(peer)
   })
 })

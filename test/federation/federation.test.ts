@@ -9,6 +9,7 @@ import {
   createProducer,
   heldBy,
   indicator,
+  labelsHeld,
   link,
   produce,
   receiptsOf,
@@ -247,15 +248,7 @@ describe.each(STORE_KINDS)('federation between live instances (%s)', (kind) => {
       ['amber+strict: peer org not a recipient', 'audience org never leaves', 'tlp:red never leaves'].sort(),
     )
     // What arrived, and under which TLP: the label's marking travelled with each object.
-    const alphaAtBravo = bravo.orgFor.get('Alpha') ?? ''
-    const atBravo = await bravo.server.store.db
-      .selectFrom('stix_objects as s')
-      .innerJoin('labels as l', 'l.id', 's.label_id')
-      .select(['s.id', 'l.tlp', 'l.audience'])
-      .where('s.owner_org_id', '=', alphaAtBravo)
-      .where('s.id', 'in', ids)
-      .execute()
-    const byId = new Map(atBravo.map((r) => [r.id, `${r.tlp}/${r.audience}`]))
+    const byId = await labelsHeld(bravo, bravo.orgFor.get('Alpha') ?? '', ids)
     expect(byId.get(made.strict.id)).toBe('amber+strict/org')
     expect(byId.get(made.amber.id)).toBe('amber/org')
     expect(byId.get(made.federation.id)).toBe('green/federation')
@@ -428,16 +421,7 @@ describe.each(STORE_KINDS)('federation between live instances (%s)', (kind) => {
       pullLabel: { tlp: 'green', audience: 'group', sharingGroups: [atBravo.group.id] },
     })
     expect((await sync(bravo, fromAlpha, { only: 'pull' })).error).toBeNull()
-    const labels = async (ids: string[]) => {
-      const rows = await bravo.server.store.db
-        .selectFrom('stix_objects as s')
-        .innerJoin('labels as l', 'l.id', 's.label_id')
-        .select(['s.id', 'l.tlp', 'l.audience'])
-        .where('s.owner_org_id', '=', alphaAtBravo)
-        .where('s.id', 'in', ids)
-        .execute()
-      return new Map(rows.map((r) => [r.id, `${r.tlp}/${r.audience}`]))
-    }
+    const labels = (ids: string[]) => labelsHeld(bravo, alphaAtBravo, ids)
     const pulled = await labels([made.strict.id, made.amber.id])
     expect(pulled.get(made.strict.id)).toBe('amber+strict/org')
     expect(pulled.get(made.amber.id)).toBe('amber/group')

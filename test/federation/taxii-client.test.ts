@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { CreatePeerInput } from '../../src/core/federation/federation.schema.js'
 import { runCli } from '../../src/cli/main.js'
 import type { Output } from '../../src/cli/output.js'
 import { findPeerById } from '../../src/server/modules/federation/federation.repository.js'
@@ -53,6 +54,22 @@ describe.each(STORE_KINDS)('the TAXII client against another vendor’s server (
     await fake.close()
     await delta.server.close()
   })
+
+  /** A peer on Delta for the fake vendor's server, standing for an organisation of its own. */
+  async function fakeVendor(
+    name: string,
+    settings: Pick<CreatePeerInput, 'pullCollections' | 'pushCollection'> & Partial<CreatePeerInput>,
+  ): Promise<{ org: { id: string }; peer: string }> {
+    const org = await createOrg(delta.server.store, { name })
+    const { id: peer } = await createPeer(delta.server.store.db, TEST_OPERATOR, delta.server.config, {
+      name,
+      orgId: org.id,
+      url: `${fake.url}/taxii2/`,
+      credentials: { kind: 'basic', username: 'feeder', password: 'feed password' },
+      ...settings,
+    })
+    return { org, peer }
+  }
 
   it('pulls with liaison taxii pull (Basic, discovery elsewhere, added_after paging), resumes, never twice', async () => {
     const objects = Array.from({ length: 10 }, () => indicator())
@@ -113,15 +130,10 @@ describe.each(STORE_KINDS)('the TAXII client against another vendor’s server (
     const producer = await createProducer(delta)
     const local = indicator()
     await produce(delta, producer, [local], { tlp: 'green', audience: 'federation' })
-    const org = await createOrg(delta.server.store, { name: 'Fake vendor' })
-    const { id: peer } = await createPeer(delta.server.store.db, TEST_OPERATOR, delta.server.config, {
-      name: 'Fake vendor',
-      orgId: org.id,
-      url: `${fake.url}/taxii2/`,
+    const { org, peer } = await fakeVendor('Fake vendor', {
       pullCollections: ['Indicators'],
       pushCollection: fake.collectionId,
       pullLabel: { audience: 'federation' },
-      credentials: { kind: 'basic', username: 'feeder', password: 'feed password' },
     })
     const summary = await sync(delta, peer)
     expect(summary.error).toBeNull()
@@ -165,14 +177,9 @@ describe.each(STORE_KINDS)('the TAXII client against another vendor’s server (
     const producer = await createProducer(delta)
     const made = Array.from({ length: 5 }, () => indicator())
     await produce(delta, producer, made, { tlp: 'green', audience: 'federation' })
-    const org = await createOrg(delta.server.store, { name: 'Fussy vendor' })
-    const { id: peer } = await createPeer(delta.server.store.db, TEST_OPERATOR, delta.server.config, {
-      name: 'Fussy vendor',
-      orgId: org.id,
-      url: `${fake.url}/taxii2/`,
+    const { peer } = await fakeVendor('Fussy vendor', {
       pullCollections: [],
       pushCollection: fake.collectionId,
-      credentials: { kind: 'basic', username: 'feeder', password: 'feed password' },
     })
     const ids = made.map((o) => o.id)
     // The account may not write to the collection (yet): the push stops, nothing is marked done.
@@ -218,15 +225,10 @@ describe.each(STORE_KINDS)('the TAXII client against another vendor’s server (
     fake.add(Array.from({ length: 3 }, () => indicator()))
     fake.dateHeaders = false
     try {
-      const org = await createOrg(delta.server.store, { name: 'Headerless vendor' })
-      const { id: peer } = await createPeer(delta.server.store.db, TEST_OPERATOR, delta.server.config, {
-        name: 'Headerless vendor',
-        orgId: org.id,
-        url: `${fake.url}/taxii2/`,
+      const { org, peer } = await fakeVendor('Headerless vendor', {
         pullCollections: ['Indicators'],
         pushCollection: null,
         pageSize: 1,
-        credentials: { kind: 'basic', username: 'feeder', password: 'feed password' },
       })
       const outcome = await sync(delta, peer)
       expect(outcome.error).toMatch(/more after page 1 .* neither a next nor an X-TAXII-Date-Added-Last/)

@@ -150,6 +150,25 @@ export async function heldBy(
     .execute()
 }
 
+/** The labels an organisation holds some objects under, as `tlp/audience` by object id. */
+export async function labelsHeld(
+  instance: Instance,
+  orgId: string,
+  ids: readonly string[],
+): Promise<Map<string, string>> {
+  if (ids.length === 0) {
+    return new Map()
+  }
+  const rows = await instance.server.store.db
+    .selectFrom('stix_objects as s')
+    .innerJoin('labels as l', 'l.id', 's.label_id')
+    .select(['s.id', 'l.tlp', 'l.audience'])
+    .where('s.owner_org_id', '=', orgId)
+    .where('s.id', 'in', [...ids])
+    .execute()
+  return new Map(rows.map((r) => [r.id, `${r.tlp}/${r.audience}`]))
+}
+
 /** The receipts a peer has of some objects. */
 export async function receiptsOf(
   instance: Instance,

@@ -21,6 +21,30 @@ import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation
 const OPERATOR = { kind: 'cli' as const, osUser: 'misp-steps-test' }
 const ATTRIBUTES = 5001
 
+/**
+ * An import's progress callback that records each count, and the count stored when a task queued
+ * at the first report got to run: on SQLite every statement completes at once, so without a turn of
+ * the event loop between parts that task (like a server's other requests) waits for the whole import.
+ */
+function progressProbe(): {
+  stored: number[]
+  onProgress: (done: number) => void
+  otherTaskRanAt: () => number | null
+} {
+  const stored: number[] = []
+  let ranAt: number | null = null
+  return {
+    stored,
+    onProgress: (done) => {
+      if (stored.length === 0) {
+        setImmediate(() => (ranAt = stored.at(-1) ?? null))
+      }
+      stored.push(done)
+    },
+    otherTaskRanAt: () => ranAt,
+  }
+}
+
 describe.each(STORE_KINDS)('large imports are mapped, checked and stored in steps (%s)', (kind) => {
   let location: TestStoreLocation
   let store: Store
@@ -83,8 +107,7 @@ describe.each(STORE_KINDS)('large imports are mapped, checked and stored in step
   })
 
   it('lets other work run between the parts it stores, inside the one transaction', async () => {
-    const stored: number[] = []
-    let otherTaskRanAt: number | null = null
+    const probe = progressProbe()
     const summary = await importContent(
       store.db,
       importer,
@@ -94,37 +117,24 @@ describe.each(STORE_KINDS)('large imports are mapped, checked and stored in step
         label: { tlp: 'green', audience: 'community' },
         skipInvalid: false,
         source: 'misp-steps-test',
-        onProgress: (done) => {
-          if (stored.length === 0) {
-            // On SQLite every statement completes at once: without a turn of the event loop between
-            // parts, this would wait for the whole import (as would a server's other requests).
-            setImmediate(() => (otherTaskRanAt = stored.at(-1) ?? null))
-          }
-          stored.push(done)
-        },
+        onProgress: probe.onProgress,
       },
     )
-    expect(stored.length).toBeGreaterThan(2)
-    expect(stored.at(-1)).toBe(summary.created)
-    expect(otherTaskRanAt).not.toBeNull()
-    expect(otherTaskRanAt).toBeLessThan(summary.created)
+    expect(probe.stored.length).toBeGreaterThan(2)
+    expect(probe.stored.at(-1)).toBe(summary.created)
+    expect(probe.otherTaskRanAt()).not.toBeNull()
+    expect(probe.otherTaskRanAt()).toBeLessThan(summary.created)
   })
 
   it('stores a TAXII part batch by batch, letting other work run between, and commits it once', async () => {
     const objects = Array.from({ length: TAXII_INGEST_PART }, () => indicator())
-    const stored: number[] = []
-    let otherTaskRanAt: number | null = null
+    const probe = progressProbe()
     const request: ImportRequest = {
       format: 'stix',
       label: { tlp: 'green', audience: 'community' },
       skipInvalid: false,
       source: 'misp-steps-test',
-      onProgress: (done) => {
-        if (stored.length === 0) {
-          setImmediate(() => (otherTaskRanAt = stored.at(-1) ?? null))
-        }
-        stored.push(done)
-      },
+      onProgress: probe.onProgress,
     }
     const { label } = await importLabel(store.db, importer, request, {
       contentTlp: null,
@@ -138,10 +148,10 @@ describe.each(STORE_KINDS)('large imports are mapped, checked and stored in step
       { problems: [], upgradedFrom20: false },
     )
     expect(summary.created).toBe(objects.length)
-    expect(stored.slice(0, -1)).toEqual(
+    expect(probe.stored.slice(0, -1)).toEqual(
       Array.from({ length: objects.length / TAXII_STORE_BATCH - 1 }, (_, i) => (i + 1) * TAXII_STORE_BATCH),
     )
-    expect(otherTaskRanAt).toBe(TAXII_STORE_BATCH)
+    expect(probe.otherTaskRanAt()).toBe(TAXII_STORE_BATCH)
     // One transaction: one import, every version added at its one instant.
     const rows = await store.db
       .selectFrom('stix_objects')
