@@ -2,9 +2,15 @@
 // with their patterns parsed, and MITRE's ATT&CK for ICS bundle from the corpus). Build first:
 // `npm run build:server`, then `node bench/pattern-bench.js [seconds-per-pattern]`.
 import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { parsePattern } from '../dist/src/core/stix/pattern.js'
 import { validateStixContent } from '../dist/src/core/stix/validate.js'
 import { indicator } from './fixtures.js'
+
+// The shared corpus, as the tests find it (beside the repository, or LIAISON_CORPUS_DIR).
+const CORPUS = path.resolve(
+  process.env.LIAISON_CORPUS_DIR ?? path.join(import.meta.dirname, '..', '..', 'shared', 'corpus'),
+)
 
 const PATTERNS = [
   "[ipv4-addr:value = '198.51.100.1']",
@@ -59,9 +65,7 @@ const indicators = Array.from({ length: 50_000 }, (_, i) =>
     `198.51.${(i >> 8) & 255}.${i & 255}`,
   ),
 )
-const attack = JSON.parse(
-  readFileSync(new URL('../../shared/corpus/stix21/attack/ics-attack-18.1.json', import.meta.url), 'utf8'),
-)
+const attack = JSON.parse(readFileSync(path.join(CORPUS, 'stix21', 'attack', 'ics-attack-18.1.json'), 'utf8'))
 for (const [name, content, count] of [
   ['indicators', indicators, indicators.length],
   ['ATT&CK for ICS bundle objects', attack, attack.objects.length],
