@@ -52,7 +52,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     bodyLimit: 1024 * 1024,
     // STIX ids go in paths (`/objects/{id}/`): a custom type may be 250 characters, and the id 288
     // with its UUID; Fastify's default of 100 answered 404 to every id past that.
-    maxParamLength: 1000,
+    routerOptions: { maxParamLength: 1000 },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // Query strings, path parameters and headers are text: coerce them to the schema's types. JSON
