@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CreatePeerInput } from '../../src/core/federation/federation.schema.js'
 import { runCli } from '../../src/cli/main.js'
@@ -219,6 +220,64 @@ describe.each(STORE_KINDS)('the TAXII client against another vendor’s server (
       pushCollection: 'other',
     })
     expect((await findPeerById(delta.server.store.db, peer))?.push_cursor).toBeNull()
+  })
+
+  it('pushes no expired indicator, and names to the peer nothing its organisation may not see', async () => {
+    const producer = await createProducer(delta)
+    const at = '2025-01-01T00:00:00.000Z'
+    const live = indicator()
+    const expired = indicator({ valid_until: '2025-02-01T00:00:00.000Z' })
+    const revocation = indicator({ valid_until: '2025-02-01T00:00:00.000Z', revoked: true })
+    // Kept for the producer's organisation only: the peer's organisation may not see it.
+    const secret = indicator()
+    await produce(delta, producer, [secret], { tlp: 'green', audience: 'org' })
+    const report = {
+      type: 'report',
+      spec_version: '2.1',
+      id: `report--${randomUUID()}`,
+      created: at,
+      modified: at,
+      name: 'Campaign',
+      published: at,
+      object_refs: [live.id, secret.id],
+    }
+    const onlySecret = { ...report, id: `report--${randomUUID()}`, object_refs: [secret.id] }
+    const relationship = {
+      type: 'relationship',
+      spec_version: '2.1',
+      id: `relationship--${randomUUID()}`,
+      created: at,
+      modified: at,
+      relationship_type: 'related-to',
+      source_ref: secret.id,
+      target_ref: live.id,
+    }
+    await produce(delta, producer, [live, expired, revocation, report, onlySecret, relationship], {
+      tlp: 'green',
+      audience: 'federation',
+    })
+    const { peer } = await fakeVendor('Careful vendor', {
+      pullCollections: [],
+      pushCollection: fake.collectionId,
+    })
+    expect((await sync(delta, peer)).error).toBeNull()
+    const ids = [live.id, expired.id, revocation.id, secret.id, report.id, onlySecret.id, relationship.id]
+    const outcome = new Map(
+      (await receiptsOf(delta, peer, ids)).map((r) => [r.object_id, `${r.status} ${r.rule ?? ''}`.trim()]),
+    )
+    expect(Object.fromEntries(ids.map((id) => [id, outcome.get(id)]))).toEqual({
+      [live.id]: 'accepted',
+      [expired.id]: 'filtered expired',
+      [revocation.id]: 'accepted',
+      [secret.id]: 'filtered audience-org-never-leaves',
+      [report.id]: 'accepted',
+      [onlySecret.id]: 'filtered references-not-visible',
+      [relationship.id]: 'filtered references-not-visible',
+    })
+    const sent = fake.posted.find((o) => o.id === report.id)
+    expect(sent?.object_refs).toEqual([live.id])
+    // The secret's id went nowhere.
+    expect(JSON.stringify(fake.posted)).not.toContain(secret.id)
   })
 
   it('says so when a server has more but gives no way to read it, instead of calling the pull complete', async () => {

@@ -497,6 +497,81 @@ describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
         ).toBe(probe.visibleTo(principal))
       }
     }
+
+    // A public report naming every probe, and a public relationship from each: what a reader may not
+    // see is not named to them either, on any read path.
+    const at = '2024-05-02T00:00:00.000Z'
+    const reportId = `report--${randomUUID()}`
+    const relationships = probes.map((probe) => ({
+      type: 'relationship',
+      spec_version: '2.1',
+      id: `relationship--${randomUUID()}`,
+      created: at,
+      modified: at,
+      relationship_type: 'indicates',
+      source_ref: probe.id,
+      target_ref: reportId.replace('report--', 'malware--'),
+      probe: probe.id,
+    }))
+    const named = await importJson(
+      world.users.a1.client,
+      [
+        {
+          type: 'report',
+          spec_version: '2.1',
+          id: reportId,
+          created: at,
+          modified: at,
+          name: 'Every probe',
+          published: at,
+          object_refs: probes.map((p) => p.id),
+        },
+        ...relationships.map(({ probe: _, ...r }) => r),
+      ],
+      '?tlp=clear&audience=public&source=leakprobe-named',
+    )
+    expect(named.status, named.text).toBe(200)
+    for (const principal of world.principals) {
+      const visible = probes.filter((p) => p.visibleTo(principal)).map((p) => p.id)
+      const hidden = probes.filter((p) => !p.visibleTo(principal)).map((p) => p.id)
+      const detail = await principal.client.get<{
+        object: { object_refs?: string[] }
+        related: { id: string }[]
+      }>(`/api/v1/intel/objects/${reportId}`)
+      expect(detail.status, detail.text).toBe(200)
+      expect([...(detail.body.object.object_refs ?? [])].sort(), `report as ${principal.name}`).toEqual(
+        [...visible].sort(),
+      )
+      expect(
+        detail.body.related.filter((r) => hidden.includes(r.id)),
+        `related as ${principal.name}`,
+      ).toEqual([])
+      const listed = await principal.client.get('/api/v1/intel/objects?source=leakprobe-named&limit=1000')
+      const bundle = await principal.client.get<{ objects: { id: string; object_refs?: string[] }[] }>(
+        '/api/v1/intel/export?format=stix&source=leakprobe-named',
+      )
+      // In an export, a relationship whose source the reader may not see is left out (STIX needs one).
+      expect(
+        bundle.body.objects
+          .filter((o) => o.id.startsWith('relationship--'))
+          .map((o) => o.id)
+          .sort(),
+        `relationships exported to ${principal.name}`,
+      ).toEqual(
+        relationships
+          .filter((r) => visible.includes(r.probe))
+          .map((r) => r.id)
+          .sort(),
+      )
+      expect(bundle.body.objects.find((o) => o.id === reportId)?.object_refs?.sort()).toEqual(
+        [...visible].sort(),
+      )
+      for (const text of [detail.text, listed.text, bundle.text]) {
+        for (const id of hidden) {
+          expect(text.includes(id), `${id} shown to ${principal.name}`).toBe(false)
+        }
+      }
+    }
   })
 
   it('lets viewers read intelligence but not import it, and changes nothing when refusing', async () => {

@@ -314,4 +314,74 @@ describe.each(STORE_KINDS)('TAXII never shows what the visibility rule hides (%s
       expect(res?.status, probe.id).toBe(200)
     }
   })
+
+  it('names to no caller an object it may not see: members of a report, ends of a relationship', async () => {
+    const at = '2025-07-01T00:00:00.000Z'
+    const reportId = `report--${randomUUID()}`
+    const target = `malware--${randomUUID()}`
+    const relationships = probes.map((probe) => ({
+      probe: probe.id,
+      object: {
+        type: 'relationship',
+        spec_version: '2.1',
+        id: `relationship--${randomUUID()}`,
+        created: at,
+        modified: at,
+        relationship_type: 'indicates',
+        source_ref: probe.id,
+        target_ref: target,
+      },
+    }))
+    const report = {
+      type: 'report',
+      spec_version: '2.1',
+      id: reportId,
+      created: at,
+      modified: at,
+      name: 'Every probe',
+      published: at,
+      object_refs: probes.map((probe) => probe.id),
+    }
+    const res = await world.users.a1.client.post(
+      '/api/v1/intel/import?tlp=clear&audience=federation&source=taxii-leak-named',
+      [report, ...relationships.map((r) => r.object)],
+    )
+    expect(res.status, res.text).toBe(200)
+    const federation = allCollections.find((c) => c.alias === 'federation')
+    expect(federation).toBeDefined()
+    const base = `${ROOT}collections/${federation?.id ?? ''}/`
+    for (const p of principals) {
+      if (p.viewer.kind !== 'user') {
+        continue
+      }
+      const viewer = p.viewer
+      const visible = probes.filter((probe) => canSee(viewer, probe.label)).map((probe) => probe.id)
+      const hidden = probes.filter((probe) => !canSee(viewer, probe.label)).map((probe) => probe.id)
+      const byId = await p.client.get<EnvelopeBody>(`${base}objects/${reportId}/`)
+      const listed = await p.client.get<EnvelopeBody>(
+        `${base}objects/?match[type]=report,relationship&added_after=${encodeURIComponent('2025-01-01T00:00:00Z')}`,
+      )
+      expect(byId.status, byId.text).toBe(200)
+      const shown = byId.body.objects?.[0] as { object_refs?: string[] } | undefined
+      expect([...(shown?.object_refs ?? [])].sort(), `report as ${p.name}`).toEqual([...visible].sort())
+      // A relationship without a source the caller may see is no STIX relationship: left out.
+      expect(
+        (listed.body.objects ?? [])
+          .filter((o) => o.id.startsWith('relationship--'))
+          .map((o) => o.id)
+          .sort(),
+        `relationships as ${p.name}`,
+      ).toEqual(
+        relationships
+          .filter((r) => visible.includes(r.probe))
+          .map((r) => r.object.id)
+          .sort(),
+      )
+      for (const text of [byId.text, listed.text]) {
+        for (const id of hidden) {
+          expect(text.includes(id), `${id} named to ${p.name}`).toBe(false)
+        }
+      }
+    }
+  })
 })

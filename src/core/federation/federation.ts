@@ -28,6 +28,8 @@ export type FederationRule =
   | 'amber-strict-no-onward-sharing'
   | 'group-not-member'
   | 'loop'
+  | 'expired'
+  | 'references-not-visible'
   | 'invalid'
   | 'peer-refused'
 

@@ -3,6 +3,8 @@ import { PROVENANCE_PROPERTY, Provenance, type InstanceRef } from '../../../core
 import type { StixObject } from '../../../core/stix/stix.js'
 import type { Db } from '../../store/store.js'
 import { withTlpMarking } from '../intel/intel.export.js'
+import { expiryOfRows } from '../intel/intel.expiry.js'
+import { withVisibleRefs } from '../intel/intel.refs.js'
 import {
   findDeletionsAfter,
   findProvenance,
@@ -83,7 +85,15 @@ export async function pushToPeer(
     const stamp = now().toISOString()
     const receipts: FederationReceiptTable[] = []
     const outgoing: { receipt: FederationReceiptTable; json: string }[] = []
-    for (const row of rows) {
+    const expiries = await expiryOfRows(db, rows, stamp)
+    // What the peer's organisation may not see is not named to it either (`withVisibleRefs`).
+    const shown = new Map(
+      (await withVisibleRefs(db, dest.target.viewer, rows, 'drop')).map((row) => [
+        versionKeyText({ id: row.id, ownerOrgId: row.owner_org_id, modified: row.modified }),
+        row.json,
+      ]),
+    )
+    for (const [i, row] of rows.entries()) {
       summary.considered += 1
       const label = labels.get(row.label_id)
       const origin = provenance.get(
@@ -114,7 +124,33 @@ export async function pushToPeer(
         receipts.push({ ...receipt, status: 'filtered', rule: verdict.rule, reason: verdict.reason })
         continue
       }
-      const object = withTlpMarking(JSON.parse(row.json) as StixObject, label.tlp)
+      const expiry = expiries[i] ?? null
+      // Expired indicators leave no feed; a revocation always goes (the peer holds what it revokes).
+      if (expiry !== null && row.revoked === 0) {
+        summary.filtered += 1
+        receipts.push({
+          ...receipt,
+          status: 'filtered',
+          rule: 'expired',
+          reason: `expired: ${expiry.reason === 'valid_until' ? 'valid_until' : 'retention period'} passed at ${expiry.at}`,
+        })
+        continue
+      }
+      const json = shown.get(
+        versionKeyText({ id: row.id, ownerOrgId: row.owner_org_id, modified: row.modified }),
+      )
+      if (json === undefined) {
+        summary.filtered += 1
+        receipts.push({
+          ...receipt,
+          status: 'filtered',
+          rule: 'references-not-visible',
+          reason:
+            'references-not-visible: no valid STIX without the objects it names that the peer may not see',
+        })
+        continue
+      }
+      const object = withTlpMarking(JSON.parse(json) as StixObject, label.tlp)
       const wire = dest.withProvenance
         ? { ...object, [PROVENANCE_PROPERTY]: Provenance.toWire(origin, self) }
         : object

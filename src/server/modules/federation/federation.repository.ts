@@ -404,7 +404,16 @@ export async function findVersionsAfter(
 ): Promise<
   Pick<
     StixObjectRow,
-    'id' | 'modified' | 'owner_org_id' | 'type' | 'created' | 'label_id' | 'json' | 'added_at'
+    | 'id'
+    | 'modified'
+    | 'owner_org_id'
+    | 'type'
+    | 'created'
+    | 'label_id'
+    | 'json'
+    | 'added_at'
+    | 'valid_until'
+    | 'revoked'
   >[]
 > {
   let query = db
@@ -418,6 +427,8 @@ export async function findVersionsAfter(
       's.label_id',
       's.json',
       's.added_at',
+      's.valid_until',
+      's.revoked',
     ])
   if (after !== null) {
     query = query.where((eb) =>

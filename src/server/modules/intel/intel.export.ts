@@ -11,6 +11,7 @@ import { visibleObjects, type ObjectFilter } from './intel.query.js'
 import type { StixObjectRow } from './intel.table.js'
 import { observablesOfObject } from './intel.import.js'
 import { findProvenance, versionKeyText } from './intel.provenance.js'
+import { withVisibleRefs } from './intel.refs.js'
 import { openWarninglistMatcher, type WarninglistMatcher } from '../warninglist/warninglist.service.js'
 
 /** Export formats. */
@@ -114,9 +115,32 @@ async function* exportPages(
     viewer,
     filter.forBlocking === true ? { ...filter, excludeRevoked: true } : filter,
   )
-  for await (const page of pages) {
+  for await (const listed of pages) {
+    const page = await withVisibleRefsOfPage(db, viewer, listed)
     yield matcher === null || matcher.isEmpty ? page : await withoutWarninglisted(matcher, page)
   }
+}
+
+/**
+ * A page less the references to what `viewer` may not see; an object that is no valid STIX without
+ * them is left out (see `withVisibleRefs`).
+ */
+async function withVisibleRefsOfPage<T extends { row: StixObjectRow }>(
+  db: Db,
+  viewer: Viewer,
+  page: readonly T[],
+): Promise<T[]> {
+  const rows = await withVisibleRefs(
+    db,
+    viewer,
+    page.map(({ row }) => row),
+    'drop',
+  )
+  const byKey = new Map(rows.map((row) => [versionKeyOf(row), row]))
+  return page.flatMap((item) => {
+    const row = byKey.get(versionKeyOf(item.row))
+    return row === undefined ? [] : [{ ...item, row }]
+  })
 }
 
 async function withoutWarninglisted<T extends { row: StixObjectRow }>(

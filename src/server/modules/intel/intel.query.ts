@@ -705,3 +705,36 @@ export async function findCopiesInScope(
     .where('s.label_id', 'in', visibleLabelIdsInScope(db, viewer, scope))
     .execute()
 }
+
+/** Ids per query of {@link findHiddenIds}. */
+const HIDDEN_ID_CHUNK = 2000
+
+/**
+ * Among `ids`, those this store holds of which `viewer` may see no copy (no version, no owner): the
+ * references to remove before showing `viewer` an object that names them (`withoutHiddenRefs`).
+ * Ids held nowhere here are not among them (a producer's reference to what it never sent is its
+ * own to give).
+ */
+export async function findHiddenIds(db: Db, viewer: Viewer, ids: Iterable<string>): Promise<Set<string>> {
+  const hidden = new Set<string>()
+  const all = [...new Set(ids)]
+  for (let i = 0; i < all.length; i += HIDDEN_ID_CHUNK) {
+    const rows = await db
+      .selectFrom('stix_objects as s')
+      .select('s.id')
+      .select((eb) =>
+        eb.fn
+          .max(eb.case().when('s.label_id', 'in', visibleLabelIds(db, viewer)).then(1).else(0).end())
+          .as('seen'),
+      )
+      .where('s.id', 'in', all.slice(i, i + HIDDEN_ID_CHUNK))
+      .groupBy('s.id')
+      .execute()
+    for (const row of rows) {
+      if (Number(row.seen) === 0) {
+        hidden.add(row.id)
+      }
+    }
+  }
+  return hidden
+}

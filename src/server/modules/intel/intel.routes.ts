@@ -19,6 +19,7 @@ import { findLabels } from '../trust/label.repository.js'
 import { exportCsv, exportMispEvents, exportStixBundle, EXPORT_FORMATS } from './intel.export.js'
 import { loadExpiryRule, expiryOfRows } from './intel.expiry.js'
 import { presentExpiry, presentStoredObject } from './intel.presenter.js'
+import { withVisibleRefs } from './intel.refs.js'
 import {
   correlateMany,
   correlateValues,
@@ -299,11 +300,13 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       const viewer = viewerOf(request)
-      const { rows, total } = await searchObjects(store.db, viewer, {
+      const found = await searchObjects(store.db, viewer, {
         ...filterOf(request.query),
         limit: request.query.limit ?? 100,
         offset: request.query.offset ?? 0,
       })
+      const { total } = found
+      const rows = await withVisibleRefs(store.db, viewer, found.rows, 'keep')
       const labels = await findLabels(
         store.db,
         rows.map((r) => r.label_id),
@@ -345,13 +348,16 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       const at = now().toISOString()
-      const { rows, total } = await searchObjects(store.db, viewerOf(request), {
+      const viewer = viewerOf(request)
+      const found = await searchObjects(store.db, viewer, {
         ...filterOf(request.query),
         onlyExpired: true,
         expiry: await loadExpiryRule(store.db, at),
         limit: request.query.limit ?? 100,
         offset: request.query.offset ?? 0,
       })
+      const { total } = found
+      const rows = await withVisibleRefs(store.db, viewer, found.rows, 'keep')
       const labels = await findLabels(
         store.db,
         rows.map((r) => r.label_id),
@@ -399,10 +405,11 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       const viewer = viewerOf(request)
-      const row = await findVisibleObject(store.db, viewer, request.params.id)
-      if (row === undefined) {
+      const found = await findVisibleObject(store.db, viewer, request.params.id)
+      if (found === undefined) {
         throw notFound('object', request.params.id)
       }
+      const [row = found] = await withVisibleRefs(store.db, viewer, [found], 'keep')
       const label = (await findLabels(store.db, [row.label_id])).get(row.label_id)
       if (label === undefined) {
         throw notFound('object', request.params.id)
@@ -477,12 +484,20 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{
       if (row === undefined) {
         throw notFound('object', request.params.id)
       }
-      const { items, total } = await listSightings(
+      const listed = await listSightings(
         store.db,
         viewer,
         { id: row.id, type: row.type },
         { limit: request.query.limit ?? 100, offset: request.query.offset ?? 0 },
       )
+      const { total } = listed
+      const shown = await withVisibleRefs(
+        store.db,
+        viewer,
+        listed.items.map((item) => item.row),
+        'keep',
+      )
+      const items = listed.items.map((item, i) => ({ ...item, row: shown[i] ?? item.row }))
       const labels = await findLabels(
         store.db,
         items.map((i) => i.row.label_id),

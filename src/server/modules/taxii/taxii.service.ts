@@ -22,6 +22,7 @@ import {
   type ScopedVersionRow,
   type VersionSelection,
 } from '../intel/intel.query.js'
+import { withVisibleRefs } from '../intel/intel.refs.js'
 import type { LabelScope } from '../trust/trust.sql.js'
 import {
   findCollectionByIdOrAlias,
@@ -350,12 +351,18 @@ export async function readCollectionPage(
       throw notFound('object', options.objectId)
     }
   }
-  const page = paged(rows, limit)
+  const read = paged(rows, limit)
+  // What leaves names nothing the caller may not see: references to such objects are removed, and
+  // an object that is no valid STIX without them is left out (`withVisibleRefs`). Paging stays as
+  // read: `more` and `next` follow every row.
+  const page = options.withJson
+    ? { ...read, items: await withVisibleRefs(db, principal, read.items, 'drop') }
+    : read
   if (options.objectId !== undefined) {
     return page
   }
   // Expired indicators leave the feed (listings and manifest), as they leave exports; asked for by
-  // id they are still there. Paging stays as read: `more` and `next` follow every row.
+  // id they are still there.
   const expiry = await expiryOfRows(db, page.items, new Date().toISOString())
   return { ...page, items: page.items.filter((_, i) => expiry[i] === null) }
 }
