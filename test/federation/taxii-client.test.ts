@@ -222,6 +222,67 @@ describe.each(STORE_KINDS)('the TAXII client against another vendor’s server (
     expect((await findPeerById(delta.server.store.db, peer))?.push_cursor).toBeNull()
   })
 
+  it('upgrades STIX 2.0 objects a server still serves, and refuses with why one that does not convert', async () => {
+    const at = '2025-03-01T00:00:00.000Z'
+    const old = {
+      type: 'indicator',
+      id: `indicator--${randomUUID()}`,
+      created: at,
+      modified: at,
+      labels: ['malicious-activity'],
+      pattern: "[ipv4-addr:value = '198.51.100.20']",
+      valid_from: at,
+    }
+    const observation = {
+      type: 'observed-data',
+      id: `observed-data--${randomUUID()}`,
+      created: at,
+      modified: at,
+      first_observed: at,
+      last_observed: at,
+      number_observed: 1,
+      objects: { '0': { type: 'ipv4-addr', value: '198.51.100.21' } },
+    }
+    const broken = {
+      ...observation,
+      id: `observed-data--${randomUUID()}`,
+      objects: { '0': { type: 'network-traffic', src_ref: '5', protocols: ['tcp'] } },
+    }
+    fake.add([old, observation, broken])
+    const { org, peer } = await fakeVendor('Old vendor', {
+      pullCollections: ['Indicators'],
+      pushCollection: null,
+    })
+    expect((await sync(delta, peer)).error).toBeNull()
+    const ids = [old.id, observation.id, broken.id]
+    const receipts = await receiptsOf(delta, peer, ids)
+    expect(
+      Object.fromEntries(receipts.map((r) => [r.object_id, `${r.status} ${r.rule ?? ''}`.trim()])),
+    ).toEqual({
+      [old.id]: 'accepted',
+      [observation.id]: 'accepted',
+      [broken.id]: 'rejected invalid',
+    })
+    expect(receipts.find((r) => r.object_id === broken.id)?.reason).toMatch(/STIX 2\.0 .*src_ref/)
+    expect((await heldBy(delta, org.id, ids)).map((r) => r.id).sort()).toEqual(
+      [old.id, observation.id].sort(),
+    )
+    const stored = await delta.server.store.db
+      .selectFrom('stix_objects')
+      .select(['id', 'json'])
+      .where('owner_org_id', '=', org.id)
+      .where('id', 'in', [old.id, observation.id])
+      .orderBy('id')
+      .execute()
+    const [indicatorStored, observedStored] = stored.map((r) => JSON.parse(r.json) as Record<string, unknown>)
+    expect(indicatorStored).toMatchObject({ spec_version: '2.1', indicator_types: ['malicious-activity'] })
+    // The observed address became an SCO of its own, with its deterministic id, held too.
+    const refs = observedStored?.object_refs as string[]
+    expect(refs).toHaveLength(1)
+    expect(refs[0]).toMatch(/^ipv4-addr--/)
+    expect(await heldBy(delta, org.id, refs)).toHaveLength(1)
+  })
+
   it('pushes no expired indicator, and names to the peer nothing its organisation may not see', async () => {
     const producer = await createProducer(delta)
     const at = '2025-01-01T00:00:00.000Z'

@@ -1,7 +1,8 @@
 import { pullVerdict, receivedLabel } from '../../../core/federation/federation.js'
 import { PROVENANCE_PROPERTY, Provenance, type InstanceRef } from '../../../core/federation/provenance.js'
 import type { StixObject } from '../../../core/stix/stix.js'
-import { validateStixContent } from '../../../core/stix/validate.js'
+import { upgradeStix20 } from '../../../core/stix/upgrade.js'
+import { stixVersionEvidence, validateStixContent } from '../../../core/stix/validate.js'
 import type { SharingLabel } from '../../../core/trust/label.js'
 import type { Db, Trx } from '../../store/store.js'
 import type { AuditActor } from '../audit/audit.service.js'
@@ -160,6 +161,52 @@ function versionOf(object: unknown): string {
   return typeof object.modified === 'string' ? object.modified : ''
 }
 
+/** One object of a page to check: as it came (`item`), and as it is checked (2.1, provenance apart). */
+interface Candidate {
+  readonly item: unknown
+  readonly object: unknown
+  readonly provenance: Provenance | null
+}
+
+/**
+ * A page's objects as STIX 2.1: an object that is STIX 2.0 (an SDO or SRO without `spec_version`, as
+ * older servers and feeds still serve) is upgraded on its own, as an import upgrades 2.0 content
+ * (`upgradeStix20`; an observed-data's embedded objects become SCOs of their own, which follow it);
+ * one that does not convert is refused with why. Others pass as they are.
+ */
+function upgradedItems(items: readonly unknown[]): {
+  candidates: Candidate[]
+  refused: { item: unknown; messages: string[] }[]
+} {
+  const candidates: Candidate[] = []
+  const refused: { item: unknown; messages: string[] }[] = []
+  for (const item of items) {
+    const { object, provenance } = isRecord(item)
+      ? Provenance.strip(item)
+      : { object: item, provenance: null }
+    if (stixVersionEvidence(object) !== '2.0') {
+      candidates.push({ item, object, provenance })
+      continue
+    }
+    const upgraded = upgradeStix20([object as StixObject])
+    if (upgraded.problems.length > 0) {
+      refused.push({
+        item,
+        messages: [
+          'STIX 2.0 that does not convert to 2.1',
+          ...upgraded.problems.map((p) => p.message.replace(/^object 0 /, '')),
+        ],
+      })
+      continue
+    }
+    // The SCOs taken out of an observed-data came with it: the same provenance.
+    for (const converted of upgraded.objects) {
+      candidates.push({ item, object: converted, provenance })
+    }
+  }
+  return { candidates, refused }
+}
+
 /** Checks a page, stores what may be kept, and records receipts and the cursor: one transaction. */
 async function storePage(
   db: Db,
@@ -206,11 +253,13 @@ async function storePage(
   const keep: StixObject[] = []
   let rejected = 0
   if (items.length > 0) {
-    const stripped = items.map((item) =>
-      isRecord(item) ? Provenance.strip(item) : { object: item, provenance: null },
-    )
+    const { candidates, refused } = upgradedItems(items)
+    for (const { item, messages } of refused) {
+      rejected += 1
+      receipt(item, 'rejected', baseLabelId, 'invalid', messages.slice(0, 3).join('; '))
+    }
     const result = validateStixContent(
-      stripped.map((s) => s.object),
+      candidates.map((c) => c.object),
       { ...IMPORT_CHECKS, version: '2.1' },
     )
     const problems = new Map<number, string[]>()
@@ -221,14 +270,15 @@ async function storePage(
     }
     for (const [index, messages] of problems) {
       rejected += 1
-      receipt(items[index], 'rejected', baseLabelId, 'invalid', messages.slice(0, 3).join('; '))
+      receipt(candidates[index]?.object, 'rejected', baseLabelId, 'invalid', messages.slice(0, 3).join('; '))
     }
     for (const entry of result.objects) {
       if (problems.has(entry.index)) {
         continue
       }
       const object = entry.object
-      const carried = stripped[entry.index]?.provenance ?? null
+      const candidate = candidates[entry.index]
+      const carried = candidate?.provenance ?? null
       const tlp = tlpOfObject(object)
       const verdict = pullVerdict(self.id, tlp, carried)
       if (!verdict.deliver) {
@@ -248,7 +298,7 @@ async function storePage(
             ? 'stored for the peer organisation only: TLP:AMBER+STRICT is shared with no one else, nor passed on'
             : `stored for ${stored.audience === 'org' ? 'the peer organisation only' : `audience ${stored.audience}`}: its TLP:${(tlp ?? '').toUpperCase()} marking is stricter than the pull's label allows`,
       )
-      const original = items[entry.index]
+      const original = candidate?.item
       keep.push(
         carried !== null && isRecord(original)
           ? { ...object, [PROVENANCE_PROPERTY]: original[PROVENANCE_PROPERTY] }
