@@ -370,6 +370,11 @@ describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
         .where('owner_org_id', '=', r.owner_org_id)
     await keyOf(old).set({ updated_at: longAgo, status: 'accepted' }).execute()
     await keyOf(waiting).set({ updated_at: longAgo, status: 'sent' }).execute()
+    // And what the peer read from this instance long ago: sent, with no verdict to wait for.
+    await db
+      .insertInto('federation_receipts')
+      .values({ ...old, direction: 'serve', status: 'sent', updated_at: longAgo })
+      .execute()
     const scheduler = startFederationScheduler(
       { db, config: alpha.server.config },
       pino({ level: 'silent' }),
@@ -385,7 +390,7 @@ describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
                 .select('object_id')
                 .where('peer_id', '=', peerId)
                 .where('object_id', '=', old.object_id)
-                .where('direction', '=', old.direction)
+                .where('direction', 'in', [old.direction, 'serve'])
                 .where('action', '=', old.action)
                 .execute()
             ).length,
@@ -414,7 +419,7 @@ describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
       .execute()
     expect(audit).toHaveLength(1)
     expect(audit[0]?.actor_type).toBe('system')
-    expect(JSON.parse(String(audit[0]?.details))).toMatchObject({ deleted: 1, retentionDays: 90 })
+    expect(JSON.parse(String(audit[0]?.details))).toMatchObject({ deleted: 2, retentionDays: 90 })
   })
 
   it('removes a peer with its receipts (instance admins)', async () => {

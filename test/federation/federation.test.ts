@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { syncPeer } from '../../src/server/modules/federation/federation.sync.js'
 import { createGroup } from '../../src/server/modules/group/group.service.js'
 import { deleteOwnVersions } from '../../src/server/modules/intel/intel.delete.js'
+import { createApiKey } from '../../src/server/modules/apikey/apikey.service.js'
 import { createOrg, TEST_OPERATOR } from '../helpers/factories.js'
 import {
   addPeer,
@@ -72,6 +73,44 @@ describe.each(STORE_KINDS)('federation between live instances (%s)', (kind) => {
     expect(again.error).toBeNull()
     expect(await heldBy(bravo, alphaOrg, ids)).toHaveLength(12)
     expect(await receiptsOf(bravo, peer, ids)).toHaveLength(12)
+  })
+
+  it('leaves a receipt on the serving instance for each version a peer reads from its TAXII server', async () => {
+    const objects = Array.from({ length: 4 }, () => indicator())
+    await produce(alpha, producer, objects, { tlp: 'green', audience: 'federation' })
+    const kept = indicator()
+    await produce(alpha, producer, [kept], { tlp: 'green', audience: 'community' })
+    // Alpha knows Bravo as a peer: the organisation Bravo's client reads as stands for it.
+    const bravoOnAlpha = await link(alpha, bravo)
+    const peer = await link(bravo, alpha, { pullCollections: ['federation'], pageSize: 3 })
+    expect((await sync(bravo, peer, { only: 'pull' })).error).toBeNull()
+    const ids = objects.map((o) => o.id)
+    const served = await receiptsOf(alpha, bravoOnAlpha, [...ids, kept.id])
+    expect(served.map((r) => `${r.object_id} ${r.direction}/${r.status}`).sort()).toEqual(
+      ids.map((id) => `${id} serve/sent`).sort(),
+    )
+    expect(served[0]?.reason).toMatch(/^read by the peer from TAXII collection /)
+    // A reader that stands for no peer leaves none.
+    const before = await alpha.server.store.db
+      .selectFrom('federation_receipts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
+    const { token } = await createApiKey(alpha.server.store.db, TEST_OPERATOR, {
+      name: 'local reader',
+      userId: producer.userId,
+    })
+    const local = new TaxiiClient(alpha.server.url, token, 'bearer')
+    const collections = await local.get<{ collections: { id: string; alias: string }[] }>(
+      '/taxii2/liaison/collections/',
+    )
+    const federation = collections.body.collections.find((c) => c.alias === 'federation')
+    const read = await local.get(`/taxii2/liaison/collections/${federation?.id ?? ''}/objects/`)
+    expect(read.status).toBe(200)
+    const after = await alpha.server.store.db
+      .selectFrom('federation_receipts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
+    expect(Number(after.n)).toBe(Number(before.n))
   })
 
   it('pulls every version added since the last pull, not only the last one', async () => {
@@ -480,13 +519,19 @@ describe.each(STORE_KINDS)('federation between live instances (%s)', (kind) => {
     const alphaFromBravo = await link(alpha, bravo, { pullCollections: ['federation'] })
     const back = await sync(alpha, alphaFromBravo, { only: 'pull' })
     expect(back.error).toBeNull()
-    expect(await receiptsOf(alpha, alphaFromBravo, [made.id])).toEqual([
+    // Alpha's receipts for Bravo: Bravo read it from Alpha (serve), and it came back refused (pull).
+    expect(
+      (await receiptsOf(alpha, alphaFromBravo, [made.id])).sort((a, b) =>
+        a.direction.localeCompare(b.direction),
+      ),
+    ).toEqual([
       expect.objectContaining({
         direction: 'pull',
         status: 'rejected',
         rule: 'loop',
         reason: 'loop: this instance already in hops',
       }),
+      expect.objectContaining({ direction: 'serve', status: 'sent' }),
     ])
     expect(await heldBy(alpha, alpha.orgFor.get('Bravo') ?? '', [made.id])).toEqual([])
     await link(alpha, bravo, { pullCollections: [] })

@@ -9,8 +9,11 @@ export const RECEIPT_STATUSES = ['sent', 'accepted', 'rejected', 'filtered'] as 
 /** One of {@link RECEIPT_STATUSES}. */
 export type ReceiptStatus = (typeof RECEIPT_STATUSES)[number]
 
-/** Directions of federation traffic. */
-export const DIRECTIONS = ['push', 'pull'] as const
+/**
+ * Directions of federation traffic: `push` (this instance sent it to the peer), `pull` (this
+ * instance read it from the peer), `serve` (the peer read it from this instance's TAXII server).
+ */
+export const DIRECTIONS = ['push', 'pull', 'serve'] as const
 /** One of {@link DIRECTIONS}. */
 export type Direction = (typeof DIRECTIONS)[number]
 

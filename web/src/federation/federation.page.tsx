@@ -2,7 +2,7 @@ import { Alert, Badge, Button, Group, SegmentedControl, Stack, Table, Text, Titl
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { getRouteApi } from '@tanstack/react-router'
 import { useState } from 'react'
-import type { ReceiptStatus } from '../../../src/core/federation/federation.js'
+import type { Direction, ReceiptStatus } from '../../../src/core/federation/federation.js'
 import { AnchorLink } from '../lib/anchor-link.js'
 import { ConfirmDialog } from '../lib/confirm.dialog.js'
 import { ErrorAlert } from '../lib/error-alert.js'
@@ -39,6 +39,12 @@ const STATUS_LABELS: Record<ReceiptStatus, string> = {
   accepted: 'Accepted',
   rejected: 'Rejected',
   filtered: 'Filtered',
+}
+
+const DIRECTION_LABELS: Record<Direction, string> = {
+  push: 'Pushed',
+  pull: 'Pulled',
+  serve: 'Read by the peer (TAXII)',
 }
 
 function summaryText(summary: SyncSummary): string {
@@ -240,8 +246,11 @@ function Receipts({ peer, search }: { peer: PeerWire; search: FederationSearch }
             { value: 'both', label: 'Both ways' },
             { value: 'push', label: 'Pushed' },
             { value: 'pull', label: 'Pulled' },
+            { value: 'serve', label: 'Read by the peer' },
           ]}
-          onChange={(value) => set({ direction: value === 'push' || value === 'pull' ? value : undefined })}
+          onChange={(value) =>
+            set({ direction: value === 'push' || value === 'pull' || value === 'serve' ? value : undefined })
+          }
         />
       </Group>
       <QueryStatus pending={receipts.isPending} error={receipts.error} what="receipts" />
@@ -270,7 +279,7 @@ function Receipts({ peer, search }: { peer: PeerWire; search: FederationSearch }
                   data-testid="receipt-row"
                 >
                   <Table.Td style={{ overflowWrap: 'anywhere' }}>
-                    {r.direction === 'push' || r.status === 'accepted' ? (
+                    {r.direction !== 'pull' || r.status === 'accepted' ? (
                       <AnchorLink to="/intelligence/objects/$id" params={{ id: r.objectId }} size="sm">
                         {r.objectId}
                       </AnchorLink>
@@ -286,7 +295,7 @@ function Receipts({ peer, search }: { peer: PeerWire; search: FederationSearch }
                   </Table.Td>
                   <Table.Td>
                     <Text size="sm">
-                      {r.direction === 'push' ? 'Pushed' : 'Pulled'}
+                      {DIRECTION_LABELS[r.direction]}
                       {r.action === 'delete' ? ' deletion' : ''}
                     </Text>
                   </Table.Td>

@@ -40,7 +40,7 @@ export function presentPeer(view: PeerView): PeerWire {
 export function presentReceipt(row: FederationReceiptRow): ReceiptWire {
   return {
     peerId: row.peer_id,
-    direction: row.direction === 'pull' ? 'pull' : 'push',
+    direction: row.direction === 'pull' || row.direction === 'serve' ? row.direction : 'push',
     action: row.action === 'delete' ? 'delete' : 'object',
     objectId: row.object_id,
     objectType: row.object_type,

@@ -225,13 +225,14 @@ export async function upsertReceipts(trx: Trx | Db, rows: readonly FederationRec
 }
 
 /**
- * Deletes settled receipts (accepted, rejected, filtered) last updated before an instant; receipts
- * still `sent` wait for the peer's verdict and stay. Returns how many went.
+ * Deletes settled receipts (accepted, rejected, filtered) last updated before an instant; pushed
+ * receipts still `sent` wait for the peer's verdict and stay (a peer's read of this instance, `serve`,
+ * has no verdict to wait for). Returns how many went.
  */
 export async function deleteSettledReceiptsBefore(db: Db | Trx, before: string): Promise<number> {
   const result = await db
     .deleteFrom('federation_receipts')
-    .where('status', '!=', 'sent')
+    .where((eb) => eb.or([eb('status', '!=', 'sent'), eb('direction', '=', 'serve')]))
     .where('updated_at', '<', before)
     .executeTakeFirst()
   return Number(result.numDeletedRows)

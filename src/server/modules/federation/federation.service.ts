@@ -16,6 +16,7 @@ import type { Db } from '../../store/store.js'
 import { recordAudit } from '../audit/audit.service.js'
 import { findGroupIdsOfOrg } from '../group/group.repository.js'
 import { findDeletionsAfter, type DeletionCursor } from '../intel/intel.provenance.js'
+import type { StixObjectRow } from '../intel/intel.table.js'
 import { findOrganisationById } from '../org/org.repository.js'
 import { assertValidLabel } from '../trust/label.service.js'
 import { loadSecretKey, sealCredentials } from './federation.credentials.js'
@@ -34,6 +35,7 @@ import {
   findVisibleReceipts,
   insertPeer,
   updatePeerRow,
+  upsertReceipts,
   type AddedCursor,
 } from './federation.repository.js'
 import type { FederationPeerRow, FederationReceiptRow } from './federation.table.js'
@@ -384,6 +386,10 @@ export async function visibleSyncSummary(
     error,
   }
   for (const { direction, action, status, n } of await countReceiptsSince(db, viewer, peerId, since)) {
+    if (direction === 'serve') {
+      // What the peer read from this instance meanwhile is no part of what the sync did.
+      continue
+    }
     if (direction === 'pull') {
       if (action === 'delete') {
         summary.pulled.deleted += n
@@ -405,6 +411,48 @@ export async function visibleSyncSummary(
     }
   }
   return summary
+}
+
+/**
+ * Receipts for what a peer read from this instance's TAXII server (objects of a collection, or one
+ * object): `serve`, `sent`, one per object version, when the caller is the organisation that stands
+ * for a peer (its TAXII client). Reads by anyone else leave none. Read again, a version's receipt is
+ * brought up to date.
+ */
+export async function recordServedToPeer(
+  db: Db,
+  principal: UserPrincipal,
+  collection: { readonly id: string; readonly title: string },
+  rows: readonly Pick<StixObjectRow, 'id' | 'modified' | 'owner_org_id' | 'label_id' | 'type'>[],
+  at: Date,
+): Promise<void> {
+  if (!principal.peer || rows.length === 0) {
+    return
+  }
+  const peer = await findPeerByOrg(db, principal.orgId)
+  if (peer === undefined) {
+    return
+  }
+  const stamp = at.toISOString()
+  await upsertReceipts(
+    db,
+    rows.map((row) => ({
+      peer_id: peer.id,
+      direction: 'serve',
+      action: 'object',
+      object_id: row.id,
+      version: row.modified,
+      owner_org_id: row.owner_org_id,
+      label_id: row.label_id,
+      object_type: row.type,
+      status: 'sent',
+      rule: null,
+      reason: `read by the peer from TAXII collection ${collection.title} (${collection.id})`,
+      status_id: null,
+      created_at: stamp,
+      updated_at: stamp,
+    })),
+  )
 }
 
 /** Receipts of items the caller may see, newest first (the visibility rule on each item's label). */

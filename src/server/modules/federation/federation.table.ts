@@ -70,7 +70,7 @@ export type FederationPullCursorRow = Selectable<FederationPullCursorTable>
 /** `federation_receipts`: what happened to each item considered for a push, or received by a pull. */
 export interface FederationReceiptTable {
   peer_id: string
-  /** `push` or `pull`. */
+  /** `push`, `pull` or `serve` (see `DIRECTIONS`). */
   direction: string
   /** `object` or `delete`. */
   action: string

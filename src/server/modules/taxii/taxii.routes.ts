@@ -14,6 +14,7 @@ import { forbidden, LiaisonError, notFound, unauthenticated } from '../../errors
 import { validationError } from '../../validation.js'
 import type { ModuleDeps } from '../index.js'
 import { PROVENANCE_HEADER, withProvenance } from '../federation/federation.envelope.js'
+import { recordServedToPeer } from '../federation/federation.service.js'
 import type { ScopedVersionRow } from '../intel/intel.query.js'
 import { importerOf } from '../intel/intel.service.js'
 import { findLabelTlps } from '../trust/label.repository.js'
@@ -266,7 +267,9 @@ export const taxiiRoutes: FastifyPluginAsync<ModuleDeps> = async (app, { store, 
         db,
         page.items.map((r) => r.label_id),
       )
-      return reply.send(envelopeText(await provenanceAsked(request, page), tlps))
+      const text = envelopeText(await provenanceAsked(request, page), tlps)
+      await recordServedToPeer(db, principal, collection, page.items, now())
+      return reply.send(text)
     },
   )
 
@@ -314,7 +317,9 @@ export const taxiiRoutes: FastifyPluginAsync<ModuleDeps> = async (app, { store, 
         db,
         page.items.map((r) => r.label_id),
       )
-      return reply.send(envelopeText(await provenanceAsked(request, page), tlps))
+      const text = envelopeText(await provenanceAsked(request, page), tlps)
+      await recordServedToPeer(db, principal, collection, page.items, now())
+      return reply.send(text)
     },
   )
 
