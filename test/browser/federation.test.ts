@@ -133,4 +133,29 @@ describe('federation in Chromium: peers with lag and errors, receipts per peer',
     expect(seen.failedCalls).toEqual([])
     await context.close()
   })
+
+  it('shows what the peer read from this instance, filtered by direction', async () => {
+    // Bravo pulls Alpha's federation collection: Alpha keeps a receipt of what Bravo's client read.
+    const fromAlpha = await link(bravo, alpha, { pullCollections: ['federation'] })
+    expect((await sync(bravo, fromAlpha, { only: 'pull' })).error).toBeNull()
+    const { context, page } = await logIn(browser, alpha.server.url, analyst)
+    const seen = watch(page)
+    const peerId = alpha.peers.get('Bravo') ?? ''
+    await page.goto(`${alpha.server.url}/federation?peer=${peerId}`)
+    const receipts = page.getByTestId('receipts')
+    await receipts
+      .locator('label')
+      .filter({ hasText: /^Read by the peer$/ })
+      .click()
+    await expect.poll(() => receipts.getByTestId('receipts-total').textContent()).toBe('1 receipt')
+    const row = receipts.getByTestId('receipt-row')
+    expect(await row.textContent()).toContain(shared.id)
+    expect(await row.textContent()).toContain('Read by the peer (TAXII)')
+    expect(await row.getByTestId('receipt-status').textContent()).toBe('Sent')
+    expect(await row.getByTestId('receipt-reason').textContent()).toContain('TAXII collection')
+    expect(new URL(page.url()).searchParams.get('direction')).toBe('serve')
+    expect(seen.consoleErrors).toEqual([])
+    expect(seen.failedCalls).toEqual([])
+    await context.close()
+  })
 })
