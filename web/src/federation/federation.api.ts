@@ -97,6 +97,19 @@ export function receiptsQuery(peerId: string, search: FederationSearch) {
   })
 }
 
+/** How many receipts of one object the object page shows. */
+export const OBJECT_RECEIPTS_LIMIT = 100
+
+/** The receipts of one object across every peer (the versions the caller may see), newest first. */
+export function objectReceiptsQuery(objectId: string) {
+  const params = new URLSearchParams({ objectId, limit: String(OBJECT_RECEIPTS_LIMIT) })
+  return queryOptions({
+    queryKey: [...FEDERATION_KEY, 'object-receipts', objectId],
+    queryFn: ({ signal }) =>
+      api<ListWire<ReceiptWire>>(`/api/v1/federation/receipts?${params.toString()}`, { signal }),
+  })
+}
+
 /** Syncs a peer now (instance admins); answers when the sync is done. */
 export function syncPeerNow(peerId: string): Promise<SyncSummary> {
   return api<SyncSummary>(`/api/v1/federation/peers/${encodeURIComponent(peerId)}/sync`, { method: 'POST' })

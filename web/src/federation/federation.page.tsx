@@ -2,7 +2,6 @@ import { Alert, Badge, Button, Group, SegmentedControl, Stack, Table, Text, Titl
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { getRouteApi } from '@tanstack/react-router'
 import { useState } from 'react'
-import type { Direction, ReceiptStatus } from '../../../src/core/federation/federation.js'
 import { AnchorLink } from '../lib/anchor-link.js'
 import { ConfirmDialog } from '../lib/confirm.dialog.js'
 import { ErrorAlert } from '../lib/error-alert.js'
@@ -24,28 +23,9 @@ import {
   type SyncSummary,
 } from './federation.api.js'
 import { PeerDialog } from './peer.dialog.js'
+import { DIRECTION_LABELS, STATUS_COLOURS, STATUS_LABELS } from './receipt-labels.js'
 
 const route = getRouteApi('/app/federation')
-
-const STATUS_COLOURS: Record<ReceiptStatus, string> = {
-  sent: 'blue',
-  accepted: 'green',
-  rejected: 'red',
-  filtered: 'gray',
-}
-
-const STATUS_LABELS: Record<ReceiptStatus, string> = {
-  sent: 'Sent',
-  accepted: 'Accepted',
-  rejected: 'Rejected',
-  filtered: 'Filtered',
-}
-
-const DIRECTION_LABELS: Record<Direction, string> = {
-  push: 'Pushed',
-  pull: 'Pulled',
-  serve: 'Read by the peer (TAXII)',
-}
 
 function summaryText(summary: SyncSummary): string {
   const { pulled, pushed } = summary

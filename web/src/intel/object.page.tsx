@@ -22,6 +22,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { getRouteApi, Link } from '@tanstack/react-router'
 import { useState, type FormEvent } from 'react'
 import { describeLabel } from '../../../src/core/trust/describe.js'
+import { ObjectReceipts } from '../federation/object-receipts.js'
 import { ApiError } from '../lib/api.client.js'
 import { AnchorLink } from '../lib/anchor-link.js'
 import { ErrorAlert } from '../lib/error-alert.js'
@@ -533,8 +534,8 @@ function Related({ item }: { item: ObjectDetailWire }) {
 }
 
 /**
- * One STIX object: its properties, label, related objects, sightings, correlations, versions and raw
- * JSON.
+ * One STIX object: its properties, label, related objects, sightings, correlations, its delivery
+ * receipts across peers, versions and raw JSON.
  */
 export function ObjectPage() {
   const { id } = objectRouteApi.useParams()
@@ -610,6 +611,8 @@ export function ObjectPage() {
       <Sightings item={item} />
 
       {correlationValues(object).length > 0 ? <Correlations object={object} /> : null}
+
+      <ObjectReceipts objectId={object.id} />
 
       <Paper withBorder p="md" radius="md" component="section" aria-labelledby="versions-heading">
         <Title order={2} size="h4" id="versions-heading" mb="xs">
