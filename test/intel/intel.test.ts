@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { markingDefinitionForTlp, TLP2_MARKING_IDS } from '../../src/core/stix/stix.js'
+import {
+  markingDefinitionForTlp,
+  OPENCTI_TLP_AMBER_STRICT_ID,
+  TLP2_MARKING_IDS,
+} from '../../src/core/stix/stix.js'
 import { indicator } from '../helpers/stix.js'
 import { canSee } from '../../src/core/trust/label.js'
 import { countStixRows } from '../../src/server/modules/intel/intel.repository.js'
@@ -181,6 +185,38 @@ describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
     // The marking dropped again: the label stays red (loosening is a person's audited decision).
     expect((await importJson(owner.client, [object], '?tlp=clear&audience=community')).body.updated).toBe(1)
     expect(await seenByOther()).toBe(404)
+  })
+
+  it('takes OpenCTI’s TLP:AMBER+STRICT marking for what it is', async () => {
+    // As OpenCTI exports it: its own marking definition, and the object marked with it.
+    const marking = {
+      type: 'marking-definition',
+      spec_version: '2.1',
+      id: OPENCTI_TLP_AMBER_STRICT_ID,
+      created: '2022-10-01T00:00:00.000Z',
+      definition_type: 'statement',
+      definition: { statement: 'custom' },
+      name: 'TLP:AMBER+STRICT',
+      x_opencti_definition_type: 'TLP',
+      x_opencti_definition: 'TLP:AMBER+STRICT',
+    }
+    const marked = indicator({ object_marking_refs: [OPENCTI_TLP_AMBER_STRICT_ID] })
+    const res = await importJson(world.users.a1.client, [marking, marked], '?tlp=green&audience=community')
+    expect(res.status, res.text).toBe(200)
+    const detail = await world.users.a1.client.get<{ label: { tlp: string; audience: string } }>(
+      `/api/v1/intel/objects/${marked.id}`,
+    )
+    expect(detail.body.label).toMatchObject({ tlp: 'amber+strict', audience: 'org' })
+    expect((await world.users.b1.client.get(`/api/v1/intel/objects/${marked.id}`)).status).toBe(404)
+    // It leaves with the TLP 2.0 marking of its label, OpenCTI's id replaced.
+    const exported = await world.users.a1.client.get<{
+      objects: { id: string; object_marking_refs?: string[] }[]
+    }>(
+      `/api/v1/intel/export?format=stix&type=indicator&added_after=${encodeURIComponent(new Date(Date.now() - 60_000).toISOString())}`,
+    )
+    expect(exported.body.objects.find((o) => o.id === marked.id)?.object_marking_refs).toEqual([
+      TLP2_MARKING_IDS['amber+strict'],
+    ])
   })
 
   it('correlates values across what the caller may see, with CIDR containment', async () => {

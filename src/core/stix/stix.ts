@@ -334,6 +334,13 @@ const TLP1_COLOUR_BY_ID: ReadonlyMap<string, Tlp1Colour> = new Map<string, Tlp1C
   [TLP1_MARKING_IDS.red, 'red'],
 ])
 
+/**
+ * TLP:AMBER+STRICT as OpenCTI marks it (and pycti and the connectors built on it): OpenCTI keeps the
+ * TLP 1.0 ids for the four colours 1.0 has and fixed this id for the one it lacks. Content from
+ * OpenCTI marked so is AMBER+STRICT here too (unrecognised, it took the looser import label).
+ */
+export const OPENCTI_TLP_AMBER_STRICT_ID = 'marking-definition--826578e1-40ad-459f-bc73-ede076f81f37'
+
 const TLP2_BY_ID: ReadonlyMap<string, Tlp> = new Map<string, Tlp>([
   [TLP2_MARKING_IDS.clear, 'clear'],
   [TLP2_MARKING_IDS.green, 'green'],
@@ -343,8 +350,9 @@ const TLP2_BY_ID: ReadonlyMap<string, Tlp> = new Map<string, Tlp>([
 ])
 
 /**
- * The Liaison TLP level a marking-definition id stands for (TLP 1.0 or 2.0), or null when the id is not
- * a TLP marking. TLP is recognised by id only, never by name.
+ * The Liaison TLP level a marking-definition id stands for (TLP 1.0 or 2.0, or OpenCTI's fixed
+ * AMBER+STRICT id), or null when the id is not a TLP marking. TLP is recognised by id only, never by
+ * name.
  *
  * @example
  * tlpOfMarkingRef('marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9') // 'clear' (TLP 1.0 WHITE)
@@ -356,7 +364,7 @@ export function tlpOfMarkingRef(id: string): Tlp | null {
     // TLP 1.0 WHITE is TLP 2.0 CLEAR; TLP 1.0 AMBER is AMBER, never AMBER+STRICT.
     return colour === 'white' ? 'clear' : colour
   }
-  return TLP2_BY_ID.get(lower) ?? null
+  return TLP2_BY_ID.get(lower) ?? (lower === OPENCTI_TLP_AMBER_STRICT_ID ? 'amber+strict' : null)
 }
 
 /** The TLP 1.0 colour of a TLP 1.0 marking-definition id, or null. */
