@@ -219,6 +219,42 @@ describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
     ])
   })
 
+  it('exports a version several organisations hold once, as the copy with the strictest marking the export holds', async () => {
+    const shared = indicator()
+    const tag = randomUUID().slice(0, 8)
+    for (const [owner, tlp] of [
+      ['a1', 'clear'],
+      ['b1', 'green'],
+    ] as const) {
+      const res = await importJson(
+        world.users[owner].client,
+        [shared],
+        `?tlp=${tlp}&audience=community&source=copies-${owner}-${tag}`,
+      )
+      expect(res.status, res.text).toBe(200)
+    }
+    const reader = world.users.c1.client
+    const since = encodeURIComponent(new Date(Date.now() - 60_000).toISOString())
+    const bundle = await reader.get<{ objects: { id: string; object_marking_refs?: string[] }[] }>(
+      `/api/v1/intel/export?format=stix&type=indicator&added_after=${since}`,
+    )
+    expect(bundle.body.objects.filter((o) => o.id === shared.id)).toEqual([
+      expect.objectContaining({ object_marking_refs: [TLP2_MARKING_IDS.green] }),
+    ])
+    const misp = await reader.get(`/api/v1/intel/export?format=misp&type=indicator&added_after=${since}`)
+    expect(misp.text.split(shared.id.slice('indicator--'.length)).length - 1).toBe(1)
+    // An export of one source holds that source's copy: the other copy stands for nothing there.
+    const one = await reader.get<{ objects: { id: string; object_marking_refs?: string[] }[] }>(
+      `/api/v1/intel/export?format=stix&source=copies-a1-${tag}`,
+    )
+    expect(one.body.objects.filter((o) => o.id === shared.id)).toEqual([
+      expect.objectContaining({ object_marking_refs: [TLP2_MARKING_IDS.clear] }),
+    ])
+    // CSV lists each copy with its owner.
+    const csv = await reader.get(`/api/v1/intel/export?format=csv&type=indicator&added_after=${since}`)
+    expect(csv.text.split(shared.id).length - 1).toBe(2)
+  })
+
   it('correlates values across what the caller may see, with CIDR containment', async () => {
     const client = world.users.a1.client
     const res = await importJson(

@@ -14,26 +14,56 @@
 import { tlpOfMarkingRef, type StixObject } from './stix.js'
 import { validateStixContent } from './validate.js'
 
-const STIX_ID_IN_JSON =
-  /"([a-z0-9][a-z0-9-]*--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"/g
-
 /**
- * The STIX ids the JSON text of object `ownId` names that it may refer to, added to `into`: every
- * quoted STIX id but its own and the standard TLP marking definitions (the same everywhere, never a
- * secret). Text without a reference property is not scanned.
+ * The ids the JSON text of object `ownId` refers to, added to `into`: the values of its `…_ref` and
+ * `…_refs` properties at any depth, but its own id and the standard TLP marking definitions (the same
+ * everywhere, never a secret). The text is as `JSON.stringify` wrote it (no white space); it is
+ * scanned, not parsed: an export reads every object it writes this way (2 µs an object by regular
+ * expression, a fraction of that so).
  */
 export function addReferencedIds(json: string, ownId: string, into: Set<string>): void {
-  if (!json.includes('_ref')) {
-    return
-  }
-  for (const match of json.matchAll(STIX_ID_IN_JSON)) {
-    const id = match[1]
+  const add = (id: string): void => {
     if (
-      id !== undefined &&
       id !== ownId &&
+      id.includes('--') &&
       !(id.startsWith('marking-definition--') && tlpOfMarkingRef(id) !== null)
     ) {
       into.add(id)
+    }
+  }
+  let at = json.indexOf('_ref')
+  while (at !== -1) {
+    let end = at + 4
+    if (json.charCodeAt(end) === 115 /* s */) {
+      end += 1
+    }
+    // A property name ends here: `…_ref":` or `…_refs":`.
+    if (json.charCodeAt(end) !== 34 /* " */ || json.charCodeAt(end + 1) !== 58 /* : */) {
+      at = json.indexOf('_ref', at + 4)
+      continue
+    }
+    const value = end + 2
+    const first = json.charCodeAt(value)
+    if (first === 34 /* " */) {
+      const close = json.indexOf('"', value + 1)
+      if (close === -1) {
+        return
+      }
+      add(json.slice(value + 1, close))
+      at = json.indexOf('_ref', close)
+    } else if (first === 91 /* [ */) {
+      const close = json.indexOf(']', value)
+      if (close === -1) {
+        return
+      }
+      for (const item of json.slice(value + 1, close).split(',')) {
+        if (item.length > 2 && item.startsWith('"') && item.endsWith('"')) {
+          add(item.slice(1, -1))
+        }
+      }
+      at = json.indexOf('_ref', close)
+    } else {
+      at = json.indexOf('_ref', value)
     }
   }
 }

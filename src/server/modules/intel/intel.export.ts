@@ -21,6 +21,15 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number]
 
 const PAGE = 1000
 
+/** Ids per look-up of the other copies of a page's versions. */
+const COPY_CHUNK = 1000
+
+/** How {@link visiblePages} reads. */
+export interface PageOptions {
+  /** Each version once, though several organisations hold a copy (see `oneCopyPerVersion`). */
+  readonly oneCopyPerVersion?: boolean
+}
+
 /**
  * Every latest version `viewer` may see that matches the filter, page by page (keyset order by
  * added time, id, owner), with its label. Memory stays flat however large the store is. Expiry
@@ -30,6 +39,7 @@ export async function* visiblePages(
   db: Db,
   viewer: Viewer,
   unscoped: ObjectFilter,
+  options: PageOptions = {},
 ): AsyncGenerator<{ row: StixObjectRow; label: SharingLabel }[]> {
   const filter =
     (unscoped.excludeExpired === true || unscoped.onlyExpired === true) && unscoped.expiry === undefined
@@ -65,10 +75,11 @@ export async function* visiblePages(
       db,
       rows.map((r) => r.label_id),
     )
-    yield rows.flatMap((row) => {
+    const page = rows.flatMap((row) => {
       const label = labels.get(row.label_id)
       return label === undefined ? [] : [{ row, label }]
     })
+    yield options.oneCopyPerVersion === true ? await oneCopyPerVersion(db, viewer, filter, page) : page
     const last = rows[rows.length - 1]
     if (last === undefined || rows.length < PAGE) {
       return
@@ -107,6 +118,7 @@ async function* exportPages(
   db: Db,
   viewer: Viewer,
   filter: ExportFilter,
+  options: PageOptions = {},
 ): AsyncGenerator<{ row: StixObjectRow; label: SharingLabel }[]> {
   // One matcher for the whole export: every page is judged against the same lists.
   const matcher = filter.forBlocking === true ? await openWarninglistMatcher(db) : null
@@ -114,6 +126,7 @@ async function* exportPages(
     db,
     viewer,
     filter.forBlocking === true ? { ...filter, excludeRevoked: true } : filter,
+    options,
   )
   for await (const listed of pages) {
     const page = await withVisibleRefsOfPage(db, viewer, listed)
@@ -136,6 +149,10 @@ async function withVisibleRefsOfPage<T extends { row: StixObjectRow }>(
     page.map(({ row }) => row),
     'drop',
   )
+  if (rows.length === page.length && rows.every((row, i) => row === page[i]?.row)) {
+    // Nothing named what the viewer may not see (the common case): the page as it was.
+    return [...page]
+  }
   const byKey = new Map(rows.map((row) => [versionKeyOf(row), row]))
   return page.flatMap((item) => {
     const row = byKey.get(versionKeyOf(item.row))
@@ -166,8 +183,76 @@ async function withoutWarninglisted<T extends { row: StixObjectRow }>(
 }
 
 /**
+ * A page less the copies of a version that another copy the viewer may see stands for. Organisations
+ * that imported the same object each hold a copy of its version, perhaps under different labels; an
+ * export (STIX, MISP) holds each version once, as the copy with the strictest TLP (the safer marking
+ * to hand on; then the lowest owner id). The choice is the same on every page, so each version leaves
+ * exactly once, wherever its copies fall in the export's order.
+ */
+async function oneCopyPerVersion<T extends { row: StixObjectRow; label: SharingLabel }>(
+  db: Db,
+  viewer: Viewer,
+  filter: ObjectFilter,
+  page: readonly T[],
+): Promise<T[]> {
+  // Most ids have one latest copy: those with more are found first from the index alone, ...
+  const ids: string[] = []
+  const all = [...new Set(page.map(({ row }) => row.id))]
+  for (let i = 0; i < all.length; i += COPY_CHUNK) {
+    const several = await db
+      .selectFrom('stix_objects as s')
+      .select('s.id')
+      .where('s.id', 'in', all.slice(i, i + COPY_CHUNK))
+      .where('s.is_latest', '=', 1)
+      .groupBy('s.id')
+      .having((eb) => eb.fn.countAll(), '>', 1)
+      .execute()
+    ids.push(...several.map((r) => r.id))
+  }
+  if (ids.length === 0) {
+    return [...page]
+  }
+  // ... then their copies this export holds (the same filter): one it leaves out stands for nothing.
+  const copies: Pick<StixObjectRow, 'id' | 'modified' | 'owner_org_id' | 'label_id'>[] = []
+  for (let i = 0; i < ids.length; i += COPY_CHUNK) {
+    copies.push(
+      ...(await visibleObjects(db, viewer, filter)
+        .where('s.id', 'in', ids.slice(i, i + COPY_CHUNK))
+        .select(['s.id', 's.modified', 's.owner_org_id', 's.label_id'])
+        .execute()),
+    )
+  }
+  const byVersion = new Map<string, typeof copies>()
+  for (const copy of copies) {
+    const key = `${copy.id}\u0000${copy.modified}`
+    byVersion.set(key, [...(byVersion.get(key) ?? []), copy])
+  }
+  if ([...byVersion.values()].every((list) => list.length === 1)) {
+    return [...page]
+  }
+  const labels = await findLabels(
+    db,
+    copies.map((c) => c.label_id),
+  )
+  const rank = (labelId: string) => Tlp.rank(labels.get(labelId)?.tlp ?? 'red')
+  return page.filter(({ row }) => {
+    const list = byVersion.get(`${row.id}\u0000${row.modified}`) ?? []
+    const chosen = list.reduce<(typeof list)[number] | undefined>(
+      (best, copy) =>
+        best === undefined ||
+        rank(copy.label_id) > rank(best.label_id) ||
+        (rank(copy.label_id) === rank(best.label_id) && copy.owner_org_id < best.owner_org_id)
+          ? copy
+          : best,
+      undefined,
+    )
+    return chosen === undefined || chosen.owner_org_id === row.owner_org_id
+  })
+}
+
+/**
  * A STIX 2.1 bundle of what `viewer` may see, streamed as text: TLP 2.0 marking definitions first,
- * then the objects with `object_marking_refs` set.
+ * then the objects with `object_marking_refs` set, each version once (`oneCopyPerVersion`).
  */
 export async function* exportStixBundle(
   db: Db,
@@ -177,7 +262,7 @@ export async function* exportStixBundle(
   yield `{"type":"bundle","id":"bundle--${randomUUID()}","objects":[`
   let first = true
   const markingsSent = new Set<Tlp>()
-  for await (const page of exportPages(db, viewer, filter)) {
+  for await (const page of exportPages(db, viewer, filter, { oneCopyPerVersion: true })) {
     const provenance = await provenanceOfPage(db, filter, page)
     let chunk = ''
     for (const { row, label } of page) {
@@ -329,7 +414,7 @@ export async function* exportMispEvents(
   const objects = new Map<string, { object: StixObject; label: SharingLabel }>()
   // What came from another instance says where from, as tags of what it becomes.
   const provenanceTags = new Map<string, string[]>()
-  for await (const page of exportPages(db, viewer, filter)) {
+  for await (const page of exportPages(db, viewer, filter, { oneCopyPerVersion: true })) {
     const provenance = await provenanceOfPage(db, filter, page)
     for (const { row, label } of page) {
       if (!objects.has(row.id)) {
