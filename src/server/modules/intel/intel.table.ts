@@ -34,7 +34,10 @@ export interface ObservableTable {
   range_end: string | null
   /** 1 for a network (CIDR range), 0 otherwise. */
   network: number
-  /** `sco` (a property of an observable object) or `pattern` (an indicator's equality comparison). */
+  /**
+   * `sco` (a property of an observable object), `pattern` (an indicator's equality comparison) or
+   * `misp-object` (an attribute value of an `x-misp-object`).
+   */
   origin: string
 }
 
