@@ -88,6 +88,22 @@ describe('query plans of the intelligence reads (sqlite)', () => {
       published: created,
       object_refs: ids.slice(0, 5),
     })
+    // An observable in observed-data: correlation reads when it was seen from there.
+    const address = `ipv4-addr--${randomUUID()}`
+    objects.push(
+      { type: 'ipv4-addr', spec_version: '2.1', id: address, value: '192.0.2.200' },
+      {
+        type: 'observed-data',
+        spec_version: '2.1',
+        id: `observed-data--${randomUUID()}`,
+        created,
+        modified: created,
+        first_observed: created,
+        last_observed: created,
+        number_observed: 1,
+        object_refs: [address],
+      },
+    )
     await importContent(
       store.db,
       { actor: operator, orgId: org.id, groupIds: [], userId },
@@ -131,7 +147,7 @@ describe('query plans of the intelligence reads (sqlite)', () => {
     statements.length = 0
     const id = ids[3] ?? ''
     await correlateValues(store.db, viewer, ['192.0.2.3', '192.0.2.0/24'], { limit: 10, offset: 0 })
-    await correlateMany(store.db, viewer, ['192.0.2.4', '192.0.2.5', '198.51.100.1'], 10)
+    await correlateMany(store.db, viewer, ['192.0.2.4', '192.0.2.5', '198.51.100.1', '192.0.2.200'], 10)
     await findVisibleObject(store.db, viewer, id)
     const orgId = viewer.kind === 'user' ? viewer.orgId : ''
     await findVisibleVersions(store.db, viewer, id, orgId)
@@ -147,6 +163,8 @@ describe('query plans of the intelligence reads (sqlite)', () => {
     )
     const read = plans()
     expect(read.length).toBeGreaterThanOrEqual(8)
+    // Among them the read of the observed-data that say when the observable hit was seen.
+    expect(read.some((p) => p.sql.includes('first_observed'))).toBe(true)
     for (const { sql, steps } of read) {
       // The names objects, observables and references go by in this query (not subqueries' names).
       const big = new Set(['stix_objects', 'observables', 'stix_refs'])
@@ -285,6 +303,8 @@ describe.skipIf(!STORE_KINDS.includes('postgres'))(
       try {
         const selects = statements.filter((s) => /^\s*select/i.test(s.sql))
         expect(selects.length).toBeGreaterThanOrEqual(3)
+        // Among them the read of the observed-data that say when the addresses were seen.
+        expect(selects.some((s) => s.sql.includes('first_observed'))).toBe(true)
         for (const statement of selects) {
           // The report has 10,000 members; what these look-ups need is a handful of rows.
           for (const node of await executedPlan(client, statement)) {

@@ -1,6 +1,7 @@
 import { sql, type ExpressionBuilder } from 'kysely'
 import { refangValue } from '../../../core/intel/ioc.js'
 import { classifyValue, type Observable } from '../../../core/intel/observable.js'
+import { compareStixTimestamps, isSco } from '../../../core/stix/stix.js'
 import type { Viewer } from '../../../core/trust/label.js'
 import type { Database } from '../../store/database.js'
 import { rawSqliteOf, type Db } from '../../store/store.js'
@@ -241,6 +242,17 @@ export interface CorrelationHit {
   readonly row: StixObjectRow
   readonly matchedKey: string
   readonly reports: string[]
+  /**
+   * When an observable (SCO) hit was seen, which its own properties do not say (see
+   * {@link seenOfObservables}); null for other objects, whose own `first_seen`, `valid_from`, … say it.
+   */
+  readonly seen: SeenPeriod | null
+}
+
+/** First and last seen of a correlation hit. */
+export interface SeenPeriod {
+  readonly firstSeen: string
+  readonly lastSeen: string
 }
 
 /** The correlation of one value: what it is, and where it appears (one page, with the total). */
@@ -334,6 +346,7 @@ export async function correlateValues(
       viewer,
       rows.map((r) => r.id),
     )
+    const seen = await seenOfObservables(db, viewer, rows)
     out.push({
       value,
       observable,
@@ -342,6 +355,7 @@ export async function correlateValues(
         row,
         matchedKey: matched_key,
         reports: reports.get(row.id) ?? [],
+        seen: seenOf(row, seen),
       })),
     })
   }
@@ -405,6 +419,76 @@ async function reportsContaining(
 }
 
 const KEY_CHUNK = 500
+
+/** A top-level string property of the stored JSON of `s`, as text, on either store. */
+function jsonTextOfObject(db: Db, property: string) {
+  const column = sql.ref('s.json')
+  return rawSqliteOf(db) === undefined
+    ? sql<string | null>`(${column}::json ->> ${sql.lit(property)})`
+    : sql<string | null>`json_extract(${column}, ${sql.lit(`$.${property}`)})`
+}
+
+/**
+ * When the observables (SCOs) among `rows` were seen, by id: the earliest `first_observed` and the
+ * latest `last_observed` of the observed-data `viewer` may see that contain them (a MISP attribute's
+ * first and last seen, else its timestamp, are there). Ids no such observed-data contains are left
+ * out (see {@link seenOf}). One query per 500 ids, from the references to them (a handful each) to
+ * the observed-data among their sources; the instants compared here, as instants, not as text.
+ */
+async function seenOfObservables(
+  db: Db,
+  viewer: Viewer,
+  rows: readonly Pick<StixObjectRow, 'id' | 'type'>[],
+): Promise<Map<string, SeenPeriod>> {
+  const out = new Map<string, SeenPeriod>()
+  const ids = [...new Set(rows.filter((r) => isSco(r.type)).map((r) => r.id))]
+  for (let i = 0; i < ids.length; i += KEY_CHUNK) {
+    // CROSS JOIN fixes the join order on SQLite: from the references to these ids, not from every
+    // observed-data.
+    const found = await db
+      .selectFrom('stix_refs as r')
+      .crossJoin('stix_objects as s')
+      .whereRef('s.id', '=', 'r.from_id')
+      .whereRef('s.owner_org_id', '=', 'r.owner_org_id')
+      .where('r.to_id', 'in', ids.slice(i, i + KEY_CHUNK))
+      .where('r.property', '=', 'object_refs')
+      .where('r.from_id', 'like', 'observed-data--%')
+      .where('s.is_latest', '=', 1)
+      .where('s.type', '=', 'observed-data')
+      .where('s.label_id', 'in', visibleLabelIds(db, viewer))
+      .select([
+        'r.to_id',
+        jsonTextOfObject(db, 'first_observed').as('first'),
+        jsonTextOfObject(db, 'last_observed').as('last'),
+      ])
+      .execute()
+    for (const { to_id, first, last } of found) {
+      if (first === null) {
+        continue
+      }
+      const end = last ?? first
+      const known = out.get(to_id)
+      out.set(to_id, {
+        firstSeen:
+          known === undefined || compareStixTimestamps(first, known.firstSeen) < 0 ? first : known.firstSeen,
+        lastSeen:
+          known === undefined || compareStixTimestamps(end, known.lastSeen) > 0 ? end : known.lastSeen,
+      })
+    }
+  }
+  return out
+}
+
+/**
+ * First and last seen of a hit: for an observable (SCO), from the observed-data containing it
+ * ({@link seenOfObservables}), else when it was added here; null for other objects.
+ */
+function seenOf(row: Pick<StixObjectRow, 'id' | 'type' | 'added_at'>, seen: ReadonlyMap<string, SeenPeriod>) {
+  if (!isSco(row.type)) {
+    return null
+  }
+  return seen.get(row.id) ?? { firstSeen: row.added_at, lastSeen: row.added_at }
+}
 
 /**
  * The same answer as {@link correlateValues} for many values at once, in a few queries per 500
@@ -493,14 +577,22 @@ export async function correlateMany(
         }
       }
     }
-    out.push({ value, observable, total, hits: hits.map((h) => ({ ...h, reports: [] })) })
+    out.push({ value, observable, total, hits: hits.map((h) => ({ ...h, reports: [], seen: null })) })
   }
   const reports = await reportsContaining(
     db,
     viewer,
     out.flatMap((c) => c.hits.map((h) => h.row.id)),
   )
-  return out.map((c) => ({ ...c, hits: c.hits.map((h) => ({ ...h, reports: reports.get(h.row.id) ?? [] })) }))
+  const seen = await seenOfObservables(
+    db,
+    viewer,
+    out.flatMap((c) => c.hits.map((h) => h.row)),
+  )
+  return out.map((c) => ({
+    ...c,
+    hits: c.hits.map((h) => ({ ...h, reports: reports.get(h.row.id) ?? [], seen: seenOf(h.row, seen) })),
+  }))
 }
 
 /** Which versions of the objects in a scope to read (TAXII `match[version]`). */
