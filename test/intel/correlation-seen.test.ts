@@ -9,6 +9,9 @@ import {
 import { importContent, type ImportRequest } from '../../src/server/modules/intel/intel.service.js'
 import { createOrganisation } from '../../src/server/modules/org/org.service.js'
 import type { Store } from '../../src/server/store/store.js'
+import type { ApiClient } from '../helpers/http.js'
+import { createLeakWorld, type LeakWorld } from '../helpers/leak-harness.js'
+import { startTestServer, type TestServer } from '../helpers/server.js'
 import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
 
 const OPERATOR = { kind: 'cli' as const, osUser: 'seen' }
@@ -166,5 +169,55 @@ describe.each(STORE_KINDS)('first and last seen of correlation hits (%s)', (kind
     expect(hit?.seen).toEqual({ firstSeen: hit?.row.added_at, lastSeen: hit?.row.added_at })
     expect(found?.hits.map((h) => h.row.id)).toEqual([alone.id])
     expect(await seenOf(orgs.a.viewer, '198.51.100.74')).toEqual(new Map([[alone.id, hit?.seen]]))
+  })
+})
+
+/** The same over HTTP, once the route presents `seen` (firstSeen/lastSeen of each hit). */
+describe.each(STORE_KINDS)('first and last seen of correlation hits over HTTP (%s)', (kind) => {
+  let server: TestServer
+  let world: LeakWorld
+
+  beforeAll(async () => {
+    server = await startTestServer(kind)
+    world = await createLeakWorld(server)
+  })
+  afterAll(async () => {
+    await server.close()
+  })
+
+  interface Hits {
+    results: { hits: { id: string; firstSeen: string | null; lastSeen: string | null }[] }[]
+  }
+
+  it('gives observable hits the span of the visible observed-data that contain them', async () => {
+    const sco = address('198.51.100.81')
+    const shared = observedData([sco.id], '2024-03-01T00:00:00Z', '2024-03-05T00:00:00Z')
+    const own = observedData([sco.id], '2020-01-01T00:00:00Z', '2030-01-01T00:00:00Z')
+    const post = (client: ApiClient, body: unknown, query: string) =>
+      client.post(`/api/v1/intel/import${query}`, body)
+    expect((await post(world.users.a1.client, [sco, shared], '?tlp=green&audience=community')).status).toBe(
+      200,
+    )
+    expect((await post(world.users.b1.client, [sco, own], '?tlp=amber&audience=org')).status).toBe(200)
+    const seenBy = async (client: ApiClient) => {
+      const single = await client.get<Hits>('/api/v1/intel/correlate?value=198.51.100.81')
+      const bulk = await client.post<Hits>('/api/v1/intel/correlate', {
+        values: ['198.51.100.81', '192.0.2.1'],
+      })
+      const pick = (body: Hits) =>
+        body.results[0]?.hits
+          .filter((h) => h.id === sco.id)
+          .map(({ firstSeen, lastSeen }) => ({ firstSeen, lastSeen }))
+      expect(pick(bulk.body)).toEqual(pick(single.body))
+      return pick(single.body)
+    }
+    // E sees A's copy and A's observed-data only; B sees its own copy and both observed-data.
+    expect(await seenBy(world.users.e1.client)).toEqual([
+      { firstSeen: '2024-03-01T00:00:00Z', lastSeen: '2024-03-05T00:00:00Z' },
+    ])
+    expect(await seenBy(world.users.b1.client)).toEqual([
+      { firstSeen: '2020-01-01T00:00:00Z', lastSeen: '2030-01-01T00:00:00Z' },
+      { firstSeen: '2020-01-01T00:00:00Z', lastSeen: '2030-01-01T00:00:00Z' },
+    ])
   })
 })

@@ -154,8 +154,14 @@ const CorrelationSchema = Type.Object({
       name: Type.Union([Type.String(), Type.Null()]),
       ownerOrgId: Type.String(),
       matchedKey: Type.String(),
-      firstSeen: Type.Union([Type.String(), Type.Null()]),
-      lastSeen: Type.Union([Type.String(), Type.Null()]),
+      firstSeen: Type.Union([Type.String(), Type.Null()], {
+        description:
+          'its own first_seen, first_observed, valid_from or created; an observable (SCO): the earliest first_observed of the observed-data you may see that contain it, else when it was added here',
+      }),
+      lastSeen: Type.Union([Type.String(), Type.Null()], {
+        description:
+          'its own last_seen, last_observed, modified or created; an observable (SCO): the latest last_observed of the observed-data you may see that contain it, else when it was added here',
+      }),
       reports: Type.Array(Type.String()),
       sightings: SightingCountsSchema,
     }),
@@ -612,7 +618,7 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{
             name: typeof object.name === 'string' ? object.name : null,
             ownerOrgId: h.row.owner_org_id,
             matchedKey: h.matchedKey,
-            ...firstAndLast(object),
+            ...(h.seen ?? firstAndLast(object)),
             reports: h.reports,
             sightings: sightings.get(h.row.id) ?? { count: 0, falsePositives: 0 },
           }
