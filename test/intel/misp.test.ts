@@ -74,6 +74,37 @@ describe.each(STORE_KINDS)('MISP in and out (%s)', (kind) => {
     expect(wrapped.body.created).toBeGreaterThan(0)
   })
 
+  it('imports restSearch collections of attributes and of objects, as misp-stix maps them', async () => {
+    const client = world.users.c1.client
+    for (const [file, expected] of [
+      [
+        'misp-stix/tests/test_attributes_collection_1.json',
+        ['observed-data', 'autonomous-system', 'domain-name'],
+      ],
+      ['misp-stix/tests/test_objects_collection_2.json', ['observed-data', 'ipv4-addr', 'user-account']],
+    ] as const) {
+      const content: unknown = JSON.parse(readFileSync(path.join(MISP, file), 'utf8'))
+      const res = await client.post<{ created: number; rejected: number }>(
+        '/api/v1/intel/import?tlp=green&audience=org&source=collection',
+        content,
+      )
+      expect(res.status, `${file}: ${res.text.slice(0, 400)}`).toBe(200)
+      expect(res.body.rejected, file).toBe(0)
+      expect(res.body.created, file).toBeGreaterThan(3)
+      const listed = await client.get<{ items: { object: { type: string } }[] }>(
+        '/api/v1/intel/objects?source=collection&limit=100',
+      )
+      const types = new Set(listed.body.items.map((i) => i.object.type))
+      for (const type of expected) {
+        expect(types.has(type), `${file}: ${type}`).toBe(true)
+      }
+      // No container: a collection is its elements alone.
+      expect(types.has('grouping') || types.has('report')).toBe(false)
+    }
+    const hit = await client.get<{ results: { total: number }[] }>('/api/v1/intel/correlate?value=circl.lu')
+    expect(hit.body.results[0]?.total).toBeGreaterThan(0)
+  })
+
   it('round-trips an event: uuids, attributes and tags come back', async () => {
     const source = corpusEvent('pymisp/57c4445b-c548-4654-af0b-4be3950d210f.json').Event
     const client = world.users.c1.client

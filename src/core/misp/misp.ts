@@ -168,6 +168,11 @@ export interface MispEvent {
   EventReport?: MispEventReport[]
   /** Event-level sightings; each names its attribute by `attribute_uuid`. */
   Sighting: MispSighting[]
+  /**
+   * True when this stands for no event: a restSearch collection of attributes or objects, mapped to
+   * their STIX objects alone (no report, grouping or creator), as misp-stix maps one.
+   */
+  collection?: boolean
 }
 
 /**

@@ -1,4 +1,5 @@
 import { CORPUS_DIR } from '../../../test/helpers/corpus.js'
+import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -64,10 +65,25 @@ describe('parseMispContent envelopes', () => {
     ])
   })
 
+  it('reads restSearch collections of attributes or objects as elements of no event', () => {
+    const raw = { response: { Attribute: [attribute(), attribute()] } }
+    const attributes = parseMispContent(raw)
+    expect(errors(attributes.problems)).toEqual([])
+    expect(attributes.events).toHaveLength(1)
+    expect(attributes.events[0]).toMatchObject({ collection: true, Tag: [], Object: [] })
+    expect(attributes.events[0]?.Attribute).toHaveLength(2)
+    // The same content is the same collection (its uuid comes from the content).
+    expect(parseMispContent(raw).events[0]?.uuid).toBe(attributes.events[0]?.uuid)
+    const objects = parseMispContent({
+      response: [{ Object: { name: 'domain-ip', uuid: randomUUID(), Attribute: [attribute()] } }],
+    })
+    expect(errors(objects.problems)).toEqual([])
+    expect(objects.events[0]?.Object).toHaveLength(1)
+    const empty = parseMispContent({ response: { Attribute: [] } })
+    expect(empty.problems[0]).toMatchObject({ severity: 'error', path: '$.response', field: 'Attribute' })
+  })
+
   it('names what is not an event', () => {
-    const attributes = parseMispContent({ response: { Attribute: [attribute()] } })
-    expect(attributes.events).toEqual([])
-    expect(attributes.problems[0]).toMatchObject({ severity: 'error', path: '$.response', field: 'Event' })
     expect(parseMispContent(42).problems[0]?.message).toContain('not a MISP event')
     expect(parseMispContent([{ Feed: { name: 'x' } }]).problems[0]?.path).toBe('$[0]')
     expect(parseMispEvent('nope').event).toBeNull()

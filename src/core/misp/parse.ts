@@ -119,16 +119,17 @@ function* collectEvents(
   }
   if ('response' in value) {
     const response = value.response
+    // restSearch of attributes (`{"response": {"Attribute": [...]}}`) or of objects
+    // (`{"response": [{"Object": {...}}, ...]}`): elements without an event.
     if (isRecord(response) && !('Event' in response) && ('Attribute' in response || 'Object' in response)) {
-      problems.push(
-        mispProblem(
-          'error',
-          `${where}.response`,
-          null,
-          'Event',
-          'an attribute or object collection, not an event',
-        ),
+      events.push(
+        yield* readCollection(response.Attribute, response.Object, `${where}.response`, problems, count),
       )
+      return
+    }
+    if (Array.isArray(response) && response.length > 0 && response.every(isObjectRecord)) {
+      const objects = response.map((item) => (item as Raw).Object)
+      events.push(yield* readCollection(undefined, objects, `${where}.response`, problems, count))
       return
     }
     yield* collectEvents(response, `${where}.response`, events, problems, count)
@@ -156,6 +157,68 @@ function* collectEvents(
       'not a MISP event: no Event, response, info or uuid with content',
     ),
   )
+}
+
+/** `{"Object": {...}}`: one element of a restSearch of objects. */
+function isObjectRecord(item: unknown): boolean {
+  return isRecord(item) && Object.keys(item).length === 1 && isRecord(item.Object)
+}
+
+/**
+ * A restSearch collection: attributes and objects of no event, read as an event that stands for
+ * none (`collection`), which maps to their STIX objects alone, as misp-stix maps such a collection.
+ * Its uuid is derived from the content (nothing refers to it).
+ */
+function* readCollection(
+  attributes: unknown,
+  objects: unknown,
+  path: string,
+  problems: MispProblem[],
+  count: ReadCount,
+): Generator<number, MispEvent> {
+  const uuid = uuidV5(GENERATED_UUID_NAMESPACE, `collection ${contentHash({ attributes, objects })}`)
+  const seen = new Set<string>()
+  const event: MispEvent = {
+    uuid,
+    info: 'MISP collection',
+    date: '',
+    published: false,
+    collection: true,
+    Tag: [],
+    Attribute: [],
+    Object: [],
+    Galaxy: [],
+    Sighting: [],
+  }
+  for (const [item, itemPath] of recordsOf(attributes, `${path}.Attribute`, uuid, problems)) {
+    event.Attribute.push(readAttribute(item, itemPath, problems, seen, false, uuid))
+    count.read += 1
+    if (count.read % PARSE_STEP === 0) {
+      yield count.read
+    }
+  }
+  for (const [item, itemPath] of recordsOf(objects, `${path}.Object`, uuid, problems)) {
+    event.Object.push(readObject(item, itemPath, problems, seen, uuid))
+    count.read += 1
+    if (count.read % PARSE_STEP === 0) {
+      yield count.read
+    }
+  }
+  if (event.Attribute.length === 0 && event.Object.length === 0) {
+    problems.push(mispProblem('error', path, null, 'Attribute', 'a collection without attributes or objects'))
+  }
+  // What an element without a timestamp of its own is dated by: the collection's latest change.
+  const latest = [...event.Attribute, ...event.Object]
+    .map((element) => element.timestamp)
+    .filter((t): t is string => t !== undefined)
+    .reduce<string | undefined>(
+      (max, t) => (max === undefined || Number(t) > Number(max) ? t : max),
+      undefined,
+    )
+  if (latest !== undefined) {
+    event.timestamp = latest
+  }
+  return event
 }
 
 function looksLikeEvent(value: Raw): boolean {

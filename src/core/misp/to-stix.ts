@@ -186,6 +186,9 @@ class StixWriter {
     const orgc = event.Orgc
     if (orgc?.uuid !== undefined && isUuid(orgc.uuid)) {
       this.createdBy = this.identity(orgc.uuid, orgc.name ?? orgc.uuid)
+    } else if (event.collection === true) {
+      // A collection has no creator to name (misp-stix names none either).
+      this.createdBy = undefined
     } else {
       this.problems.push(
         mispProblem(
@@ -241,6 +244,17 @@ class StixWriter {
       }
       this.sighting(sighting, target, sighting.attribute_uuid, path, index)
     })
+    const markings = TLP_ORDER.filter((tlp) => this.tlpsUsed.has(tlp)).map(tlpMarkingDefinition)
+    if (event.collection === true) {
+      // Elements of no event: their STIX objects alone.
+      return {
+        objects: [...this.identities.values(), ...markings, ...this.content],
+        tlp: eventTagging.tlp,
+        audience: this.eventAudience,
+        narrowerAudiences: this.narrower,
+        problems: this.problems,
+      }
+    }
     const reportId = `${event.published ? 'report' : 'grouping'}--${this.eventUuid}`
     event.EventReport?.forEach((report, index) => {
       this.eventReport(report, reportId, `EventReport[${index}]`)
@@ -258,7 +272,6 @@ class StixWriter {
       })
     }
     const report = this.report(reportId, eventTagging)
-    const markings = TLP_ORDER.filter((tlp) => this.tlpsUsed.has(tlp)).map(tlpMarkingDefinition)
     return {
       objects: [...this.identities.values(), ...markings, report, ...this.content],
       tlp: eventTagging.tlp,
