@@ -128,6 +128,25 @@ describe.each(STORE_KINDS)('correlation on the attributes of unmapped MISP objec
     expect(found.body.items.map((i) => i.object.id)).toEqual([`x-misp-object--${pe.uuid}`])
   })
 
+  it('finds the value of a lone attribute whose type has no STIX mapping, unless its correlation is disabled', async () => {
+    const lone = (value: string, extra: Record<string, unknown> = {}) => ({
+      ...attribute('whois-registrant-email', '', value, extra),
+      category: 'Attribution',
+    })
+    const found = `registrant-${randomUUID().slice(0, 8)}@lone.example`
+    const quiet = `registrant-${randomUUID().slice(0, 8)}@lone.example`
+    const event = eventWith([])
+    const withAttributes = {
+      Event: { ...event.Event, Attribute: [lone(found), lone(quiet, { disable_correlation: true })] },
+    }
+    await importEvent(world.users.a1.client, withAttributes, '?tlp=green&audience=community')
+    const hits = await world.users.a1.client.get<Correlation>(
+      `/api/v1/intel/correlate?value=${encodeURIComponent(found)}`,
+    )
+    expect(hits.body.results[0]?.hits.map((h) => h.type)).toEqual(['x-misp-attribute'])
+    expect(await hitIds(world.users.a1.client, quiet)).toEqual([])
+  })
+
   it('finds them only for those who may see the object', async () => {
     const value = `hidden-${randomUUID().slice(0, 8)}.example`
     const object = mispObject('http-request', [attribute('hostname', 'host', value)])

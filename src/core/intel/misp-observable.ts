@@ -48,6 +48,19 @@ export function observablesOfMispAttribute(type: string, value: string): Observa
 }
 
 /**
+ * The observables of an `x-misp-attribute` (a lone MISP attribute whose type has no STIX mapping:
+ * `whois-registrant-email`, `text`, …): those of its type and value ({@link observablesOfMispAttribute}),
+ * none when its correlation is disabled.
+ */
+export function observablesOfMispAttributeObject(object: Readonly<Record<string, unknown>>): Observable[] {
+  const { x_misp_type: type, x_misp_value: value } = object
+  if (object.x_misp_disable_correlation === true || typeof type !== 'string' || typeof value !== 'string') {
+    return []
+  }
+  return observablesOfMispAttribute(type, value)
+}
+
+/**
  * The observables of an `x-misp-object` (a MISP object whose template has no STIX mapping): those of
  * each attribute of its `x_misp_attributes` ({@link observablesOfMispAttribute}), `to_ids` or not.
  * Deleted attributes and attributes with correlation disabled are left out, as MISP leaves them out

@@ -4,7 +4,10 @@ import { equalityComparisons, parsePattern } from '../../../core/stix/pattern.js
 import { compareStixTimestamps, tlpOfMarkingRef, type StixObject } from '../../../core/stix/stix.js'
 import { upgradeStix20 } from '../../../core/stix/upgrade.js'
 import { validateStixContent } from '../../../core/stix/validate.js'
-import { observablesOfMispObject } from '../../../core/intel/misp-observable.js'
+import {
+  observablesOfMispAttributeObject,
+  observablesOfMispObject,
+} from '../../../core/intel/misp-observable.js'
 import { observableAt, observablesOfSco, type Observable } from '../../../core/intel/observable.js'
 import { receivedLabel } from '../../../core/federation/federation.js'
 import { Provenance } from '../../../core/federation/provenance.js'
@@ -163,11 +166,15 @@ export function tlpOfObject(object: StixObject): Tlp | null {
 
 /**
  * The observables an object carries: an SCO's values, an indicator's equality comparisons, the
- * attribute values of a MISP object without STIX mapping (`x-misp-object`).
+ * attribute values of a MISP object or attribute without STIX mapping (`x-misp-object`,
+ * `x-misp-attribute`).
  */
 export function observablesOfObject(object: StixObject): (Observable & { origin: string })[] {
   if (object.type === 'x-misp-object') {
     return observablesOfMispObject(object).map((o) => ({ ...o, origin: 'misp-object' }))
+  }
+  if (object.type === 'x-misp-attribute') {
+    return observablesOfMispAttributeObject(object).map((o) => ({ ...o, origin: 'misp-attribute' }))
   }
   if (object.type === 'indicator' && object.pattern_type === 'stix' && typeof object.pattern === 'string') {
     const parsed = parsePattern(object.pattern)

@@ -35,8 +35,9 @@ export interface ObservableTable {
   /** 1 for a network (CIDR range), 0 otherwise. */
   network: number
   /**
-   * `sco` (a property of an observable object), `pattern` (an indicator's equality comparison) or
-   * `misp-object` (an attribute value of an `x-misp-object`).
+   * `sco` (a property of an observable object), `pattern` (an indicator's equality comparison),
+   * `misp-object` (an attribute value of an `x-misp-object`) or `misp-attribute` (the value of an
+   * `x-misp-attribute`).
    */
   origin: string
 }
