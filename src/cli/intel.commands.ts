@@ -26,6 +26,7 @@ import {
   type ImportRequest,
   type ImportResult,
 } from '../server/modules/intel/intel.service.js'
+import { reindexObjects } from '../server/modules/intel/intel.reindex.js'
 import { importStixFile, isLargeFile } from '../server/modules/intel/intel.stream.js'
 import { thisInstance } from '../server/modules/federation/federation.service.js'
 import { resolveOrganisation } from '../server/modules/org/org.service.js'
@@ -45,7 +46,7 @@ export interface IntelCommandDeps {
 
 const collect = (value: string, previous: string[]) => [...previous, value]
 
-/** Adds `liaison import` and `liaison export`. */
+/** Adds `liaison import`, `liaison export` and `liaison reindex`. */
 export function addIntelCommands(program: Command, deps: IntelCommandDeps): void {
   const { output } = deps
   program
@@ -293,6 +294,33 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
         })
       },
     )
+
+  program
+    .command('reindex')
+    .description(
+      'rebuild the observable index and references of the stored objects from their JSON (after an upgrade that indexes more)',
+    )
+    .option('--type <type>', 'only this STIX type; repeatable', collect, [])
+    .option('--json', 'print the summary as JSON')
+    .action(async (opts: { type: string[]; json?: boolean }) => {
+      await deps.withStore(deps.config(), async (store) => {
+        const showProgress = opts.json !== true && process.stderr.isTTY
+        const summary = await reindexObjects(store.db, deps.operator(), {
+          ...(opts.type.length === 0 ? {} : { types: opts.type }),
+          ...(showProgress
+            ? { onProgress: (done: number) => process.stderr.write(`\r  ${done} objects`) }
+            : {}),
+        })
+        if (showProgress) {
+          process.stderr.write('\n')
+        }
+        output.out(
+          opts.json === true
+            ? JSON.stringify(summary)
+            : `reindexed ${summary.objects} objects: ${summary.observables} observables, ${summary.references} references`,
+        )
+      })
+    })
 }
 
 /** A file an import refused whole: why, and every problem (up to 1,000 named, all counted). */

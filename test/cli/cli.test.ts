@@ -371,6 +371,49 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
     expect((JSON.parse(mispOut.stdout) as { response: unknown[] }).response.length).toBeGreaterThan(0)
   })
 
+  it('rebuilds the observable index and references from the stored objects with liaison reindex', async () => {
+    const store = await openTestStore(location)
+    const count = async (table: 'observables' | 'stix_refs') =>
+      Number(
+        (
+          await store.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      )
+    try {
+      const before = { observables: await count('observables'), references: await count('stix_refs') }
+      expect(before.observables).toBeGreaterThan(0)
+      // As a store indexed by an older version would be: index rows missing.
+      await store.db.deleteFrom('observables').execute()
+      await store.db.deleteFrom('stix_refs').execute()
+      const indicators = cliJson<{ objects: number; observables: number }>(
+        await liaison(location, ['reindex', '--type', 'indicator', '--json']),
+      )
+      expect(indicators.objects).toBeGreaterThan(0)
+      expect(await count('observables')).toBe(indicators.observables)
+      const all = cliJson<{ objects: number; observables: number; references: number }>(
+        await liaison(location, ['reindex', '--json']),
+      )
+      expect(all.objects).toBeGreaterThan(indicators.objects)
+      expect({ observables: await count('observables'), references: await count('stix_refs') }).toEqual(
+        before,
+      )
+      expect(all).toMatchObject(before)
+      const text = await liaison(location, ['reindex'])
+      expect(text.stdout).toMatch(/^reindexed \d+ objects: \d+ observables, \d+ references/)
+      const audited = await store.db
+        .selectFrom('audit_log')
+        .select('details')
+        .where('action', '=', 'intel.reindexed')
+        .execute()
+      expect(audited).toHaveLength(3)
+    } finally {
+      await store.close()
+    }
+  })
+
   it('has --help on every command', async () => {
     const commands = [
       [],
@@ -392,6 +435,7 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
       ['group', 'list'],
       ['import'],
       ['export'],
+      ['reindex'],
       ['audit'],
       ['audit', 'verify'],
     ]
