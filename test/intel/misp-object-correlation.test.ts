@@ -147,6 +147,25 @@ describe.each(STORE_KINDS)('correlation on the attributes of unmapped MISP objec
     expect(await hitIds(world.users.a1.client, quiet)).toEqual([])
   })
 
+  it('leaves out of correlation the observables of an attribute whose correlation is disabled, as MISP does', async () => {
+    const octet = () => Math.floor(Math.random() * 250) + 1
+    const loud = `198.18.${octet()}.${octet()}`
+    const quiet = `198.19.${octet()}.${octet()}`
+    const event = eventWith([])
+    const address = (value: string, extra: Record<string, unknown> = {}) => ({
+      ...attribute('ip-dst', '', value, extra),
+    })
+    await importEvent(
+      world.users.a1.client,
+      {
+        Event: { ...event.Event, Attribute: [address(loud), address(quiet, { disable_correlation: true })] },
+      },
+      '?tlp=green&audience=community',
+    )
+    expect(await hitIds(world.users.a1.client, loud)).toHaveLength(1)
+    expect(await hitIds(world.users.a1.client, quiet)).toEqual([])
+  })
+
   it('finds them only for those who may see the object', async () => {
     const value = `hidden-${randomUUID().slice(0, 8)}.example`
     const object = mispObject('http-request', [attribute('hostname', 'host', value)])

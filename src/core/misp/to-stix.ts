@@ -384,6 +384,10 @@ class StixWriter {
         this.emit(observed, audience)
         for (const sco of mapping.scos) {
           this.mark(sco, tagging.markingRefs, false)
+          if (attribute.disable_correlation === true) {
+            // The attribute's own observables (their ids are its uuid's): not correlated, as in MISP.
+            sco.x_misp_disable_correlation = true
+          }
           this.emit(sco, audience)
         }
         primary = observed.id

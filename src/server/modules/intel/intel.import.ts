@@ -193,6 +193,10 @@ export function observablesOfObject(object: StixObject): (Observable & { origin:
     }
     return out
   }
+  if (object.x_misp_disable_correlation === true) {
+    // An observable of a MISP attribute whose correlation is disabled (see the MISP mapping).
+    return []
+  }
   return observablesOfSco(object).map((o) => ({ ...o, origin: 'sco' }))
 }
 
