@@ -472,10 +472,17 @@ describe.each(STORE_KINDS)('MISP warninglists (%s)', (kind) => {
     expect(cellsOf(bad.id)[revokedAt]).toBe('true')
     expect(cellsOf(malware.id)[revokedAt]).toBe('false')
 
+    // A listed value whose MISP correlation is disabled is still kept out of exports for blocking
+    // (disabling correlation makes a value quiet, not blockable).
+    const quiet = sco('domain-name', { value: 'bit.ly', x_misp_disable_correlation: true })
+    expect((await analyst.post(`/api/v1/intel/import?source=${source}`, [quiet])).status).toBe(200)
+    expect(await exported('')).toContain(quiet.id)
+    expect(await exported('&forBlocking=true')).not.toContain(quiet.id)
+
     // A disabled list no longer keeps its values out.
     await admin.patch(`/api/v1/intel/warninglists/${ids.get('url-shortener') ?? ''}`, { enabled: false })
     expect(await exported('&forBlocking=true')).toEqual(
-      [badDomain.id, mixed.id, shortener.id, malware.id].sort(),
+      [badDomain.id, mixed.id, shortener.id, quiet.id, malware.id].sort(),
     )
     await ensureList('url-shortener')
   })

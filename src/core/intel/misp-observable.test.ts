@@ -44,10 +44,16 @@ describe('observablesOfMispObject', () => {
         'not an attribute',
       ],
     }
-    expect(observablesOfMispObject(object).map((o) => o.key)).toEqual([
+    expect(observablesOfMispObject(object, 'correlation').map((o) => o.key)).toEqual([
       'url:https://c2.example/gate.php',
       'ipv4:203.0.113.5',
     ])
-    expect(observablesOfMispObject({ type: 'x-misp-object' })).toEqual([])
+    // Warninglists judge every value, correlated or not (deleted ones are gone either way).
+    expect(observablesOfMispObject(object, 'matching').map((o) => o.key)).toEqual([
+      'url:https://c2.example/gate.php',
+      'ipv4:203.0.113.5',
+      `md5:${'d'.repeat(32)}`,
+    ])
+    expect(observablesOfMispObject({ type: 'x-misp-object' }, 'correlation')).toEqual([])
   })
 })

@@ -48,13 +48,26 @@ export function observablesOfMispAttribute(type: string, value: string): Observa
 }
 
 /**
- * The observables of an `x-misp-attribute` (a lone MISP attribute whose type has no STIX mapping:
- * `whois-registrant-email`, `text`, …): those of its type and value ({@link observablesOfMispAttribute}),
- * none when its correlation is disabled.
+ * What observables are wanted for: `correlation` (the index: what MISP does not correlate is left
+ * out) or `matching` (warninglists: every value, correlated or not, since a known-benign value must
+ * not be blocked however it was flagged).
  */
-export function observablesOfMispAttributeObject(object: Readonly<Record<string, unknown>>): Observable[] {
+export type ObservablePurpose = 'correlation' | 'matching'
+
+/**
+ * The observables of an `x-misp-attribute` (a lone MISP attribute whose type has no STIX mapping:
+ * `whois-registrant-email`, `text`, …): those of its type and value ({@link observablesOfMispAttribute});
+ * for correlation, none when its correlation is disabled.
+ */
+export function observablesOfMispAttributeObject(
+  object: Readonly<Record<string, unknown>>,
+  purpose: ObservablePurpose,
+): Observable[] {
   const { x_misp_type: type, x_misp_value: value } = object
-  if (object.x_misp_disable_correlation === true || typeof type !== 'string' || typeof value !== 'string') {
+  if (typeof type !== 'string' || typeof value !== 'string') {
+    return []
+  }
+  if (purpose === 'correlation' && object.x_misp_disable_correlation === true) {
     return []
   }
   return observablesOfMispAttribute(type, value)
@@ -63,17 +76,24 @@ export function observablesOfMispAttributeObject(object: Readonly<Record<string,
 /**
  * The observables of an `x-misp-object` (a MISP object whose template has no STIX mapping): those of
  * each attribute of its `x_misp_attributes` ({@link observablesOfMispAttribute}), `to_ids` or not.
- * Deleted attributes and attributes with correlation disabled are left out, as MISP leaves them out
- * of its correlation.
+ * Deleted attributes are left out, and for correlation attributes with correlation disabled, as MISP
+ * leaves them out of its correlation.
  */
-export function observablesOfMispObject(object: Readonly<Record<string, unknown>>): Observable[] {
+export function observablesOfMispObject(
+  object: Readonly<Record<string, unknown>>,
+  purpose: ObservablePurpose,
+): Observable[] {
   const attributes = object.x_misp_attributes
   if (!Array.isArray(attributes)) {
     return []
   }
   const out: Observable[] = []
   for (const attribute of attributes) {
-    if (!isRecord(attribute) || attribute.deleted === true || attribute.disable_correlation === true) {
+    if (
+      !isRecord(attribute) ||
+      attribute.deleted === true ||
+      (purpose === 'correlation' && attribute.disable_correlation === true)
+    ) {
       continue
     }
     const { type, value } = attribute

@@ -7,6 +7,7 @@ import { validateStixContent } from '../../../core/stix/validate.js'
 import {
   observablesOfMispAttributeObject,
   observablesOfMispObject,
+  type ObservablePurpose,
 } from '../../../core/intel/misp-observable.js'
 import { observableAt, observablesOfSco, type Observable } from '../../../core/intel/observable.js'
 import { receivedLabel } from '../../../core/federation/federation.js'
@@ -167,14 +168,18 @@ export function tlpOfObject(object: StixObject): Tlp | null {
 /**
  * The observables an object carries: an SCO's values, an indicator's equality comparisons, the
  * attribute values of a MISP object or attribute without STIX mapping (`x-misp-object`,
- * `x-misp-attribute`).
+ * `x-misp-attribute`). For the correlation index, not what MISP would not correlate (attributes with
+ * correlation disabled); for warninglists (`matching`), every value.
  */
-export function observablesOfObject(object: StixObject): (Observable & { origin: string })[] {
+export function observablesOfObject(
+  object: StixObject,
+  purpose: ObservablePurpose = 'matching',
+): (Observable & { origin: string })[] {
   if (object.type === 'x-misp-object') {
-    return observablesOfMispObject(object).map((o) => ({ ...o, origin: 'misp-object' }))
+    return observablesOfMispObject(object, purpose).map((o) => ({ ...o, origin: 'misp-object' }))
   }
   if (object.type === 'x-misp-attribute') {
-    return observablesOfMispAttributeObject(object).map((o) => ({ ...o, origin: 'misp-attribute' }))
+    return observablesOfMispAttributeObject(object, purpose).map((o) => ({ ...o, origin: 'misp-attribute' }))
   }
   if (object.type === 'indicator' && object.pattern_type === 'stix' && typeof object.pattern === 'string') {
     const parsed = parsePattern(object.pattern)
@@ -193,7 +198,7 @@ export function observablesOfObject(object: StixObject): (Observable & { origin:
     }
     return out
   }
-  if (object.x_misp_disable_correlation === true) {
+  if (purpose === 'correlation' && object.x_misp_disable_correlation === true) {
     // An observable of a MISP attribute whose correlation is disabled (see the MISP mapping).
     return []
   }
@@ -567,7 +572,7 @@ function* indexRowSteps(objects: Iterable<StixObject>, ownerOrgId: string, out: 
   for (const object of objects) {
     // One row per (key, origin) of an object: a pattern may name one value twice. (Most objects have
     // one or none: the set is only made for more.)
-    const found = observablesOfObject(object)
+    const found = observablesOfObject(object, 'correlation')
     const seen = found.length > 1 ? new Set<string>() : null
     for (const o of found) {
       if (seen !== null) {
