@@ -229,6 +229,7 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
     )
     .option('--source <source>', 'only objects from this source (e.g. file:apt1.json)')
     .option('--include-expired', 'keep indicators past valid_until')
+    .option('--all-versions', 'every version, not only the latest of each copy (STIX and CSV)')
     .option(
       '--for-blocking',
       'leave out revoked objects, and indicators and observables on enabled warninglists (known-benign)',
@@ -244,6 +245,7 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
         tlp: string[]
         source?: string
         includeExpired?: boolean
+        allVersions?: boolean
         forBlocking?: boolean
         output?: string
       }) => {
@@ -279,7 +281,11 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
             ...(opts.source === undefined ? {} : { source: opts.source }),
             excludeExpired: opts.includeExpired !== true,
             forBlocking: opts.forBlocking === true,
+            allVersions: opts.allVersions === true,
             instance: await thisInstance(store.db, deps.config()),
+          }
+          if (filter.allVersions && opts.format === 'misp') {
+            throw badInput('all-versions', 'MISP has no versions: --all-versions is for STIX and CSV exports')
           }
           const chunks =
             opts.format === 'csv'

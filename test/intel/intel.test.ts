@@ -445,6 +445,34 @@ describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
         .filter((o) => o.type !== 'marking-definition')
         .every((o) => o.object_marking_refs?.includes(markings[0] ?? '')),
     ).toBe(true)
+    // Every version, on asking: a bundle holding two versions of an object comes back with both.
+    const first = indicator({ name: 'first version' })
+    const second = { ...first, modified: '2025-06-01T00:00:00.000Z', name: 'second version' }
+    const versioned = await importJson(client, [first, second], '?tlp=amber&audience=org&source=versions')
+    expect(versioned.status, versioned.text).toBe(200)
+    const latest = await client.get<{ objects: { id: string; modified?: string }[] }>(
+      '/api/v1/intel/export?format=stix&source=versions',
+    )
+    expect(latest.body.objects.filter((o) => o.id === first.id).map((o) => o.modified)).toEqual([
+      second.modified,
+    ])
+    const every = await client.get<{ objects: { id: string; modified?: string; name?: string }[] }>(
+      '/api/v1/intel/export?format=stix&source=versions&versions=all',
+    )
+    expect(
+      every.body.objects
+        .filter((o) => o.id === first.id)
+        .map((o) => [o.modified, o.name])
+        .sort(),
+    ).toEqual([
+      [first.modified, 'first version'],
+      [second.modified, 'second version'],
+    ])
+    const csv = await client.get('/api/v1/intel/export?format=csv&source=versions&versions=all')
+    expect(csv.text.split(first.id).length - 1).toBe(2)
+    const misp = await client.get('/api/v1/intel/export?format=misp&source=versions&versions=all')
+    expect(misp.status).toBe(400)
+    expect(errorCode(misp)).toBe('validation_failed')
     // A TLP 2.0 marking definition imported with the content is written once, not beside its twin.
     const marked = await importJson(
       client,

@@ -3,7 +3,7 @@ import { PROVENANCE_PROPERTY, Provenance, type InstanceRef } from '../../../core
 import { markingDefinitionForTlp, tlpOfMarkingRef, type StixObject } from '../../../core/stix/stix.js'
 import { Audience, Tlp, type SharingLabel, type Viewer } from '../../../core/trust/label.js'
 import { stixToMispEvent, toMispJson } from '../../../core/misp/from-stix.js'
-import { LiaisonError } from '../../errors.js'
+import { badInput, LiaisonError } from '../../errors.js'
 import type { Db } from '../../store/store.js'
 import { findLabels } from '../trust/label.repository.js'
 import { loadExpiryRule } from './intel.expiry.js'
@@ -31,8 +31,8 @@ export interface PageOptions {
 }
 
 /**
- * Every latest version `viewer` may see that matches the filter, page by page (keyset order by
- * added time, id, owner), with its label. Memory stays flat however large the store is. Expiry
+ * Every latest version `viewer` may see that matches the filter (every version with
+ * `allVersions`), page by page (keyset order by added time, id, owner, version), with its label. Memory stays flat however large the store is. Expiry
  * (valid_until, retention rules) is judged once, at `filter.now`, for the whole export.
  */
 export async function* visiblePages(
@@ -45,11 +45,14 @@ export async function* visiblePages(
     (unscoped.excludeExpired === true || unscoped.onlyExpired === true) && unscoped.expiry === undefined
       ? { ...unscoped, expiry: await loadExpiryRule(db, unscoped.now ?? new Date().toISOString()) }
       : unscoped
-  let after: { added_at: string; id: string; owner_org_id: string } | null = null
+  // Keyset: date added, id, owner, version (one latest version per id and owner; every version of
+  // one import shares its date added).
+  type Position = { added_at: string; id: string; owner_org_id: string; modified: string }
+  let after: Position | null = null
   for (;;) {
     let query = visibleObjects(db, viewer, filter).selectAll('s')
     if (after !== null) {
-      const a: { added_at: string; id: string; owner_org_id: string } = after
+      const a: Position = after
       query = query.where((eb) =>
         eb.or([
           eb('s.added_at', '>', a.added_at),
@@ -59,6 +62,12 @@ export async function* visiblePages(
             eb('s.id', '=', a.id),
             eb('s.owner_org_id', '>', a.owner_org_id),
           ]),
+          eb.and([
+            eb('s.added_at', '=', a.added_at),
+            eb('s.id', '=', a.id),
+            eb('s.owner_org_id', '=', a.owner_org_id),
+            eb('s.modified', '>', a.modified),
+          ]),
         ]),
       )
     }
@@ -66,6 +75,7 @@ export async function* visiblePages(
       .orderBy('s.added_at')
       .orderBy('s.id')
       .orderBy('s.owner_org_id')
+      .orderBy('s.modified')
       .limit(PAGE)
       .execute()
     if (rows.length === 0) {
@@ -84,7 +94,7 @@ export async function* visiblePages(
     if (last === undefined || rows.length < PAGE) {
       return
     }
-    after = { added_at: last.added_at, id: last.id, owner_org_id: last.owner_org_id }
+    after = { added_at: last.added_at, id: last.id, owner_org_id: last.owner_org_id, modified: last.modified }
   }
 }
 
@@ -411,6 +421,9 @@ export async function* exportMispEvents(
   viewer: Viewer,
   filter: ExportFilter,
 ): AsyncGenerator<string> {
+  if (filter.allVersions === true) {
+    throw badInput('versions', 'MISP has no versions: versions=all is for STIX and CSV exports')
+  }
   const objects = new Map<string, { object: StixObject; label: SharingLabel }>()
   // What came from another instance says where from, as tags of what it becomes.
   const provenanceTags = new Map<string, string[]>()

@@ -28,6 +28,8 @@ export interface ObjectFilter {
   onlyExpired?: boolean
   /** Leave out revoked objects (what is exported for blocking: their producer withdrew them). */
   excludeRevoked?: boolean
+  /** Every visible version, not only each copy's latest (exports with `versions=all`). */
+  allVersions?: boolean
   /** The current instant, for expiry. */
   now?: string
   /** What "expired" means now: `loadExpiryRule` (valid_until passed, or the owner's retention rule). */
@@ -53,13 +55,14 @@ function objectVersions(db: Db, newest: number | null) {
 }
 
 /**
- * The latest versions `viewer` may see, with the filters applied; with `newest`, only among the
- * `newest` versions added last.
+ * The latest versions `viewer` may see (every version with `allVersions`), with the filters applied;
+ * with `newest`, only among the `newest` versions added last.
  */
 export function visibleObjects(db: Db, viewer: Viewer, filter: ObjectFilter, newest: number | null = null) {
-  let query = objectVersions(db, newest)
-    .where('s.is_latest', '=', 1)
-    .where('s.label_id', 'in', visibleLabelIds(db, viewer))
+  let query = objectVersions(db, newest).where('s.label_id', 'in', visibleLabelIds(db, viewer))
+  if (filter.allVersions !== true) {
+    query = query.where('s.is_latest', '=', 1)
+  }
   if (filter.types !== undefined && filter.types.length > 0) {
     query = query.where('s.type', 'in', [...filter.types])
   }

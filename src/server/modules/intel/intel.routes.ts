@@ -6,7 +6,7 @@ import { extractIocs } from '../../../core/intel/ioc.js'
 import { SIGHTING_TYPES } from '../../../core/intel/sighting.js'
 import { AUDIENCES, PAP_LEVELS, TLP_LEVELS, type Viewer } from '../../../core/trust/label.js'
 import { SharingLabelSchema } from '../../../core/trust/label.schema.js'
-import { notFound } from '../../errors.js'
+import { badInput, notFound } from '../../errors.js'
 import { principalOf } from '../../http/auth.plugin.js'
 import { withErrors } from '../../http/schemas.js'
 import type { Config } from '../../config.js'
@@ -686,6 +686,13 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{
             format: Type.Enum([...EXPORT_FORMATS]),
             ...FilterQuery,
             include_expired: Type.Optional(Type.Boolean({ default: false })),
+            versions: Type.Optional(
+              Type.Enum(['latest', 'all'], {
+                default: 'latest',
+                description:
+                  'latest: the latest version of each copy; all: every version you may see (STIX and CSV; MISP has no versions)',
+              }),
+            ),
             forBlocking: Type.Optional(
               Type.Boolean({
                 default: false,
@@ -707,10 +714,15 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{
         excludeExpired: request.query.include_expired !== true,
         now: now().toISOString(),
         forBlocking: request.query.forBlocking === true,
+        allVersions: request.query.versions === 'all',
         instance: await thisInstance(store.db, config),
       }
       const viewer = viewerOf(request)
       const format = request.query.format
+      if (filter.allVersions && format === 'misp') {
+        // Refused before the answer starts (a stream cannot turn into an error half-way).
+        throw badInput('versions', 'MISP has no versions: versions=all is for STIX and CSV exports')
+      }
       const body =
         format === 'csv'
           ? exportCsv(store.db, viewer, filter)
