@@ -276,6 +276,13 @@ describe('intelligence in Chromium: warninglists, sightings, four-eyes release',
     const href = (await page.getByTestId('export-link').getAttribute('href')) ?? ''
     expect(href).toContain('forBlocking=true')
     expect(href).toContain('source=private-bundle.json')
+    expect(href).not.toContain('versions=')
+    await exportDialog.getByLabel('Every version').check()
+    expect(await page.getByTestId('export-link').getAttribute('href')).toContain('versions=all')
+    // MISP has no versions: the choice is off there.
+    await exportDialog.getByLabel('MISP events').check()
+    expect(await exportDialog.getByLabel('Every version').isDisabled()).toBe(true)
+    expect(await page.getByTestId('export-link').getAttribute('href')).not.toContain('versions=')
     expect(await unlabelledControls(page)).toEqual([])
     await exportDialog.getByRole('button', { name: 'Cancel' }).click()
 

@@ -434,20 +434,25 @@ export type ExportFormat = 'stix' | 'misp' | 'csv'
 /** Options of an export besides its format and filters. */
 export interface ExportOptions {
   includeExpired: boolean
-  /** Leave out indicators and observables on enabled warninglists (known-benign values). */
+  /** Leave out revoked objects, and indicators and observables on enabled warninglists (known-benign values). */
   forBlocking: boolean
+  /** Every version, not only each copy's latest (STIX and CSV; MISP has no versions). */
+  allVersions: boolean
 }
 
 /** The address of an export of what matches `filter` (a GET: the session cookie is enough). */
 export function exportUrl(
   filter: IntelFilter,
   format: ExportFormat,
-  { includeExpired, forBlocking }: ExportOptions,
+  { includeExpired, forBlocking, allVersions }: ExportOptions,
 ): string {
   const params = filterParams(filter)
   params.set('format', format)
   params.set('include_expired', String(includeExpired))
   params.set('forBlocking', String(forBlocking))
+  if (allVersions && format !== 'misp') {
+    params.set('versions', 'all')
+  }
   return `/api/v1/intel/export?${params.toString()}`
 }
 

@@ -79,6 +79,7 @@ function ExportDialog({
   const [format, setFormat] = useState<ExportFormat>('stix')
   const [includeExpired, setIncludeExpired] = useState(false)
   const [forBlocking, setForBlocking] = useState(false)
+  const [allVersions, setAllVersions] = useState(false)
   const filters = [
     filter.value === undefined ? null : `value “${filter.value}”`,
     filter.type === undefined ? null : `types ${filter.type.join(', ')}`,
@@ -118,9 +119,20 @@ function ExportDialog({
         />
         <Checkbox
           label="For blocking"
-          description="Leave out indicators and observables whose values are on enabled warninglists of known-benign values."
+          description="Leave out revoked objects, and indicators and observables whose values are on enabled warninglists of known-benign values."
           checked={forBlocking}
           onChange={(event) => setForBlocking(event.currentTarget.checked)}
+        />
+        <Checkbox
+          label="Every version"
+          description={
+            format === 'misp'
+              ? 'MISP events have no versions: the latest of each object is exported.'
+              : 'Every version you may see, not only the latest of each object.'
+          }
+          checked={allVersions && format !== 'misp'}
+          disabled={format === 'misp'}
+          onChange={(event) => setAllVersions(event.currentTarget.checked)}
         />
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
@@ -128,7 +140,7 @@ function ExportDialog({
           </Button>
           <Button
             component="a"
-            href={exportUrl(filter, format, { includeExpired, forBlocking })}
+            href={exportUrl(filter, format, { includeExpired, forBlocking, allVersions })}
             download
             onClick={onClose}
             data-testid="export-link"
