@@ -72,6 +72,12 @@ export interface Config {
    * deletes it (`LIAISON_FEDERATION_RECEIPT_DAYS`, default 90); receipts still `sent` stay.
    */
   readonly federationReceiptDays: number
+  /**
+   * Days a tombstone (the record of a deleted object version, which pushes and the deletion feed
+   * pass on) is kept before the scheduler deletes it (`LIAISON_FEDERATION_TOMBSTONE_DAYS`, default
+   * 365): a peer that has not synced for longer misses those deletions.
+   */
+  readonly federationTombstoneDays: number
 }
 
 /** Raised when one or more settings are invalid; lists every bad variable at once. */
@@ -206,6 +212,7 @@ export function readConfig(env: NodeJS.ProcessEnv, overrides: Partial<Config> = 
     secretKey: secretKey ?? null,
     federationSync: bool('LIAISON_FEDERATION_SYNC', true),
     federationReceiptDays: int('LIAISON_FEDERATION_RECEIPT_DAYS', 90, 1, 36_500),
+    federationTombstoneDays: int('LIAISON_FEDERATION_TOMBSTONE_DAYS', 365, 1, 36_500),
     ...overrides,
   }
   if (problems.length > 0) {

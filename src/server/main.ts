@@ -50,6 +50,7 @@ export async function startServer(
     const federation = config.federationSync
       ? startFederationScheduler({ db: store.db, config }, app.log, {
           receiptDays: config.federationReceiptDays,
+          tombstoneDays: config.federationTombstoneDays,
         })
       : null
     return {

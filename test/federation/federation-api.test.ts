@@ -345,7 +345,7 @@ describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
     expect(atBravo).toEqual([])
   })
 
-  it('prunes settled receipts past their retention on the scheduler, keeps those still sent, and audits it', async () => {
+  it('prunes settled receipts and tombstones past their retention on the scheduler, keeps those still sent, and audits it', async () => {
     const db = alpha.server.store.db
     const receipts = await db
       .selectFrom('federation_receipts')
@@ -375,10 +375,22 @@ describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
       .insertInto('federation_receipts')
       .values({ ...old, direction: 'serve', status: 'sent', updated_at: longAgo })
       .execute()
+    // Tombstones: one of a deletion 400 days ago (past a year's retention), one of yesterday.
+    const tombstone = (deletedAt: string) => ({
+      deleted_at: deletedAt,
+      id: `indicator--${randomUUID()}`,
+      owner_org_id: old.owner_org_id,
+      modified: '2025-01-01T00:00:00.000Z',
+      type: 'indicator',
+      label_id: old.label_id,
+    })
+    const ancient = tombstone(new Date(Date.now() - 400 * 24 * 3600_000).toISOString())
+    const fresh = tombstone(new Date(Date.now() - 24 * 3600_000).toISOString())
+    await db.insertInto('stix_deletions').values([ancient, fresh]).execute()
     const scheduler = startFederationScheduler(
       { db, config: alpha.server.config },
       pino({ level: 'silent' }),
-      { tickMs: 50, receiptDays: 90 },
+      { tickMs: 50, receiptDays: 90, tombstoneDays: 365 },
     )
     try {
       await expect
@@ -420,6 +432,24 @@ describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
     expect(audit).toHaveLength(1)
     expect(audit[0]?.actor_type).toBe('system')
     expect(JSON.parse(String(audit[0]?.details))).toMatchObject({ deleted: 2, retentionDays: 90 })
+    await expect
+      .poll(async () =>
+        (
+          await db
+            .selectFrom('stix_deletions')
+            .select('id')
+            .where('id', 'in', [ancient.id, fresh.id])
+            .execute()
+        ).map((r) => r.id),
+      )
+      .toEqual([fresh.id])
+    const tombstonesAudit = await db
+      .selectFrom('audit_log')
+      .select(['actor_type', 'details'])
+      .where('action', '=', 'intel.tombstones_pruned')
+      .execute()
+    expect(tombstonesAudit).toHaveLength(1)
+    expect(JSON.parse(String(tombstonesAudit[0]?.details))).toMatchObject({ deleted: 1, retentionDays: 365 })
   })
 
   it('removes a peer with its receipts (instance admins)', async () => {

@@ -1,12 +1,12 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { LiaisonError } from '../../errors.js'
 import { findPeers } from './federation.repository.js'
-import { pruneReceipts } from './federation.service.js'
+import { pruneReceipts, pruneTombstones } from './federation.service.js'
 import { syncPeer, type SyncDeps } from './federation.sync.js'
 
 /** How often the scheduler looks for peers that are due. */
 const TICK_MS = 5_000
-/** How often it deletes settled receipts past their retention. */
+/** How often it deletes settled receipts and tombstones past their retention. */
 const PRUNE_MS = 3600_000
 
 /** A running scheduler. */
@@ -23,19 +23,27 @@ export interface FederationScheduler {
 export function startFederationScheduler(
   deps: SyncDeps,
   log: FastifyBaseLogger,
-  options: { tickMs?: number; receiptDays?: number } = {},
+  options: { tickMs?: number; receiptDays?: number; tombstoneDays?: number } = {},
 ): FederationScheduler {
   const now = deps.now ?? (() => new Date())
   let closed = false
   let running: Promise<void> | null = null
   let prunedAt = 0
   const tick = async (): Promise<void> => {
-    // Settled receipts past their retention go, once an hour (the first tick included).
-    if (options.receiptDays !== undefined && now().getTime() - prunedAt >= PRUNE_MS) {
+    // Settled receipts and tombstones past their retention go, once an hour (the first tick included).
+    if (now().getTime() - prunedAt >= PRUNE_MS) {
       prunedAt = now().getTime()
-      const deleted = await pruneReceipts(deps.db, options.receiptDays, now())
-      if (deleted > 0) {
-        log.info({ deleted, retentionDays: options.receiptDays }, 'federation receipts pruned')
+      if (options.receiptDays !== undefined) {
+        const deleted = await pruneReceipts(deps.db, options.receiptDays, now())
+        if (deleted > 0) {
+          log.info({ deleted, retentionDays: options.receiptDays }, 'federation receipts pruned')
+        }
+      }
+      if (options.tombstoneDays !== undefined) {
+        const deleted = await pruneTombstones(deps.db, options.tombstoneDays, now())
+        if (deleted > 0) {
+          log.info({ deleted, retentionDays: options.tombstoneDays }, 'tombstones pruned')
+        }
       }
     }
     const peers = await findPeers(deps.db)

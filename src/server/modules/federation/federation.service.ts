@@ -15,7 +15,7 @@ import { badInput, conflict, forbidden, notFound } from '../../errors.js'
 import type { Db } from '../../store/store.js'
 import { recordAudit } from '../audit/audit.service.js'
 import { findGroupIdsOfOrg } from '../group/group.repository.js'
-import { findDeletionsAfter, type DeletionCursor } from '../intel/intel.provenance.js'
+import { deleteDeletionsBefore, findDeletionsAfter, type DeletionCursor } from '../intel/intel.provenance.js'
 import type { StixObjectRow } from '../intel/intel.table.js'
 import { findOrganisationById } from '../org/org.repository.js'
 import { assertValidLabel } from '../trust/label.service.js'
@@ -518,6 +518,33 @@ export async function listDeletions(
             modified: last.modified,
           }),
   }
+}
+
+/**
+ * Deletes the tombstones of deletions made more than `retentionDays` ago (pushes and the deletion
+ * feed pass deletions on from them; a peer that has not synced since misses those), audited as
+ * `intel.tombstones_pruned` when any went. The scheduler of `liaison serve` runs it every hour
+ * (`LIAISON_FEDERATION_TOMBSTONE_DAYS`).
+ */
+export async function pruneTombstones(db: Db, retentionDays: number, now = new Date()): Promise<number> {
+  const before = new Date(now.getTime() - retentionDays * 24 * 3600_000).toISOString()
+  return db.transaction().execute(async (trx) => {
+    const deleted = await deleteDeletionsBefore(trx, before)
+    if (deleted > 0) {
+      await recordAudit(
+        trx,
+        { kind: 'system' },
+        {
+          action: 'intel.tombstones_pruned',
+          targetType: 'stix_deletions',
+          targetId: null,
+          details: { deleted, deletedBefore: before, retentionDays },
+        },
+        now,
+      )
+    }
+    return deleted
+  })
 }
 
 /**

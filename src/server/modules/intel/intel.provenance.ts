@@ -150,6 +150,12 @@ export async function recordDeletions(trx: Trx, rows: readonly StixDeletionTable
   }
 }
 
+/** Deletes the tombstones of deletions made before an instant; returns how many went. */
+export async function deleteDeletionsBefore(trx: Trx, before: string): Promise<number> {
+  const result = await trx.deleteFrom('stix_deletions').where('deleted_at', '<', before).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
+
 /** A position in the tombstones: after the deletion of this version at this instant. */
 export interface DeletionCursor {
   readonly deletedAt: string
