@@ -3,11 +3,11 @@ import { Command, CommanderError, Option } from 'commander'
 import { ORG_TYPES, ROLES, type OrgType, type Role } from '../core/account/account.schema.js'
 import type { OperatorActor } from '../core/account/principal.js'
 import { readConfig, ConfigError, type Config } from '../server/config.js'
-import { LiaisonError } from '../server/errors.js'
+import { badInput, LiaisonError } from '../server/errors.js'
 import { startServer } from '../server/main.js'
 import { presentApiKey } from '../server/modules/apikey/apikey.presenter.js'
 import { createApiKey, revokeApiKey } from '../server/modules/apikey/apikey.service.js'
-import { verifyAuditChain } from '../server/modules/audit/audit.service.js'
+import { parseAuditAnchor, verifyAuditChain } from '../server/modules/audit/audit.service.js'
 import { presentGroup } from '../server/modules/group/group.presenter.js'
 import {
   addGroupMember,
@@ -430,19 +430,40 @@ export function buildProgram(env: NodeJS.ProcessEnv, output: Output = processOut
   const audit = program.command('audit').description('the hash-chained audit log')
   audit
     .command('verify')
-    .description('check every entry of the audit chain; exits 1 and names the first broken entry')
+    .description(
+      'check every entry of the audit chain; exits 1 and names the first broken entry. Record the head it prints (SEQ:HASH) outside the store and pass it later with --anchor: a log rewritten whole is caught too',
+    )
+    .option(
+      '--anchor <seq:hash>',
+      'an entry recorded earlier that must still be in the chain; repeatable',
+      collectAnchor,
+      [],
+    )
     .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean; anchor: string[] }) => {
       await withStore(config(), async (store) => {
-        const result = await verifyAuditChain(store.db, (checked, total) => {
-          if (!opts.json && total > 20000) {
-            output.err(`checked ${checked}/${total}`)
+        const anchors = opts.anchor.map((text) => {
+          const anchor = parseAuditAnchor(text)
+          if (anchor === null) {
+            throw badInput('anchor', `expected SEQ:HASH (a number, a colon, 64 hex digits), got ${text}`)
           }
+          return anchor
         })
+        const result = await verifyAuditChain(
+          store.db,
+          (checked, total) => {
+            if (!opts.json && total > 20000) {
+              output.err(`checked ${checked}/${total}`)
+            }
+          },
+          anchors,
+        )
         if (opts.json) {
           output.out(JSON.stringify(result))
         } else if (result.ok) {
-          output.out(`Audit chain OK: ${result.entries} entries, head ${result.headHash}`)
+          output.out(
+            `Audit chain OK: ${result.entries} entries, head ${result.headSeq}:${result.headHash}${anchors.length === 0 ? '' : `, ${anchors.length} anchor${anchors.length === 1 ? '' : 's'} found`}`,
+          )
         } else {
           output.out(`Audit chain BROKEN at entry ${result.brokenSeq}: ${result.reason}`)
         }
@@ -453,6 +474,10 @@ export function buildProgram(env: NodeJS.ProcessEnv, output: Output = processOut
     })
 
   return program
+}
+
+function collectAnchor(value: string, previous: string[]): string[] {
+  return [...previous, value]
 }
 
 async function readStdin(): Promise<string> {

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { verifyAuditChain } from '../../src/server/modules/audit/audit.service.js'
+import {
+  hashAuditEntry,
+  parseAuditAnchor,
+  verifyAuditChain,
+} from '../../src/server/modules/audit/audit.service.js'
 import { createOrg, createUserWithPassword } from '../helpers/factories.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { STORE_KINDS } from '../helpers/stores.js'
@@ -104,6 +108,53 @@ describe.each(STORE_KINDS)('audit tampering (%s)', (kind) => {
         .execute()
       const result = await verifyAuditChain(server.store.db)
       expect(result).toMatchObject({ ok: false, brokenSeq: Number(victim.seq) })
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('catches a log rewritten whole, hashes and all, by a head recorded outside the store', async () => {
+    const server = await startTestServer(kind)
+    try {
+      const org = await createOrg(server.store)
+      await createUserWithPassword(server.store, { orgId: org.id })
+      const before = await verifyAuditChain(server.store.db)
+      if (!before.ok) {
+        throw new Error(before.reason)
+      }
+      const anchor = { seq: before.headSeq, hash: before.headHash }
+      expect(parseAuditAnchor(`${anchor.seq}:${anchor.hash}`)).toEqual(anchor)
+      expect(parseAuditAnchor('12:not-a-hash')).toBeNull()
+      await createOrg(server.store)
+      expect(await verifyAuditChain(server.store.db, undefined, [anchor])).toMatchObject({ ok: true })
+
+      // Someone holding the store alters entry 2 and recomputes every hash after it, and the head.
+      const rows = await server.store.db.selectFrom('audit_log').selectAll().orderBy('seq').execute()
+      let prevHash = ''
+      for (const row of rows) {
+        const changed = {
+          ...row,
+          ...(Number(row.seq) === 2 ? { action: 'organisation.renamed' } : {}),
+          ...(Number(row.seq) === 1 ? {} : { prev_hash: prevHash }),
+        }
+        const { hash: _, ...rest } = changed
+        const hash = hashAuditEntry(rest)
+        await server.store.db
+          .updateTable('audit_log')
+          .set({ action: changed.action, prev_hash: changed.prev_hash, hash })
+          .where('seq', '=', row.seq)
+          .execute()
+        prevHash = hash
+      }
+      await server.store.db.updateTable('audit_head').set({ hash: prevHash }).execute()
+      // The chain alone looks whole; the anchor recorded earlier does not.
+      expect(await verifyAuditChain(server.store.db)).toMatchObject({ ok: true })
+      const caught = await verifyAuditChain(server.store.db, undefined, [anchor])
+      expect(caught).toMatchObject({ ok: false, brokenSeq: anchor.seq })
+      expect(caught.ok ? '' : caught.reason).toMatch(/rewritten/)
+      // An anchor past the end: entries were removed.
+      const removed = await verifyAuditChain(server.store.db, undefined, [{ seq: 10_000, hash: anchor.hash }])
+      expect(removed.ok ? '' : removed.reason).toMatch(/removed/)
     } finally {
       await server.close()
     }

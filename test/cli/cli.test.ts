@@ -190,6 +190,15 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
     const ok = await liaison(location, ['audit', 'verify'])
     expect(ok.code, ok.stderr).toBe(0)
     expect(ok.stdout).toMatch(/Audit chain OK: \d+ entries/)
+    // The head it prints, recorded elsewhere, is checked on a later run.
+    const head = /head (\d+:[0-9a-f]{64})/.exec(ok.stdout)?.[1] ?? ''
+    expect(head).not.toBe('')
+    const anchored = await liaison(location, ['audit', 'verify', '--anchor', head])
+    expect(anchored.code, anchored.stderr).toBe(0)
+    expect(anchored.stdout).toMatch(/1 anchor found/)
+    const badAnchor = await liaison(location, ['audit', 'verify', '--anchor', '12:nothex'])
+    expect(badAnchor.code).toBe(2)
+    expect(badAnchor.stderr).toMatch(/anchor: expected SEQ:HASH/)
 
     const store = await openTestStore(location)
     try {

@@ -6,7 +6,7 @@ import { principalOf } from '../../http/auth.plugin.js'
 import { withErrors } from '../../http/schemas.js'
 import type { Store } from '../../store/store.js'
 import { presentAuditEntry } from './audit.presenter.js'
-import { listRecentAudit, verifyAuditChain } from './audit.service.js'
+import { listRecentAudit, parseAuditAnchor, verifyAuditChain } from './audit.service.js'
 
 /** The audit log, for instance admins. */
 export const auditRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
@@ -43,10 +43,23 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
       schema: {
         tags: ['audit'],
         summary: 'Check the whole hash chain (instance admins)',
+        querystring: Type.Object(
+          {
+            anchor: Type.Optional(
+              Type.Array(Type.String({ pattern: '^[0-9]+:[0-9a-fA-F]{64}$' }), {
+                description:
+                  'an entry recorded outside the store earlier (SEQ:HASH, as the head is given); repeatable: a log rewritten whole no longer holds it',
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
         response: withErrors({
           200: Type.Object({
             ok: Type.Boolean(),
             entries: Type.Integer(),
+            headSeq: Type.Optional(Type.Integer()),
+            headHash: Type.Optional(Type.String()),
             brokenSeq: Type.Optional(Type.Integer()),
             reason: Type.Optional(Type.String()),
           }),
@@ -57,7 +70,11 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
       if (!principalOf(request).isInstanceAdmin) {
         throw forbidden('only instance admins verify the audit log')
       }
-      return verifyAuditChain(store.db)
+      const anchors = (request.query.anchor ?? []).flatMap((text) => {
+        const anchor = parseAuditAnchor(text)
+        return anchor === null ? [] : [anchor]
+      })
+      return verifyAuditChain(store.db, undefined, anchors)
     },
   )
 }

@@ -94,17 +94,36 @@ export function hashAuditEntry(row: Omit<AuditLogRow, 'hash'>): string {
 
 /** Outcome of {@link verifyAuditChain}. */
 export type AuditVerification =
-  | { ok: true; entries: number; headHash: string }
+  | { ok: true; entries: number; headSeq: number; headHash: string }
   | { ok: false; entries: number; brokenSeq: number; reason: string }
 
 /**
+ * An entry of the chain as recorded outside the store (`SEQ:HASH`, as `liaison audit verify`
+ * prints the head): a chain rewritten whole, every hash recomputed, no longer holds it.
+ */
+export interface AuditAnchor {
+  readonly seq: number
+  readonly hash: string
+}
+
+/** Reads `SEQ:HASH`; null when it is not one. */
+export function parseAuditAnchor(text: string): AuditAnchor | null {
+  const match = /^(\d+):([0-9a-f]{64})$/.exec(text.trim().toLowerCase())
+  return match === null ? null : { seq: Number(match[1]), hash: match[2] ?? '' }
+}
+
+/**
  * Walks the whole chain in order, recomputing every hash; names the first entry that does not fit.
- * Reads in pages so memory stays flat on a long log.
+ * Reads in pages so memory stays flat on a long log. With `anchors` (entries recorded elsewhere,
+ * e.g. heads printed by earlier runs), each must still be in the chain with its hash: the hash
+ * chain alone cannot show a log rewritten whole by someone holding the store.
  */
 export async function verifyAuditChain(
   db: Db,
   onProgress?: (checked: number, total: number) => void,
+  anchors: readonly AuditAnchor[] = [],
 ): Promise<AuditVerification> {
+  const anchored = new Map(anchors.map((a) => [a.seq, a.hash]))
   const head = await findAuditHead(db)
   let expectedSeq = 1
   let prevHash = GENESIS_HASH
@@ -138,6 +157,15 @@ export async function verifyAuditChain(
           reason: `entry ${row.seq} was altered (hash mismatch)`,
         }
       }
+      const anchor = anchored.get(row.seq)
+      if (anchor !== undefined && anchor !== hash) {
+        return {
+          ok: false,
+          entries: checked,
+          brokenSeq: row.seq,
+          reason: `entry ${row.seq} is not the one recorded outside the store (hash ${anchor}): the log was rewritten`,
+        }
+      }
       prevHash = hash
       expectedSeq += 1
       checked += 1
@@ -145,6 +173,15 @@ export async function verifyAuditChain(
     onProgress?.(checked, head.seq)
     if (page.length < pageSize) {
       break
+    }
+  }
+  const beyond = anchors.find((a) => a.seq > checked)
+  if (beyond !== undefined) {
+    return {
+      ok: false,
+      entries: checked,
+      brokenSeq: checked + 1,
+      reason: `the log ends at entry ${checked}, before entry ${beyond.seq} recorded outside the store: entries were removed`,
     }
   }
   if (checked !== head.seq || prevHash !== head.hash) {
@@ -155,7 +192,7 @@ export async function verifyAuditChain(
       reason: `the log ends at entry ${checked} but its head records entry ${head.seq}: entries were removed`,
     }
   }
-  return { ok: true, entries: checked, headHash: head.hash }
+  return { ok: true, entries: checked, headSeq: head.seq, headHash: head.hash }
 }
 
 /** Newest audit entries for the admin view. */
