@@ -9,6 +9,7 @@ import {
   createProducer,
   indicator,
   produce,
+  receiptsOf,
   standFor,
   startInstance,
   type Instance,
@@ -488,6 +489,7 @@ describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
       log,
       {
         tickMs: 50,
+        pushSoonMs: 200,
       },
     )
     try {
@@ -516,6 +518,21 @@ describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
         (await admin.get<{ lastSyncAt: string | null }>(`/api/v1/federation/peers/${paused.body.id}`)).body
           .lastSyncAt,
       ).toBeNull()
+      // Shared meanwhile: pushed soon after, not an hour later, and the next sync stays when it was.
+      const fresh = indicator()
+      await produce(alpha, producer, [fresh], { tlp: 'green', audience: 'federation' })
+      // (Other peers of Alpha may push to Bravo too: this peer's own receipt says it went by it.)
+      await expect
+        .poll(
+          async () =>
+            (await receiptsOf(alpha, created.body.id, [fresh.id])).map((r) => `${r.direction}/${r.status}`),
+          { timeout: 20_000 },
+        )
+        .toEqual(['push/accepted'])
+      expect(
+        (await admin.get<{ lastSyncAt: string }>(`/api/v1/federation/peers/${created.body.id}`)).body
+          .lastSyncAt,
+      ).toBe(first)
     } finally {
       await scheduler.close()
     }

@@ -1,11 +1,18 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { LiaisonError } from '../../errors.js'
-import { findPeers } from './federation.repository.js'
+import { findDeletionsAfter, type DeletionCursor } from '../intel/intel.provenance.js'
+import { findFirstAddedAfter, findPeers, type AddedCursor } from './federation.repository.js'
+import type { FederationPeerRow } from './federation.table.js'
 import { pruneReceipts, pruneTombstones } from './federation.service.js'
 import { syncPeer, type SyncDeps } from './federation.sync.js'
 
 /** How often the scheduler looks for peers that are due. */
 const TICK_MS = 5_000
+/**
+ * How soon after local writes a peer with a push collection is pushed to, between its syncs (at
+ * most this often per peer): what is shared goes in seconds, not at the next interval.
+ */
+const PUSH_SOON_MS = 10_000
 /** How often it deletes settled receipts and tombstones past their retention. */
 const PRUNE_MS = 3600_000
 
@@ -23,12 +30,15 @@ export interface FederationScheduler {
 export function startFederationScheduler(
   deps: SyncDeps,
   log: FastifyBaseLogger,
-  options: { tickMs?: number; receiptDays?: number; tombstoneDays?: number } = {},
+  options: { tickMs?: number; receiptDays?: number; tombstoneDays?: number; pushSoonMs?: number } = {},
 ): FederationScheduler {
   const now = deps.now ?? (() => new Date())
   let closed = false
   let running: Promise<void> | null = null
   let prunedAt = 0
+  /** When this process last pushed to each peer between its syncs. */
+  const pushedSoonAt = new Map<string, number>()
+  const pushSoonMs = options.pushSoonMs ?? PUSH_SOON_MS
   const tick = async (): Promise<void> => {
     // Settled receipts and tombstones past their retention go, once an hour (the first tick included).
     if (now().getTime() - prunedAt >= PRUNE_MS) {
@@ -51,12 +61,35 @@ export function startFederationScheduler(
       if (closed) {
         return
       }
+      const free = peer.lease_until === null || peer.lease_until < now().toISOString()
       const due =
         peer.enabled === 1 &&
         (peer.last_sync_at === null ||
           Date.parse(peer.last_sync_at) + peer.interval_seconds * 1000 <= now().getTime()) &&
-        (peer.lease_until === null || peer.lease_until < now().toISOString())
+        free
       if (!due) {
+        // Between syncs: a push soon after local writes (not while the peer's last sync failed:
+        // its interval paces the retries).
+        const soon =
+          peer.enabled === 1 &&
+          free &&
+          peer.push_collection !== null &&
+          peer.last_sync_at !== null &&
+          peer.last_error === null &&
+          now().getTime() - (pushedSoonAt.get(peer.id) ?? 0) >= pushSoonMs
+        if (soon && (await hasPushBacklog(deps.db, peer))) {
+          pushedSoonAt.set(peer.id, now().getTime())
+          try {
+            const summary = await syncPeer(deps, peer.id, { only: 'push', keepSchedule: true })
+            if (summary.error !== null) {
+              log.warn({ peer: peer.name, error: summary.error }, 'federation push failed')
+            }
+          } catch (error) {
+            if (!(error instanceof LiaisonError && error.status === 409)) {
+              log.error({ err: error, peer: peer.name }, 'federation push failed')
+            }
+          }
+        }
         continue
       }
       try {
@@ -95,4 +128,15 @@ export function startFederationScheduler(
       await running
     },
   }
+}
+
+/** True when local versions or deletions wait past the peer's push cursors. */
+async function hasPushBacklog(db: SyncDeps['db'], peer: FederationPeerRow): Promise<boolean> {
+  const cursor = peer.push_cursor === null ? null : (JSON.parse(peer.push_cursor) as AddedCursor)
+  if ((await findFirstAddedAfter(db, cursor, null)) !== null) {
+    return true
+  }
+  const deletions =
+    peer.deletion_cursor === null ? null : (JSON.parse(peer.deletion_cursor) as DeletionCursor)
+  return (await findDeletionsAfter(db, deletions, 1, null)).length > 0
 }

@@ -52,6 +52,11 @@ export interface SyncOptions {
   readonly hooks?: PullHooks
   /** Called once the sync holds its peer's lease (a sync that cannot claim it throws instead). */
   readonly onClaimed?: () => void
+  /**
+   * Leave the peer's schedule (`last_sync_at`) as it is: a push the scheduler makes between two
+   * syncs, soon after local writes, must not put off the next full sync (its pulls).
+   */
+  readonly keepSchedule?: boolean
 }
 
 function parseCursor<T>(json: string | null | undefined): T | null {
@@ -186,7 +191,7 @@ export async function syncPeer(
     }
     const at = now().toISOString()
     await updatePeerRow(db, peerId, {
-      last_sync_at: at,
+      ...(options.keepSchedule === true ? {} : { last_sync_at: at }),
       last_success_at: at,
       last_error: null,
       last_error_at: null,
@@ -196,7 +201,7 @@ export async function syncPeer(
     summary.error = message
     const at = now().toISOString()
     await updatePeerRow(db, peerId, {
-      last_sync_at: at,
+      ...(options.keepSchedule === true ? {} : { last_sync_at: at }),
       last_error: message.slice(0, 2000),
       last_error_at: at,
     })
