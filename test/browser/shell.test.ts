@@ -68,6 +68,25 @@ describe('web shell in Chromium', () => {
     expect(await unlabelledControls(page)).toEqual([])
     await page.screenshot({ path: path.join(RESULTS, 'web-shell.png'), fullPage: true })
 
+    // The audit tab checks the chain and gives the head to keep elsewhere; pasted back, it is found.
+    await page.getByRole('tab', { name: /Audit/ }).click()
+    const verify = page.getByTestId('audit-verify')
+    await verify.getByRole('button', { name: 'Verify the chain' }).click()
+    await expect
+      .poll(() => verify.getByTestId('audit-verify-result').textContent())
+      .toMatch(/entries checked/)
+    const head = ((await verify.getByTestId('audit-head').textContent()) ?? '').trim()
+    expect(head).toMatch(/^\d+:[0-9a-f]{64}$/)
+    await verify.getByLabel('Heads recorded earlier (optional)').fill(head)
+    await verify.getByRole('button', { name: 'Verify the chain' }).click()
+    await expect.poll(() => verify.getByTestId('audit-verify-result').textContent()).toMatch(/chain is whole/)
+    await verify
+      .getByLabel('Heads recorded earlier (optional)')
+      .fill(`${head.split(':')[0] ?? '1'}:${'0'.repeat(64)}`)
+    await verify.getByRole('button', { name: 'Verify the chain' }).click()
+    await expect.poll(() => verify.getByTestId('audit-verify-result').textContent()).toMatch(/rewritten/)
+    expect(await unlabelledControls(page)).toEqual([])
+
     const script = new ApiClient(server.url)
     script.bearer = token
     const me = await script.get('/api/v1/me')

@@ -98,3 +98,26 @@ export function updateOrganisationSettings(
     body: { settings },
   })
 }
+
+/** What `GET /api/v1/audit/verify` answers. */
+export interface AuditVerificationWire {
+  ok: boolean
+  entries: number
+  headSeq?: number
+  headHash?: string
+  brokenSeq?: number
+  reason?: string
+}
+
+/**
+ * Checks the whole audit chain (instance admins), with heads recorded elsewhere earlier
+ * (`SEQ:HASH`) that must still be in it.
+ */
+export function verifyAudit(anchors: readonly string[]): Promise<AuditVerificationWire> {
+  const params = new URLSearchParams()
+  for (const anchor of anchors) {
+    params.append('anchor', anchor)
+  }
+  const query = params.toString()
+  return api<AuditVerificationWire>(`/api/v1/audit/verify${query === '' ? '' : `?${query}`}`)
+}

@@ -1,9 +1,11 @@
-import { Button, Code, Group, Stack, Table, Text, Title } from '@mantine/core'
-import { useQuery } from '@tanstack/react-query'
+import { Alert, Button, Code, Group, Stack, Table, Text, Textarea, Title } from '@mantine/core'
+import { useMutation, useQuery } from '@tanstack/react-query'
+import { useState } from 'react'
 import type { AuditEntryWire } from '../../../src/core/account/account.schema.js'
 import { formatDateTime } from '../lib/format.js'
 import { QueryStatus } from '../lib/query-status.js'
-import { AUDIT_LIMIT, auditQuery, usersQuery } from './admin.api.js'
+import { ErrorAlert } from '../lib/error-alert.js'
+import { AUDIT_LIMIT, auditQuery, usersQuery, verifyAudit } from './admin.api.js'
 
 const ACTOR_LABELS: Record<AuditEntryWire['actorType'], string> = {
   user: 'User',
@@ -14,6 +16,59 @@ const ACTOR_LABELS: Record<AuditEntryWire['actorType'], string> = {
 
 function describeDetails(details: Record<string, unknown>): string {
   return Object.keys(details).length === 0 ? '' : JSON.stringify(details)
+}
+
+/**
+ * Checks the whole chain on the server. The head it shows (`SEQ:HASH`) is meant to be kept outside
+ * Liaison; heads kept so and pasted back must still be in the chain (a log rewritten whole, every
+ * hash recomputed, no longer holds them).
+ */
+function VerifyChain() {
+  const [anchors, setAnchors] = useState('')
+  const verify = useMutation({
+    mutationFn: () =>
+      verifyAudit(
+        anchors
+          .split(/\s+/)
+          .map((line) => line.trim())
+          .filter((line) => line !== ''),
+      ),
+  })
+  const result = verify.data
+  return (
+    <Stack gap="xs" data-testid="audit-verify">
+      <Textarea
+        label="Heads recorded earlier (optional)"
+        description="One SEQ:HASH per line, as earlier checks showed the head: each must still be in the chain."
+        autosize
+        minRows={1}
+        value={anchors}
+        onChange={(event) => setAnchors(event.currentTarget.value)}
+      />
+      <Group>
+        <Button size="xs" onClick={() => verify.mutate()} loading={verify.isPending}>
+          Verify the chain
+        </Button>
+      </Group>
+      <ErrorAlert error={verify.error} title="The chain was not checked" />
+      {result === undefined ? null : result.ok ? (
+        <Alert color="green" title="The chain is whole" data-testid="audit-verify-result">
+          {result.entries} entries checked. Keep the head outside Liaison to check against later:{' '}
+          <Code data-testid="audit-head">
+            {result.headSeq}:{result.headHash}
+          </Code>
+        </Alert>
+      ) : (
+        <Alert
+          color="red"
+          title={`Broken at entry ${result.brokenSeq ?? '?'}`}
+          data-testid="audit-verify-result"
+        >
+          {result.reason}
+        </Alert>
+      )}
+    </Stack>
+  )
 }
 
 /** Admin tab with the most recent audit log entries (instance admins only). */
@@ -41,6 +96,7 @@ export function AuditPanel() {
           Refresh
         </Button>
       </Group>
+      <VerifyChain />
       <Text size="sm" c="dimmed">
         The {AUDIT_LIMIT} most recent entries, newest first.
       </Text>
