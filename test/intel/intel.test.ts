@@ -187,6 +187,20 @@ describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
     expect(await seenByOther()).toBe(404)
   })
 
+  it('labels an object as strictly as a TLP marking on any part of it (granular markings)', async () => {
+    const marked = indicator({
+      description: 'Seen in a victim network we may not name',
+      granular_markings: [{ marking_ref: TLP2_MARKING_IDS.red, selectors: ['description'] }],
+    })
+    const res = await importJson(world.users.a1.client, [marked], '?tlp=green&audience=community')
+    expect(res.status, res.text).toBe(200)
+    const detail = await world.users.a1.client.get<{ label: { tlp: string; audience: string } }>(
+      `/api/v1/intel/objects/${marked.id}`,
+    )
+    expect(detail.body.label).toMatchObject({ tlp: 'red', audience: 'org' })
+    expect((await world.users.b1.client.get(`/api/v1/intel/objects/${marked.id}`)).status).toBe(404)
+  })
+
   it('takes OpenCTI’s TLP:AMBER+STRICT marking for what it is', async () => {
     // As OpenCTI exports it: its own marking definition, and the object marked with it.
     const marking = {

@@ -149,17 +149,29 @@ export function checkStixPattern(pattern: string): string | null {
  */
 export const IMPORT_CHECKS = { checkPattern: checkStixPattern, warnings: false } as const
 
-/** The strictest TLP among an object's own markings, or null when it has none. */
+/**
+ * The strictest TLP among an object's own markings, or null when it has none: those of the whole
+ * object (`object_marking_refs`) and those of parts of it (`granular_markings`): a label is for the
+ * whole object, so a TLP:RED description makes the object TLP:RED.
+ */
 export function tlpOfObject(object: StixObject): Tlp | null {
-  const refs = object.object_marking_refs
-  if (!Array.isArray(refs)) {
-    return null
-  }
   let strictest: Tlp | null = null
-  for (const ref of refs) {
+  const consider = (ref: unknown): void => {
     const tlp = typeof ref === 'string' ? tlpOfMarkingRef(ref) : null
     if (tlp !== null && (strictest === null || Tlp.rank(tlp) > Tlp.rank(strictest))) {
       strictest = tlp
+    }
+  }
+  const refs = object.object_marking_refs
+  if (Array.isArray(refs)) {
+    refs.forEach(consider)
+  }
+  const granular = object.granular_markings
+  if (Array.isArray(granular)) {
+    for (const marking of granular) {
+      if (typeof marking === 'object' && marking !== null) {
+        consider((marking as Record<string, unknown>).marking_ref)
+      }
     }
   }
   return strictest
