@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -131,6 +132,53 @@ describe.each(STORE_KINDS)('MISP in and out (%s)', (kind) => {
     for (const tag of (source.Tag ?? []).map((t) => t.name).filter((t) => !t.startsWith('tlp:'))) {
       expect(tags, tag).toContain(tag)
     }
+  })
+
+  it('exports events and attributes with the TLP of their label, not the producer’s tag', async () => {
+    const owner = world.users.a1
+    const attribute = (value: string, tags: string[]) => ({
+      uuid: randomUUID(),
+      type: 'ip-dst',
+      category: 'Network activity',
+      value,
+      to_ids: true,
+      timestamp: '1735689600',
+      Tag: tags.map((name) => ({ name })),
+    })
+    const tagged = attribute('198.51.100.231', ['tlp:white'])
+    const plain = attribute('198.51.100.232', [])
+    const source = `misp-tlp-${randomUUID().slice(0, 8)}`
+    const res = await owner.client.post(
+      `/api/v1/intel/import?tlp=red&recipient=${owner.id}&source=${source}`,
+      {
+        Event: {
+          uuid: randomUUID(),
+          info: 'Tagged white, labelled red',
+          date: '2025-01-01',
+          distribution: '3',
+          published: true,
+          timestamp: '1735689600',
+          Tag: [{ name: 'tlp:white' }, { name: 'rsit:malicious-code="malware-distribution"' }],
+          Attribute: [tagged, plain],
+        },
+      },
+    )
+    expect(res.status, res.text.slice(0, 300)).toBe(200)
+    const exported = await owner.client.get<{
+      response: {
+        Event: { Tag?: { name: string }[]; Attribute?: { uuid: string; Tag?: { name: string }[] }[] }
+      }[]
+    }>(`/api/v1/intel/export?format=misp&source=${source}`)
+    expect(exported.status, exported.text.slice(0, 300)).toBe(200)
+    const event = exported.body.response[0]?.Event
+    const tlpTags = (tags: { name: string }[] | undefined) =>
+      (tags ?? []).map((t) => t.name).filter((name) => name.toLowerCase().startsWith('tlp:'))
+    expect(tlpTags(event?.Tag)).toEqual(['tlp:red'])
+    expect((event?.Tag ?? []).map((t) => t.name)).toContain('rsit:malicious-code="malware-distribution"')
+    const byUuid = new Map((event?.Attribute ?? []).map((a) => [a.uuid, a]))
+    expect(tlpTags(byUuid.get(tagged.uuid)?.Tag)).toEqual(['tlp:red'])
+    // An attribute without a TLP of its own takes its event's, as in MISP.
+    expect(tlpTags(byUuid.get(plain.uuid)?.Tag)).toEqual([])
   })
 
   it('refuses a broken event whole, naming the attribute and field; imports the rest with skipInvalid', async () => {

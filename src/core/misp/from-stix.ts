@@ -7,6 +7,7 @@ import {
   TLP2_MARKING_IDS,
   TLP_ORDER,
   mispProblem,
+  tlpOfTag,
   type JsonValue,
   type MispAttribute,
   type MispAudience,
@@ -409,12 +410,10 @@ class MispReader {
       event.Tag = this.tagsOf([container], true)
     }
     const tlp = options.tlp
-    if (
-      tlp !== undefined &&
-      tlp !== null &&
-      !event.Tag.some((tag) => tag.name.toLowerCase().startsWith('tlp:'))
-    ) {
-      event.Tag.push({ name: `tlp:${tlp}` })
+    if (tlp !== undefined && tlp !== null && strictestTagTlp(event.Tag) !== tlp) {
+      // The label decides how the event may be shared, not the producer's tag: a TLP tag of another
+      // level goes, the label's comes (one of the same level is kept as it was spelt).
+      event.Tag = [...event.Tag.filter((tag) => tlpOfTag(tag.name) === null), { name: `tlp:${tlp}` }]
     }
     const audience = options.audience
     if (audience !== undefined && audience !== null) {
@@ -1234,4 +1233,16 @@ function jsonRecord(value: Record<string, unknown>): Record<string, JsonValue> {
     }
   }
   return out
+}
+
+/** The strictest TLP level the tags set, or null when none does. */
+function strictestTagTlp(tags: readonly MispTag[]): MispTlp | null {
+  let strictest: MispTlp | null = null
+  for (const tag of tags) {
+    const tlp = tlpOfTag(tag.name)
+    if (tlp !== null && (strictest === null || TLP_ORDER.indexOf(tlp) > TLP_ORDER.indexOf(strictest))) {
+      strictest = tlp
+    }
+  }
+  return strictest
 }

@@ -3,6 +3,7 @@ import { PROVENANCE_PROPERTY, Provenance, type InstanceRef } from '../../../core
 import { markingDefinitionForTlp, tlpOfMarkingRef, type StixObject } from '../../../core/stix/stix.js'
 import { Audience, Tlp, type SharingLabel, type Viewer } from '../../../core/trust/label.js'
 import { stixToMispEvent, toMispJson } from '../../../core/misp/from-stix.js'
+import { tlpOfTag } from '../../../core/misp/misp.js'
 import { badInput, LiaisonError } from '../../errors.js'
 import type { Db } from '../../store/store.js'
 import { findLabels } from '../trust/label.repository.js'
@@ -96,6 +97,31 @@ export async function* visiblePages(
     }
     after = { added_at: last.added_at, id: last.id, owner_org_id: last.owner_org_id, modified: last.modified }
   }
+}
+
+/**
+ * An object about to become part of a MISP event: what it says of its own TLP (markings, or the
+ * original MISP tags kept in `x_misp_tlp_tags`) is its label's TLP, when it says anything (an
+ * element without a TLP of its own takes its event's, which is the strictest of its members').
+ */
+function withLabelTlpForMisp(object: StixObject, tlp: Tlp): StixObject {
+  const refs = Array.isArray(object.object_marking_refs) ? object.object_marking_refs : []
+  const marked = refs.some((ref) => typeof ref === 'string' && tlpOfMarkingRef(ref) !== null)
+  const tags = Array.isArray(object.x_misp_tlp_tags) ? object.x_misp_tlp_tags : null
+  if (!marked && tags === null) {
+    return object
+  }
+  const relabelled = withTlpMarking(object, tlp)
+  const levels = (tags ?? []).flatMap((name) => {
+    const level = typeof name === 'string' ? tlpOfTag(name) : null
+    return level === null ? [] : [level]
+  })
+  if (tags !== null && !(levels.length > 0 && levels.every((level) => level === tlp))) {
+    // The producer's own spelling is kept only when it says what the label says.
+    const { x_misp_tlp_tags: _, ...rest } = relabelled
+    return rest as StixObject
+  }
+  return relabelled
 }
 
 /** An object as it leaves Liaison: its TLP marking set to its label's TLP 2.0 marking. */
@@ -431,7 +457,10 @@ export async function* exportMispEvents(
     const provenance = await provenanceOfPage(db, filter, page)
     for (const { row, label } of page) {
       if (!objects.has(row.id)) {
-        objects.set(row.id, { object: JSON.parse(row.json) as StixObject, label })
+        objects.set(row.id, {
+          object: withLabelTlpForMisp(JSON.parse(row.json) as StixObject, label.tlp),
+          label,
+        })
         const origin = provenance?.get(versionKeyOf(row))
         if (origin !== undefined && origin.hops.length > 0 && filter.instance !== undefined) {
           provenanceTags.set(row.id, mispProvenanceTags(origin, filter.instance))
