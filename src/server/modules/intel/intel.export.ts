@@ -119,7 +119,7 @@ function withLabelTlpForMisp(object: StixObject, tlp: Tlp): StixObject {
   if (tags !== null && !(levels.length > 0 && levels.every((level) => level === tlp))) {
     // The producer's own spelling is kept only when it says what the label says.
     const { x_misp_tlp_tags: _, ...rest } = relabelled
-    return rest as StixObject
+    return rest
   }
   return relabelled
 }
