@@ -232,6 +232,48 @@ describe.each(STORE_KINDS)('sightings (%s)', (kind) => {
     expect(audit.map((a) => a.action)).toEqual(['intel.imported'])
   })
 
+  it('names among who sighted an object no identity the reader may not see', async () => {
+    const a1 = world.users.a1.client
+    const at = '2026-11-21T08:00:00.000Z'
+    const secretSensor = {
+      type: 'identity',
+      spec_version: '2.1',
+      id: `identity--${randomUUID()}`,
+      created: at,
+      modified: at,
+      name: 'Sensor in a victim network',
+      identity_class: 'system',
+    }
+    const target = {
+      type: 'indicator',
+      spec_version: '2.1',
+      id: `indicator--${randomUUID()}`,
+      created: at,
+      modified: at,
+      pattern: "[domain-name:value = 'sighted-by.example']",
+      pattern_type: 'stix',
+      valid_from: at,
+    }
+    const sighting = {
+      type: 'sighting',
+      spec_version: '2.1',
+      id: `sighting--${randomUUID()}`,
+      created: at,
+      modified: at,
+      sighting_of_ref: target.id,
+      where_sighted_refs: [secretSensor.id],
+      count: 2,
+    }
+    expect((await a1.post('/api/v1/intel/import?tlp=amber&audience=org', [secretSensor])).status).toBe(200)
+    expect(
+      (await a1.post('/api/v1/intel/import?tlp=green&audience=community', [target, sighting])).status,
+    ).toBe(200)
+    expect((await summaryOf(a1, target.id)).sightedBy.map((s) => s.id)).toEqual([secretSensor.id])
+    const other = await summaryOf(world.users.b1.client, target.id)
+    expect(other.count).toBe(2)
+    expect(other.sightedBy).toEqual([])
+  })
+
   it('records false positives and expirations of an object under the label asked for', async () => {
     const b1 = world.users.b1.client
     const before = await summaryOf(world.users.e1.client, SEEN)

@@ -14,7 +14,7 @@ import type { Database } from '../../store/database.js'
 import { rawSqliteOf, type Db } from '../../store/store.js'
 import { getOrganisation } from '../org/org.service.js'
 import { visibleLabelIds } from '../trust/trust.sql.js'
-import { findVisibleObject, visibleObjects } from './intel.query.js'
+import { findHiddenIds, findVisibleObject, visibleObjects } from './intel.query.js'
 import { importContent, importerOf, type ImportLabelRequest } from './intel.service.js'
 import type { StixObjectRow } from './intel.table.js'
 
@@ -263,7 +263,14 @@ export async function summariseSightings(
     .orderBy('w.to_id')
     .limit(SIGHTED_BY_LIMIT)
     .execute()
-  const ids = reporters.map((r) => r.to_id)
+  // Who sighted it, as far as the viewer may know: an identity held here that the viewer may not see
+  // is not named (as the sightings themselves leave out such references, `withVisibleRefs`).
+  const hidden = await findHiddenIds(
+    db,
+    viewer,
+    reporters.map((r) => r.to_id),
+  )
+  const ids = reporters.map((r) => r.to_id).filter((id) => !hidden.has(id))
   const names = new Map<string, string>()
   if (ids.length > 0) {
     const rows = await db
