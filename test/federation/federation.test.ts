@@ -113,6 +113,37 @@ describe.each(STORE_KINDS)('federation between live instances (%s)', (kind) => {
     expect(Number(after.n)).toBe(Number(before.n))
   })
 
+  it('reads on from the last object it got when the last page of a pull comes empty', async () => {
+    // An instance of its own as the source, so that pages fall where this test says.
+    const source = await startInstance(kind, 'Foxtrot')
+    const reader = await startInstance(kind, 'Echo')
+    try {
+      const made = await createProducer(source)
+      const live = Array.from({ length: 4 }, () => indicator())
+      // Expired indicators leave the feed after paging: the second page of 4 comes empty.
+      const expired = Array.from({ length: 3 }, () => indicator({ valid_until: '2025-02-01T00:00:00.000Z' }))
+      await produce(source, made, live, { tlp: 'green', audience: 'federation' })
+      await produce(source, made, expired, { tlp: 'green', audience: 'federation' })
+      const peer = await link(reader, source, { pullCollections: ['federation'], pageSize: 4 })
+      const first = await sync(reader, peer, { only: 'pull' })
+      expect(first.error).toBeNull()
+      expect(first.pulled).toMatchObject({ pages: 2, accepted: 4 })
+      const cursor = await reader.server.store.db
+        .selectFrom('federation_pull_cursors')
+        .select('added_after')
+        .where('source_key', '=', peer)
+        .where('collection', '=', 'federation')
+        .executeTakeFirstOrThrow()
+      expect(cursor.added_after).not.toBeNull()
+      // Read on from the last object got: only the expired ones are after it (one empty page).
+      const again = await sync(reader, peer, { only: 'pull' })
+      expect(again.error).toBeNull()
+      expect(again.pulled).toMatchObject({ pages: 1, accepted: 0 })
+    } finally {
+      await Promise.all([source.server.close(), reader.server.close()])
+    }
+  })
+
   it('pulls every version added since the last pull, not only the last one', async () => {
     const v1 = indicator()
     const v2 = { ...v1, modified: '2025-02-01T00:00:00.000Z', name: 'second version' }

@@ -74,13 +74,17 @@ export async function pullCollection(
   const summary: PullSummary = { pages: 0, accepted: 0, rejected: 0, complete: false }
   const collectionId = await source.client.resolveCollection(source.apiRootUrl, source.collection)
   let cursor = await findPullCursor(db, source.sourceKey, source.collection)
+  // The last date added of the pages this pull read: where the next pull reads on from, should the
+  // last page be empty (a server may end with one; `next` paging leaves added_after where it was).
+  let lastAdded: string | null = null
   for (;;) {
     if (hooks.maxPages !== undefined && summary.pages >= hooks.maxPages) {
       return summary
     }
     const page = await readPage(source, collectionId, cursor)
     const at = now()
-    const next = nextCursor(source, cursor, page, at)
+    lastAdded = page.dateAddedLast ?? lastAdded
+    const next = nextCursor(source, cursor, page, lastAdded, at)
     const outcome = await storePage(db, self, source, page.objects, next, summary.pages + 1, hooks, at)
     summary.pages += 1
     summary.accepted += outcome.accepted
@@ -135,9 +139,10 @@ function nextCursor(
   source: PullSource,
   cursor: FederationPullCursorRow | undefined,
   page: ObjectsPage,
+  lastAdded: string | null,
   at: Date,
 ): FederationPullCursorRow {
-  const addedAfter = page.dateAddedLast ?? cursor?.added_after ?? null
+  const addedAfter = page.dateAddedLast ?? lastAdded ?? cursor?.added_after ?? null
   return {
     source_key: source.sourceKey,
     collection: source.collection,
