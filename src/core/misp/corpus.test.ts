@@ -55,9 +55,9 @@ function allAttributes(event: MispEvent): { where: string; attribute: MispAttrib
   ]
 }
 
-function exportedTags(tags: readonly { name: string; local?: boolean }[]): string[] {
+function exportedTags(tags: readonly { name: string; local?: boolean; exportable?: boolean }[]): string[] {
   return tags
-    .filter((tag) => tag.local !== true)
+    .filter((tag) => tag.local !== true && tag.exportable !== false)
     .map((tag) => tag.name)
     .sort()
 }
@@ -207,7 +207,7 @@ function comparable(event: MispEvent): Record<string, unknown> {
     if (Array.isArray(holder.Tag)) {
       const tags: unknown[] = holder.Tag
       holder.Tag = tags
-        .filter((tag) => !(isPlain(tag) && tag.local === true))
+        .filter((tag) => !(isPlain(tag) && (tag.local === true || tag.exportable === false)))
         .map((tag) => (isPlain(tag) ? String(tag.name) : String(tag)))
         .sort()
     }

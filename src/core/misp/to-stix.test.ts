@@ -206,6 +206,21 @@ describe('mispEventToStix: tags, TLP and distribution', () => {
     expect(objects.some((object) => JSON.stringify(object).includes('internal'))).toBe(false)
     expect(problems).toEqual([expect.objectContaining({ field: 'Tag', severity: 'warning' })])
   })
+
+  it('does not export tags whose definition is not exportable', () => {
+    const { objects, problems } = mispEventToStix(
+      makeEvent({ Tag: [{ name: 'team:internal-only', exportable: false }, { name: 'shared-tag' }] }),
+    )
+    const text = JSON.stringify(objects)
+    expect(text.includes('team:internal-only')).toBe(false)
+    expect(text.includes('shared-tag')).toBe(true)
+    expect(problems).toEqual([
+      expect.objectContaining({
+        field: 'Tag',
+        message: expect.stringContaining('non-exportable') as unknown,
+      }),
+    ])
+  })
 })
 
 describe('mispEventToStix: attributes', () => {

@@ -915,9 +915,16 @@ class StixWriter {
     const tlpNames: string[] = []
     let canonical = true
     for (const tag of tags) {
-      if (tag.local === true) {
+      if (tag.local === true || tag.exportable === false) {
+        // Local tags, and tags of a non-exportable tag definition, never leave their MISP instance.
         this.problems.push(
-          mispProblem('warning', path, uuid, 'Tag', `local tag '${tag.name}' is not exported`),
+          mispProblem(
+            'warning',
+            path,
+            uuid,
+            'Tag',
+            `${tag.local === true ? 'local' : 'non-exportable'} tag '${tag.name}' is not exported`,
+          ),
         )
         continue
       }
