@@ -369,12 +369,18 @@ describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
         .where('object_id', '=', r.object_id)
         .where('version', '=', r.version)
         .where('owner_org_id', '=', r.owner_org_id)
-    await keyOf(old).set({ updated_at: longAgo, status: 'accepted' }).execute()
+    await keyOf(old).set({ updated_at: longAgo, status: 'filtered' }).execute()
     await keyOf(waiting).set({ updated_at: longAgo, status: 'sent' }).execute()
     // And what the peer read from this instance long ago: sent, with no verdict to wait for.
     await db
       .insertInto('federation_receipts')
       .values({ ...old, direction: 'serve', status: 'sent', updated_at: longAgo })
+      .execute()
+    // An object the peer accepted long ago stays: the record of what it holds (its deletion follows it).
+    const delivered = { ...old, object_id: `indicator--${randomUUID()}`, direction: 'push', action: 'object' }
+    await db
+      .insertInto('federation_receipts')
+      .values({ ...delivered, status: 'accepted', updated_at: longAgo })
       .execute()
     // Tombstones: one of a deletion 400 days ago (past a year's retention), one of yesterday.
     const tombstone = (deletedAt: string) => ({
@@ -417,7 +423,13 @@ describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
       .select(['object_id', 'direction', 'action', 'status'])
       .where('peer_id', '=', peerId)
       .execute()
-    expect(left).toHaveLength(receipts.length - 1)
+    expect(left).toHaveLength(receipts.length)
+    expect(left).toContainEqual({
+      object_id: delivered.object_id,
+      direction: 'push',
+      action: 'object',
+      status: 'accepted',
+    })
     expect(left).toContainEqual({
       object_id: waiting.object_id,
       direction: waiting.direction,

@@ -227,12 +227,19 @@ export async function upsertReceipts(trx: Trx | Db, rows: readonly FederationRec
 /**
  * Deletes settled receipts (accepted, rejected, filtered) last updated before an instant; pushed
  * receipts still `sent` wait for the peer's verdict and stay (a peer's read of this instance, `serve`,
- * has no verdict to wait for). Returns how many went.
+ * has no verdict to wait for). An object version a peer accepted stays too: it is the record of what
+ * the peer holds, which the push of its deletion reads (`findDeliveredVersions`). Returns how many
+ * went.
  */
 export async function deleteSettledReceiptsBefore(db: Db | Trx, before: string): Promise<number> {
   const result = await db
     .deleteFrom('federation_receipts')
     .where((eb) => eb.or([eb('status', '!=', 'sent'), eb('direction', '=', 'serve')]))
+    .where((eb) =>
+      eb.not(
+        eb.and([eb('direction', '=', 'push'), eb('action', '=', 'object'), eb('status', '=', 'accepted')]),
+      ),
+    )
     .where('updated_at', '<', before)
     .executeTakeFirst()
   return Number(result.numDeletedRows)
