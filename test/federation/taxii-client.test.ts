@@ -7,7 +7,8 @@ import { findPeerById } from '../../src/server/modules/federation/federation.rep
 import { createPeer, updatePeer } from '../../src/server/modules/federation/federation.service.js'
 import { deleteOwnVersions } from '../../src/server/modules/intel/intel.delete.js'
 import { FakeTaxiiServer } from '../helpers/fake-taxii.js'
-import { createOrg, TEST_OPERATOR } from '../helpers/factories.js'
+import { createOrg, createUserWithPassword, TEST_OPERATOR } from '../helpers/factories.js'
+import { TLP2_MARKING_IDS } from '../../src/core/stix/stix.js'
 import {
   createProducer,
   heldBy,
@@ -220,6 +221,43 @@ describe.each(STORE_KINDS)('the TAXII client against another vendor’s server (
       pushCollection: 'other',
     })
     expect((await findPeerById(delta.server.store.db, peer))?.push_cursor).toBeNull()
+  })
+
+  it('keeps the receipts of what a pull refused from the pull’s audience: TLP:RED and invalid objects', async () => {
+    const red = indicator({ object_marking_refs: [TLP2_MARKING_IDS.red] })
+    const broken = indicator({ pattern: "[ipv4-addr:value = '198.51.100.9'" })
+    const fine = indicator()
+    fake.add([red, broken, fine])
+    const { peer } = await fakeVendor('Red vendor', {
+      pullCollections: ['Indicators'],
+      pushCollection: null,
+      pullLabel: { audience: 'federation' },
+    })
+    expect((await sync(delta, peer)).error).toBeNull()
+    const outcome = new Map(
+      (await receiptsOf(delta, peer, [red.id, broken.id, fine.id])).map((r) => [
+        r.object_id,
+        `${r.status} ${r.rule ?? ''}`.trim(),
+      ]),
+    )
+    expect(Object.fromEntries(outcome)).toEqual({
+      [red.id]: 'rejected tlp-red-never-leaves',
+      [broken.id]: 'rejected invalid',
+      [fine.id]: 'accepted',
+    })
+    // A member of this instance's federation sees what was kept, and nothing of what was refused.
+    const member = await createOrg(delta.server.store, { name: `Member ${randomUUID().slice(0, 6)}` })
+    const { user, password } = await createUserWithPassword(delta.server.store, { orgId: member.id })
+    const client = delta.server.client()
+    await client.login(user.email, password)
+    const listed = await client.get<{ items: { objectId: string }[] }>(
+      `/api/v1/federation/receipts?peerId=${peer}&limit=500`,
+    )
+    expect(listed.status, listed.text).toBe(200)
+    const ids = listed.body.items.map((r) => r.objectId)
+    expect(ids).toContain(fine.id)
+    expect(ids).not.toContain(red.id)
+    expect(ids).not.toContain(broken.id)
   })
 
   it('upgrades STIX 2.0 objects a server still serves, and refuses with why one that does not convert', async () => {

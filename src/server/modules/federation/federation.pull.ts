@@ -224,7 +224,11 @@ async function storePage(
   at: Date,
 ): Promise<{ accepted: number; rejected: number }> {
   const stamp = at.toISOString()
-  const baseLabelId = labelId(source.label)
+  // What this pull refuses is not stored, and what it was (a TLP:RED object, one that does not
+  // validate, whatever its marking) is not for the pull's audience: its receipt is kept for the
+  // pulling organisation alone, as TLP:AMBER+STRICT content is.
+  const refusedLabel = receivedLabel(source.label, 'amber+strict', '')
+  const refusedLabelId = labelId(refusedLabel)
   const receipts: FederationReceiptTable[] = []
   const receipt = (
     object: unknown,
@@ -257,11 +261,13 @@ async function storePage(
   }
   const keep: StixObject[] = []
   let rejected = 0
+  /** Labels of refused objects' receipts, made with the page. */
+  const extraLabels = new Map<string, SharingLabel>()
   if (items.length > 0) {
     const { candidates, refused } = upgradedItems(items)
     for (const { item, messages } of refused) {
       rejected += 1
-      receipt(item, 'rejected', baseLabelId, 'invalid', messages.slice(0, 3).join('; '))
+      receipt(item, 'rejected', refusedLabelId, 'invalid', messages.slice(0, 3).join('; '))
     }
     const result = validateStixContent(
       candidates.map((c) => c.object),
@@ -275,7 +281,13 @@ async function storePage(
     }
     for (const [index, messages] of problems) {
       rejected += 1
-      receipt(candidates[index]?.object, 'rejected', baseLabelId, 'invalid', messages.slice(0, 3).join('; '))
+      receipt(
+        candidates[index]?.object,
+        'rejected',
+        refusedLabelId,
+        'invalid',
+        messages.slice(0, 3).join('; '),
+      )
     }
     for (const entry of result.objects) {
       if (problems.has(entry.index)) {
@@ -288,7 +300,10 @@ async function storePage(
       const verdict = pullVerdict(self.id, tlp, carried)
       if (!verdict.deliver) {
         rejected += 1
-        receipt(object, 'rejected', baseLabelId, verdict.rule, verdict.reason)
+        // A loop refused is labelled as it would have been stored; TLP:RED, home only.
+        const as = tlp === 'red' ? refusedLabel : receivedLabel(source.label, tlp, '')
+        extraLabels.set(labelId(as), as)
+        receipt(object, 'rejected', labelId(as), verdict.rule, verdict.reason)
         continue
       }
       const stored = receivedLabel(source.label, tlp, '')
@@ -313,6 +328,12 @@ async function storePage(
   }
   const record = async (trx: Trx): Promise<void> => {
     await ensureLabel(trx, source.label, at)
+    if (rejected > 0) {
+      await ensureLabel(trx, refusedLabel, at)
+    }
+    for (const label of extraLabels.values()) {
+      await ensureLabel(trx, label, at)
+    }
     await upsertReceipts(trx, receipts)
     await hooks.inPage?.(pageNumber)
     await savePullCursor(trx, cursor)
