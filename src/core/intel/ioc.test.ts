@@ -51,6 +51,13 @@ describe('extractIocs', () => {
       type: 'ipv4-addr',
       value: '203.0.113.0/24',
     })
+    // IPv6 networks stay networks too; an address written alone stays an address.
+    const six = extractIocs('routes 2001:db8::/32 and host 2001:db8::5 announced')
+    expect(six.map((i) => i.observable.key).sort()).toEqual(['ipv6:2001:db8::/32', 'ipv6:2001:db8::5'])
+    expect(six.find((i) => i.observable.key === 'ipv6:2001:db8::/32')?.sco).toMatchObject({
+      type: 'ipv6-addr',
+      value: '2001:db8::/32',
+    })
     // An internationalised name is not cut into a wrong ASCII one.
     expect(keys('Bestellung bei bücher.de')).not.toContain('domain:cher.de')
     expect(keys('xn--bcher-kva.de')).toContain('domain:xn--bcher-kva.de')

@@ -76,7 +76,7 @@ export function extractIocs(text: string): ExtractedIoc[] {
   const candidates: [ObservableKind, readonly string[]][] = [
     ['url', found.urls.map(trimUrl)],
     ['ipv4', [...networks, ...found.ipv4s.filter((ip) => standsAlone(plain, ip))]],
-    ['ipv6', found.ipv6s],
+    ['ipv6', found.ipv6s.flatMap((ip) => ipv6Forms(plain, ip))],
     ['email', found.emails],
     // The extractor reads ASCII only, so `bücher.de` gave `cher.de`: a domain must begin a word.
     ['domain', found.domains.filter((d) => beginsWord(plain, d))],
@@ -154,4 +154,27 @@ function beginsWord(text: string, domain: string): boolean {
 /** True when `ip` occurs in `text` as an address of its own, not only as a CIDR network's start. */
 function standsAlone(text: string, ip: string): boolean {
   return new RegExp(`(?<!\\d|\\d\\.)${escapeRegExp(ip)}(?!\\d|\\.\\d|/\\d)`).test(text)
+}
+
+/**
+ * How an IPv6 address the extractor found is written in the text: as a network wherever a prefix
+ * length follows it (`2001:db8::/32`: the extractor keeps only the address), and as the address
+ * where one is written alone.
+ */
+function ipv6Forms(text: string, ip: string): string[] {
+  const forms = new Set<string>()
+  let at = text.indexOf(ip)
+  const part = /[0-9a-fA-F:.]/
+  while (at !== -1) {
+    const after = text.slice(at + ip.length)
+    // Only where it is written whole (`2001:db8::` is also the start of `2001:db8::5`).
+    const whole =
+      !part.test(text.charAt(at - 1)) && !part.test(after.charAt(0) === '/' ? '' : after.charAt(0))
+    if (whole) {
+      const prefix = /^\/(\d{1,3})(?!\d)/.exec(after)
+      forms.add(prefix === null ? ip : `${ip}/${prefix[1] ?? ''}`)
+    }
+    at = text.indexOf(ip, at + ip.length)
+  }
+  return forms.size === 0 ? [ip] : [...forms]
 }
