@@ -377,6 +377,13 @@ describe.each(STORE_KINDS)('TAXII never shows what the visibility rule hides (%s
           .map((r) => r.object.id)
           .sort(),
       )
+      // The manifest lists exactly what the objects endpoint gives.
+      const manifest = await p.client.get<ManifestBody>(
+        `${base}manifest/?match[type]=report,relationship&added_after=${encodeURIComponent('2025-01-01T00:00:00Z')}`,
+      )
+      expect((manifest.body.objects ?? []).map((o) => o.id).sort(), `manifest as ${p.name}`).toEqual(
+        (listed.body.objects ?? []).map((o) => o.id).sort(),
+      )
       for (const text of [byId.text, listed.text]) {
         for (const id of hidden) {
           expect(text.includes(id), `${id} named to ${p.name}`).toBe(false)

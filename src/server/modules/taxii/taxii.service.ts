@@ -340,7 +340,8 @@ export async function readCollectionPage(
         ...(filter.next === null ? {} : { after: filter.next }),
         versions: selectionOf(filter.versions),
         limit: limit + 1,
-        withJson: options.withJson,
+        // The manifest too: what it lists must be what the objects endpoint gives (below).
+        withJson: true,
       })
     : []
   if (options.objectId !== undefined && rows.length === 0 && filter.next === null) {
@@ -353,11 +354,13 @@ export async function readCollectionPage(
   }
   const read = paged(rows, limit)
   // What leaves names nothing the caller may not see: references to such objects are removed, and
-  // an object that is no valid STIX without them is left out (`withVisibleRefs`). Paging stays as
-  // read: `more` and `next` follow every row.
-  const page = options.withJson
-    ? { ...read, items: await withVisibleRefs(db, principal, read.items, 'drop') }
-    : read
+  // an object that is no valid STIX without them is left out (`withVisibleRefs`), of the objects
+  // and of the manifest alike. Paging stays as read: `more` and `next` follow every row.
+  const shown = await withVisibleRefs(db, principal, read.items, 'drop')
+  const page = {
+    ...read,
+    items: options.withJson ? shown : shown.map(({ json: _, ...row }) => row),
+  }
   if (options.objectId !== undefined) {
     return page
   }
