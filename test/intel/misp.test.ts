@@ -134,7 +134,7 @@ describe.each(STORE_KINDS)('MISP in and out (%s)', (kind) => {
     }
   })
 
-  it('exports events and attributes with the TLP of their label, not the producer’s tag', async () => {
+  it('exports events and attributes with the TLP and PAP of their label, not the producer’s tags', async () => {
     const owner = world.users.a1
     const attribute = (value: string, tags: string[]) => ({
       uuid: randomUUID(),
@@ -149,7 +149,7 @@ describe.each(STORE_KINDS)('MISP in and out (%s)', (kind) => {
     const plain = attribute('198.51.100.232', [])
     const source = `misp-tlp-${randomUUID().slice(0, 8)}`
     const res = await owner.client.post(
-      `/api/v1/intel/import?tlp=red&recipient=${owner.id}&source=${source}`,
+      `/api/v1/intel/import?tlp=red&pap=amber&recipient=${owner.id}&source=${source}`,
       {
         Event: {
           uuid: randomUUID(),
@@ -158,7 +158,11 @@ describe.each(STORE_KINDS)('MISP in and out (%s)', (kind) => {
           distribution: '3',
           published: true,
           timestamp: '1735689600',
-          Tag: [{ name: 'tlp:white' }, { name: 'rsit:malicious-code="malware-distribution"' }],
+          Tag: [
+            { name: 'tlp:white' },
+            { name: 'PAP:WHITE' },
+            { name: 'rsit:malicious-code="malware-distribution"' },
+          ],
           Attribute: [tagged, plain],
         },
       },
@@ -174,6 +178,10 @@ describe.each(STORE_KINDS)('MISP in and out (%s)', (kind) => {
     const tlpTags = (tags: { name: string }[] | undefined) =>
       (tags ?? []).map((t) => t.name).filter((name) => name.toLowerCase().startsWith('tlp:'))
     expect(tlpTags(event?.Tag)).toEqual(['tlp:red'])
+    // The label's PAP too (asked for at import: AMBER), not the producer's PAP:WHITE.
+    expect((event?.Tag ?? []).map((t) => t.name).filter((name) => name.startsWith('PAP:'))).toEqual([
+      'PAP:AMBER',
+    ])
     expect((event?.Tag ?? []).map((t) => t.name)).toContain('rsit:malicious-code="malware-distribution"')
     const byUuid = new Map((event?.Attribute ?? []).map((a) => [a.uuid, a]))
     expect(tlpTags(byUuid.get(tagged.uuid)?.Tag)).toEqual(['tlp:red'])

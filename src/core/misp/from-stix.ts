@@ -7,6 +7,7 @@ import {
   TLP2_MARKING_IDS,
   TLP_ORDER,
   mispProblem,
+  papOfTag,
   tlpOfTag,
   type JsonValue,
   type MispAttribute,
@@ -38,8 +39,16 @@ export interface StixToMispOptions {
    * group 4). A kept `x_misp_distribution` with the same audience wins (3 stays 3).
    */
   audience?: MispAudience | 'public' | null
-  /** Liaison TLP of the content; becomes a `tlp:` event tag when the event carries none. */
+  /**
+   * Liaison TLP of the content; becomes the event's `tlp:` tag (a producer's tag of another level
+   * is replaced: the label decides).
+   */
   tlp?: MispTlp | null
+  /**
+   * Liaison PAP of the content; becomes the event's `PAP:` tag unless it is clear and the event
+   * carries none (a producer's tag of another level is replaced).
+   */
+  pap?: 'clear' | 'green' | 'amber' | 'red' | null
   /** Event uuid when there is no report (default: derived from the object ids). */
   eventUuid?: string
   /** Event info when there is no report. */
@@ -414,6 +423,17 @@ class MispReader {
       // The label decides how the event may be shared, not the producer's tag: a TLP tag of another
       // level goes, the label's comes (one of the same level is kept as it was spelt).
       event.Tag = [...event.Tag.filter((tag) => tlpOfTag(tag.name) === null), { name: `tlp:${tlp}` }]
+    }
+    const pap = options.pap
+    if (pap !== undefined && pap !== null) {
+      const papTags = event.Tag.filter((tag) => papOfTag(tag.name) !== null)
+      const agrees = papTags.length > 0 && papTags.every((tag) => papOfTag(tag.name) === pap)
+      if (!agrees && (pap !== 'clear' || papTags.length > 0)) {
+        event.Tag = [
+          ...event.Tag.filter((tag) => papOfTag(tag.name) === null),
+          { name: `PAP:${pap.toUpperCase()}` },
+        ]
+      }
     }
     const audience = options.audience
     if (audience !== undefined && audience !== null) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { PROVENANCE_PROPERTY, Provenance, type InstanceRef } from '../../../core/federation/provenance.js'
 import { markingDefinitionForTlp, tlpOfMarkingRef, type StixObject } from '../../../core/stix/stix.js'
-import { Audience, Tlp, type SharingLabel, type Viewer } from '../../../core/trust/label.js'
+import { Audience, Pap, Tlp, type SharingLabel, type Viewer } from '../../../core/trust/label.js'
 import { stixToMispEvent, toMispJson } from '../../../core/misp/from-stix.js'
 import { tlpOfTag } from '../../../core/misp/misp.js'
 import { badInput, LiaisonError } from '../../errors.js'
@@ -488,11 +488,16 @@ export async function* exportMispEvents(
       (a, m) => (Audience.breadth(m.label.audience) < Audience.breadth(a) ? m.label.audience : a),
       'public',
     )
+    const pap = members.reduce<Pap>(
+      (p, m) => (Pap.rank(m.label.pap) > Pap.rank(p) ? m.label.pap : p),
+      'clear',
+    )
     const { event } = stixToMispEvent(
       members.map((m) => m.object),
       {
         ...(reportId === undefined ? {} : { reportId }),
         tlp,
+        pap,
         audience,
         extraTags: (object) => provenanceTags.get(object.id) ?? [],
       },
