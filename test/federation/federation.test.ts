@@ -364,6 +364,29 @@ describe.each(STORE_KINDS)('federation between live instances (%s)', (kind) => {
     expect((await heldBy(bravo, alphaAtBravo, [object.id])).map((r) => r.id)).toEqual([object.id])
   })
 
+  it('takes back from a peer a version it was sent whose label has since tightened', async () => {
+    const shared = indicator()
+    await produce(alpha, producer, [shared], { tlp: 'green', audience: 'federation' })
+    const toBravo = await link(alpha, bravo, { pushCollection: 'federation' })
+    expect((await sync(alpha, toBravo, { only: 'push' })).error).toBeNull()
+    const alphaAtBravo = bravo.orgFor.get('Alpha') ?? ''
+    expect(await heldBy(bravo, alphaAtBravo, [shared.id])).toHaveLength(1)
+    // The producer sends the same version again, now marked TLP:RED: it may no longer be at Bravo.
+    await produce(alpha, producer, [{ ...shared, object_marking_refs: [TLP2_MARKING_IDS.red] }], {
+      tlp: 'green',
+      audience: 'federation',
+    })
+    const after = await sync(alpha, toBravo, { only: 'push' })
+    expect(after.error).toBeNull()
+    expect(await heldBy(bravo, alphaAtBravo, [shared.id])).toEqual([])
+    const receipts = await receiptsOf(alpha, toBravo, [shared.id])
+    expect(receipts.map((r) => `${r.action} ${r.status} ${r.rule ?? ''}`.trim()).sort()).toEqual([
+      'delete accepted tlp-red-never-leaves',
+      'object filtered tlp-red-never-leaves',
+    ])
+    expect(receipts.find((r) => r.action === 'delete')?.reason).toMatch(/^retracted at the peer: tlp:red/)
+  })
+
   it('passes revocations and deletions on, by push and by pull', async () => {
     const pushed = indicator()
     const pulled = indicator()

@@ -156,6 +156,15 @@ export async function pushToPeer(
         : object
       outgoing.push({ receipt, json: JSON.stringify(wire) })
     }
+    // What the peer got before and may no longer have goes back out of it.
+    receipts.push(
+      ...(await retractFromPeer(
+        db,
+        dest,
+        receipts.filter((r) => r.status === 'filtered' && r.rule !== 'loop' && r.rule !== 'expired'),
+        summary,
+      )),
+    )
     for (const envelope of envelopes(outgoing, dest.maxContentLength)) {
       receipts.push(...(await send(dest, envelope, summary)))
     }
@@ -176,6 +185,77 @@ export async function pushToPeer(
   }
   await pushDeletions(db, dest, summary, now)
   return summary
+}
+
+/**
+ * Deletes one version at the peer (TAXII DELETE) and says how it went, as a `delete` receipt: done
+ * (`reason` when it was there), already absent, or refused by the peer for what was asked (4xx but
+ * 401/429). Any other failure is thrown: the push stops with its cursors kept.
+ */
+async function deleteAtPeer(
+  dest: PushDestination,
+  receipt: FederationReceiptTable,
+  summary: PushSummary,
+  reason: string,
+): Promise<FederationReceiptTable> {
+  try {
+    const found = await dest.client.deleteObject(
+      dest.apiRootUrl,
+      dest.collectionId,
+      receipt.object_id,
+      receipt.version === '' ? [] : [receipt.version],
+    )
+    summary.deleted += 1
+    return found ? { ...receipt, reason } : { ...receipt, reason: 'already absent at the peer' }
+  } catch (error) {
+    if (
+      error instanceof TaxiiClientError &&
+      error.status !== null &&
+      error.status >= 400 &&
+      error.status < 500 &&
+      error.status !== 401 &&
+      error.status !== 429
+    ) {
+      return { ...receipt, status: 'rejected', rule: 'peer-refused', reason: error.message.slice(0, 2000) }
+    }
+    throw error
+  }
+}
+
+/**
+ * Versions the peer was sent before and may no longer have (their label tightened, say to
+ * TLP:RED, or they now name what the peer may not see): deleted at the peer, each with a `delete`
+ * receipt saying why.
+ */
+async function retractFromPeer(
+  db: Db,
+  dest: PushDestination,
+  filtered: readonly FederationReceiptTable[],
+  summary: PushSummary,
+): Promise<FederationReceiptTable[]> {
+  if (filtered.length === 0) {
+    return []
+  }
+  const delivered = await findDeliveredVersions(
+    db,
+    dest.peerId,
+    filtered.map((r) => ({ id: r.object_id, ownerOrgId: r.owner_org_id, modified: r.version })),
+  )
+  const out: FederationReceiptTable[] = []
+  for (const r of filtered) {
+    if (!delivered.has(`${r.object_id}\u0000${r.owner_org_id}\u0000${r.version}`)) {
+      continue
+    }
+    out.push(
+      await deleteAtPeer(
+        dest,
+        { ...r, action: 'delete', status: 'accepted', rule: r.rule, reason: null },
+        summary,
+        `retracted at the peer: ${r.reason ?? r.rule ?? 'no longer for it'}`,
+      ),
+    )
+  }
+  return out
 }
 
 /** Splits outgoing objects into envelopes below the peer's largest POST body. */
@@ -359,38 +439,7 @@ async function pushDeletions(
         created_at: stamp,
         updated_at: stamp,
       }
-      try {
-        const found = await dest.client.deleteObject(
-          dest.apiRootUrl,
-          dest.collectionId,
-          t.id,
-          t.modified === '' ? [] : [t.modified],
-        )
-        summary.deleted += 1
-        receipts.push(
-          found
-            ? { ...receipt, reason: 'deleted at the peer' }
-            : { ...receipt, reason: 'already absent at the peer' },
-        )
-      } catch (error) {
-        if (
-          error instanceof TaxiiClientError &&
-          error.status !== null &&
-          error.status >= 400 &&
-          error.status < 500 &&
-          error.status !== 401 &&
-          error.status !== 429
-        ) {
-          receipts.push({
-            ...receipt,
-            status: 'rejected',
-            rule: 'peer-refused',
-            reason: error.message.slice(0, 2000),
-          })
-          continue
-        }
-        throw error
-      }
+      receipts.push(await deleteAtPeer(dest, receipt, summary, 'deleted at the peer'))
     }
     const next: DeletionCursor = {
       deletedAt: last.deleted_at,
