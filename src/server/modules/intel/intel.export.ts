@@ -33,8 +33,9 @@ export interface PageOptions {
 
 /**
  * Every latest version `viewer` may see that matches the filter (every version with
- * `allVersions`), page by page (keyset order by added time, id, owner, version), with its label. Memory stays flat however large the store is. Expiry
- * (valid_until, retention rules) is judged once, at `filter.now`, for the whole export.
+ * `allVersions`), page by page (keyset order by added time, id, owner, version), with its label.
+ * Memory stays flat however large the store is. Expiry (valid_until, retention rules) is judged
+ * once, at `filter.now`, for the whole export.
  */
 export async function* visiblePages(
   db: Db,
