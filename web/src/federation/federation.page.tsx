@@ -23,7 +23,7 @@ import {
   type SyncSummary,
 } from './federation.api.js'
 import { PeerDialog } from './peer.dialog.js'
-import { DIRECTION_LABELS, STATUS_COLOURS, STATUS_LABELS } from './receipt-labels.js'
+import { ReceiptCells, ReceiptHeadCells, STATUS_COLOURS, STATUS_LABELS } from './receipt-cells.js'
 
 const route = getRouteApi('/app/federation')
 
@@ -245,11 +245,7 @@ function Receipts({ peer, search }: { peer: PeerWire; search: FederationSearch }
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Object</Table.Th>
-                <Table.Th>Version</Table.Th>
-                <Table.Th>What</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Why</Table.Th>
-                <Table.Th>When</Table.Th>
+                <ReceiptHeadCells />
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -270,36 +266,7 @@ function Receipts({ peer, search }: { peer: PeerWire; search: FederationSearch }
                       {r.objectType}
                     </Text>
                   </Table.Td>
-                  <Table.Td>
-                    <Text size="xs">{r.version === '' ? '—' : r.version}</Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">
-                      {DIRECTION_LABELS[r.direction]}
-                      {r.action === 'delete' ? ' deletion' : ''}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Badge
-                      variant="light"
-                      color={STATUS_COLOURS[r.status]}
-                      miw="max-content"
-                      data-testid="receipt-status"
-                    >
-                      {STATUS_LABELS[r.status]}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td data-testid="receipt-reason">
-                    <Text size="sm">{r.reason ?? '—'}</Text>
-                    {r.rule === null ? null : (
-                      <Text size="xs" c="dimmed">
-                        rule {r.rule}
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">{formatDateTime(r.updatedAt)}</Text>
-                  </Table.Td>
+                  <ReceiptCells receipt={r} />
                 </Table.Tr>
               ))}
             </Table.Tbody>

@@ -1,10 +1,9 @@
-import { Badge, Paper, Table, Text, Title } from '@mantine/core'
+import { Paper, Table, Text, Title } from '@mantine/core'
 import { useQuery } from '@tanstack/react-query'
 import { AnchorLink } from '../lib/anchor-link.js'
-import { formatDateTime } from '../lib/format.js'
 import { QueryStatus } from '../lib/query-status.js'
 import { OBJECT_RECEIPTS_LIMIT, objectReceiptsQuery, peersQuery } from './federation.api.js'
-import { DIRECTION_LABELS, STATUS_COLOURS, STATUS_LABELS } from './receipt-labels.js'
+import { ReceiptCells, ReceiptHeadCells } from './receipt-cells.js'
 
 /**
  * Where one object went and came from across every peer: its delivery receipts (pushed, pulled, read
@@ -34,11 +33,7 @@ export function ObjectReceipts({ objectId }: { objectId: string }) {
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Peer</Table.Th>
-                <Table.Th>What</Table.Th>
-                <Table.Th>Version</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Why</Table.Th>
-                <Table.Th>When</Table.Th>
+                <ReceiptHeadCells />
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -52,31 +47,7 @@ export function ObjectReceipts({ objectId }: { objectId: string }) {
                       {peerName(r.peerId)}
                     </AnchorLink>
                   </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">
-                      {DIRECTION_LABELS[r.direction]}
-                      {r.action === 'delete' ? ' deletion' : ''}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="xs">{r.version === '' ? '—' : r.version}</Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Badge variant="light" color={STATUS_COLOURS[r.status]} miw="max-content">
-                      {STATUS_LABELS[r.status]}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">{r.reason ?? '—'}</Text>
-                    {r.rule === null ? null : (
-                      <Text size="xs" c="dimmed">
-                        rule {r.rule}
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="xs">{formatDateTime(r.updatedAt)}</Text>
-                  </Table.Td>
+                  <ReceiptCells receipt={r} />
                 </Table.Tr>
               ))}
             </Table.Tbody>
