@@ -23,3 +23,37 @@ export function indicator(overrides: Record<string, unknown> = {}): StixObject {
     ...overrides,
   }
 }
+
+/**
+ * A report naming every one of `ids`, and a relationship from each (`indicates` one malware id): the
+ * objects through which a reader could learn of ids it may not see. `relationships[i]` starts at
+ * `ids[i]`.
+ */
+export function namingEvery(
+  ids: readonly string[],
+  at: string,
+): { report: StixObject; relationships: StixObject[] } {
+  const target = `malware--${randomUUID()}`
+  return {
+    report: {
+      type: 'report',
+      spec_version: '2.1',
+      id: `report--${randomUUID()}`,
+      created: at,
+      modified: at,
+      name: 'Every probe',
+      published: at,
+      object_refs: [...ids],
+    },
+    relationships: ids.map((id) => ({
+      type: 'relationship',
+      spec_version: '2.1',
+      id: `relationship--${randomUUID()}`,
+      created: at,
+      modified: at,
+      relationship_type: 'indicates',
+      source_ref: id,
+      target_ref: target,
+    })),
+  }
+}

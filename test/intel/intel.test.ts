@@ -7,7 +7,7 @@ import {
   OPENCTI_TLP_AMBER_STRICT_ID,
   TLP2_MARKING_IDS,
 } from '../../src/core/stix/stix.js'
-import { indicator } from '../helpers/stix.js'
+import { indicator, namingEvery } from '../helpers/stix.js'
 import { canSee } from '../../src/core/trust/label.js'
 import { countStixRows } from '../../src/server/modules/intel/intel.repository.js'
 import { errorCode, type ApiClient } from '../helpers/http.js'
@@ -614,34 +614,14 @@ describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
 
     // A public report naming every probe, and a public relationship from each: what a reader may not
     // see is not named to them either, on any read path.
-    const at = '2024-05-02T00:00:00.000Z'
-    const reportId = `report--${randomUUID()}`
-    const relationships = probes.map((probe) => ({
-      type: 'relationship',
-      spec_version: '2.1',
-      id: `relationship--${randomUUID()}`,
-      created: at,
-      modified: at,
-      relationship_type: 'indicates',
-      source_ref: probe.id,
-      target_ref: reportId.replace('report--', 'malware--'),
-      probe: probe.id,
-    }))
+    const { report, relationships } = namingEvery(
+      probes.map((p) => p.id),
+      '2024-05-02T00:00:00.000Z',
+    )
+    const reportId = report.id
     const named = await importJson(
       world.users.a1.client,
-      [
-        {
-          type: 'report',
-          spec_version: '2.1',
-          id: reportId,
-          created: at,
-          modified: at,
-          name: 'Every probe',
-          published: at,
-          object_refs: probes.map((p) => p.id),
-        },
-        ...relationships.map(({ probe: _, ...r }) => r),
-      ],
+      [report, ...relationships],
       '?tlp=clear&audience=public&source=leakprobe-named',
     )
     expect(named.status, named.text).toBe(200)
@@ -673,7 +653,7 @@ describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
         `relationships exported to ${principal.name}`,
       ).toEqual(
         relationships
-          .filter((r) => visible.includes(r.probe))
+          .filter((r) => visible.includes(String(r.source_ref)))
           .map((r) => r.id)
           .sort(),
       )

@@ -5,6 +5,7 @@ import type { TestResponse } from '../helpers/http.js'
 import { createLeakWorld, fullLabel, labelMatrix, type LeakWorld } from '../helpers/leak-harness.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { STORE_KINDS } from '../helpers/stores.js'
+import { namingEvery } from '../helpers/stix.js'
 import { createApiKey, ROOT, TaxiiClient, type EnvelopeBody, type ManifestBody } from '../helpers/taxii.js'
 
 interface Collection {
@@ -316,35 +317,14 @@ describe.each(STORE_KINDS)('TAXII never shows what the visibility rule hides (%s
   })
 
   it('names to no caller an object it may not see: members of a report, ends of a relationship', async () => {
-    const at = '2025-07-01T00:00:00.000Z'
-    const reportId = `report--${randomUUID()}`
-    const target = `malware--${randomUUID()}`
-    const relationships = probes.map((probe) => ({
-      probe: probe.id,
-      object: {
-        type: 'relationship',
-        spec_version: '2.1',
-        id: `relationship--${randomUUID()}`,
-        created: at,
-        modified: at,
-        relationship_type: 'indicates',
-        source_ref: probe.id,
-        target_ref: target,
-      },
-    }))
-    const report = {
-      type: 'report',
-      spec_version: '2.1',
-      id: reportId,
-      created: at,
-      modified: at,
-      name: 'Every probe',
-      published: at,
-      object_refs: probes.map((probe) => probe.id),
-    }
+    const { report, relationships } = namingEvery(
+      probes.map((probe) => probe.id),
+      '2025-07-01T00:00:00.000Z',
+    )
+    const reportId = report.id
     const res = await world.users.a1.client.post(
       '/api/v1/intel/import?tlp=clear&audience=federation&source=taxii-leak-named',
-      [report, ...relationships.map((r) => r.object)],
+      [report, ...relationships],
     )
     expect(res.status, res.text).toBe(200)
     const federation = allCollections.find((c) => c.alias === 'federation')
@@ -373,8 +353,8 @@ describe.each(STORE_KINDS)('TAXII never shows what the visibility rule hides (%s
         `relationships as ${p.name}`,
       ).toEqual(
         relationships
-          .filter((r) => visible.includes(r.probe))
-          .map((r) => r.object.id)
+          .filter((r) => visible.includes(String(r.source_ref)))
+          .map((r) => r.id)
           .sort(),
       )
       // The manifest lists exactly what the objects endpoint gives.
