@@ -53,6 +53,17 @@ function normalisePattern(pattern: unknown): string {
   return String(pattern).replace(SPACES_RE, ' ').replace(INTEGER_PATHS_RE, '$1$2').trim()
 }
 
+/** What the relationships among `objects` link (misp-stix's test bundles use random relationship ids). */
+function links(objects: readonly StixObject[]): string[] {
+  return objects
+    .filter((object) => object.type === 'relationship')
+    .map(
+      (object) =>
+        `${String(object.source_ref)} ${String(object.relationship_type)} ${String(object.target_ref)}`,
+    )
+    .sort()
+}
+
 /**
  * What differs between our objects and the reference ones: every reference object must exist with the
  * same id and the same properties; ours may add `x_misp_*` properties only.
@@ -165,27 +176,10 @@ describe('agreement with misp-stix', () => {
         : object,
     )
     expect(compare(oursWithoutRelationships, withoutRelationshipRefs(expected), relationshipIds)).toEqual([])
-    const links = (objects: StixObject[]): string[] =>
-      objects
-        .filter((object) => object.type === 'relationship')
-        .map(
-          (object) =>
-            `${String(object.source_ref)} ${String(object.relationship_type)} ${String(object.target_ref)}`,
-        )
-        .sort()
     expect(links(ours)).toEqual(links(expected))
   })
 
   it('maps restSearch attribute and object collections to the STIX objects misp-stix makes of them', () => {
-    // misp-stix's test bundles use random relationship ids; compare those by what they link.
-    const links = (objects: readonly StixObject[]): string[] =>
-      objects
-        .filter((object) => object.type === 'relationship')
-        .map(
-          (object) =>
-            `${String(object.source_ref)} ${String(object.relationship_type)} ${String(object.target_ref)}`,
-        )
-        .sort()
     for (const kind of ['attributes', 'objects']) {
       const expected = stixObjects(
         (readJson('tests', `test_${kind}_collection_stix21.json`) as { objects: unknown }).objects,
