@@ -13,12 +13,14 @@ import {
 } from '../intel/intel.provenance.js'
 import { findLabels } from '../trust/label.repository.js'
 import {
+  deliveredKey,
   findDeliveredVersions,
   findPendingStatusIds,
   findReceiptsOfStatus,
   findVersionsAfter,
   updatePeerRow,
   upsertReceipts,
+  versionReceipt,
   type AddedCursor,
 } from './federation.repository.js'
 import type { FederationReceiptRow, FederationReceiptTable } from './federation.table.js'
@@ -102,22 +104,7 @@ export async function pushToPeer(
       if (label === undefined || origin === undefined) {
         continue
       }
-      const receipt: FederationReceiptTable = {
-        peer_id: dest.peerId,
-        direction: 'push',
-        action: 'object',
-        object_id: row.id,
-        version: row.modified,
-        owner_org_id: row.owner_org_id,
-        label_id: row.label_id,
-        object_type: row.type,
-        status: 'sent',
-        rule: null,
-        reason: null,
-        status_id: null,
-        created_at: stamp,
-        updated_at: stamp,
-      }
+      const receipt = versionReceipt(dest.peerId, 'push', row, stamp)
       const verdict = pushVerdict(dest.target, label, origin)
       if (!verdict.deliver) {
         summary.filtered += 1
@@ -243,7 +230,7 @@ async function retractFromPeer(
   )
   const out: FederationReceiptTable[] = []
   for (const r of filtered) {
-    if (!delivered.has(`${r.object_id}\u0000${r.owner_org_id}\u0000${r.version}`)) {
+    if (!delivered.has(deliveredKey(r.object_id, r.owner_org_id, r.version))) {
       continue
     }
     out.push(
@@ -419,27 +406,18 @@ async function pushDeletions(
     )
     const receipts: FederationReceiptTable[] = []
     for (const t of tombstones) {
-      if (!delivered.has(`${t.id}\u0000${t.owner_org_id}\u0000${t.modified}`)) {
+      if (!delivered.has(deliveredKey(t.id, t.owner_org_id, t.modified))) {
         continue
       }
-      const stamp = now().toISOString()
-      const receipt: FederationReceiptTable = {
-        peer_id: dest.peerId,
-        direction: 'push',
-        action: 'delete',
-        object_id: t.id,
-        version: t.modified,
-        owner_org_id: t.owner_org_id,
-        label_id: t.label_id,
-        object_type: t.type,
-        status: 'accepted',
-        rule: null,
-        reason: null,
-        status_id: null,
-        created_at: stamp,
-        updated_at: stamp,
-      }
-      receipts.push(await deleteAtPeer(dest, receipt, summary, 'deleted at the peer'))
+      const receipt = versionReceipt(dest.peerId, 'push', t, now().toISOString())
+      receipts.push(
+        await deleteAtPeer(
+          dest,
+          { ...receipt, action: 'delete', status: 'accepted' },
+          summary,
+          'deleted at the peer',
+        ),
+      )
     }
     const next: DeletionCursor = {
       deletedAt: last.deleted_at,

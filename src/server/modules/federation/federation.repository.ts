@@ -194,6 +194,39 @@ export async function deletePullCursors(db: Db, sourceKey: string, collection?: 
 /** Rows per statement. */
 const CHUNK = 200
 
+/**
+ * A receipt for one stored object version (`sent`, no rule or reason yet), at `stamp`: what push and
+ * serve start from.
+ */
+export function versionReceipt(
+  peerId: string,
+  direction: 'push' | 'serve',
+  row: Pick<StixObjectRow, 'id' | 'modified' | 'owner_org_id' | 'label_id' | 'type'>,
+  stamp: string,
+): FederationReceiptTable {
+  return {
+    peer_id: peerId,
+    direction,
+    action: 'object',
+    object_id: row.id,
+    version: row.modified,
+    owner_org_id: row.owner_org_id,
+    label_id: row.label_id,
+    object_type: row.type,
+    status: 'sent',
+    rule: null,
+    reason: null,
+    status_id: null,
+    created_at: stamp,
+    updated_at: stamp,
+  }
+}
+
+/** The key of one version in what {@link findDeliveredVersions} answers. */
+export function deliveredKey(id: string, ownerOrgId: string, modified: string): string {
+  return `${id}\u0000${ownerOrgId}\u0000${modified}`
+}
+
 /** Records receipts; one that exists (same peer, direction, action, version, owner) is updated. */
 export async function upsertReceipts(trx: Trx | Db, rows: readonly FederationReceiptTable[]): Promise<void> {
   const unique = new Map<string, FederationReceiptTable>()
@@ -293,7 +326,7 @@ export async function findDeliveredVersions(
       .where('object_id', 'in', ids.slice(i, i + CHUNK))
       .execute()
     for (const row of rows) {
-      out.add(`${row.object_id}\u0000${row.owner_org_id}\u0000${row.version}`)
+      out.add(deliveredKey(row.object_id, row.owner_org_id, row.version))
     }
   }
   return out

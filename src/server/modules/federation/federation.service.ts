@@ -36,6 +36,7 @@ import {
   insertPeer,
   updatePeerRow,
   upsertReceipts,
+  versionReceipt,
   type AddedCursor,
 } from './federation.repository.js'
 import type { FederationPeerRow, FederationReceiptRow } from './federation.table.js'
@@ -437,20 +438,8 @@ export async function recordServedToPeer(
   await upsertReceipts(
     db,
     rows.map((row) => ({
-      peer_id: peer.id,
-      direction: 'serve',
-      action: 'object',
-      object_id: row.id,
-      version: row.modified,
-      owner_org_id: row.owner_org_id,
-      label_id: row.label_id,
-      object_type: row.type,
-      status: 'sent',
-      rule: null,
+      ...versionReceipt(peer.id, 'serve', row, stamp),
       reason: `read by the peer from TAXII collection ${collection.title} (${collection.id})`,
-      status_id: null,
-      created_at: stamp,
-      updated_at: stamp,
     })),
   )
 }
