@@ -12,7 +12,7 @@ import type { InstanceRef } from '../../../core/federation/provenance.js'
 import { normaliseLabel, type SharingLabel, type Viewer } from '../../../core/trust/label.js'
 import type { Config } from '../../config.js'
 import { badInput, conflict, forbidden, notFound } from '../../errors.js'
-import type { Db } from '../../store/store.js'
+import type { Db, Trx } from '../../store/store.js'
 import { recordAudit } from '../audit/audit.service.js'
 import { findGroupIdsOfOrg } from '../group/group.repository.js'
 import { deleteDeletionsBefore, findDeletionsAfter, type DeletionCursor } from '../intel/intel.provenance.js'
@@ -516,23 +516,10 @@ export async function listDeletions(
  * (`LIAISON_FEDERATION_TOMBSTONE_DAYS`).
  */
 export async function pruneTombstones(db: Db, retentionDays: number, now = new Date()): Promise<number> {
-  const before = new Date(now.getTime() - retentionDays * 24 * 3600_000).toISOString()
-  return db.transaction().execute(async (trx) => {
-    const deleted = await deleteDeletionsBefore(trx, before)
-    if (deleted > 0) {
-      await recordAudit(
-        trx,
-        { kind: 'system' },
-        {
-          action: 'intel.tombstones_pruned',
-          targetType: 'stix_deletions',
-          targetId: null,
-          details: { deleted, deletedBefore: before, retentionDays },
-        },
-        now,
-      )
-    }
-    return deleted
+  return pruneAudited(db, retentionDays, now, deleteDeletionsBefore, {
+    action: 'intel.tombstones_pruned',
+    targetType: 'stix_deletions',
+    beforeDetail: 'deletedBefore',
   })
 }
 
@@ -542,18 +529,36 @@ export async function pruneTombstones(db: Db, retentionDays: number, now = new D
  * scheduler of `liaison serve` runs it every hour (`LIAISON_FEDERATION_RECEIPT_DAYS`).
  */
 export async function pruneReceipts(db: Db, retentionDays: number, now = new Date()): Promise<number> {
+  return pruneAudited(db, retentionDays, now, deleteSettledReceiptsBefore, {
+    action: 'federation.receipts_pruned',
+    targetType: 'federation_receipts',
+    beforeDetail: 'settledBefore',
+  })
+}
+
+/**
+ * Deletes what `remove` deletes of before `retentionDays` ago, in one transaction with its audit
+ * entry (by the system, with the count and the limit) when anything went; returns how many went.
+ */
+async function pruneAudited(
+  db: Db,
+  retentionDays: number,
+  now: Date,
+  remove: (trx: Trx, before: string) => Promise<number>,
+  audit: { action: string; targetType: string; beforeDetail: string },
+): Promise<number> {
   const before = new Date(now.getTime() - retentionDays * 24 * 3600_000).toISOString()
   return db.transaction().execute(async (trx) => {
-    const deleted = await deleteSettledReceiptsBefore(trx, before)
+    const deleted = await remove(trx, before)
     if (deleted > 0) {
       await recordAudit(
         trx,
         { kind: 'system' },
         {
-          action: 'federation.receipts_pruned',
-          targetType: 'federation_receipts',
+          action: audit.action,
+          targetType: audit.targetType,
           targetId: null,
-          details: { deleted, settledBefore: before, retentionDays },
+          details: { deleted, [audit.beforeDetail]: before, retentionDays },
         },
         now,
       )
