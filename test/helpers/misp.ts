@@ -1,6 +1,29 @@
 import { randomUUID } from 'node:crypto'
 
 /**
+ * A published community MISP event (`{"Event": …}` envelope) holding `content` (its `Attribute`,
+ * `Object`, …), with a fresh uuid.
+ */
+export function mispEvent(
+  content: Record<string, unknown>,
+  info = 'Many attributes',
+): { Event: Record<string, unknown> } {
+  return {
+    Event: {
+      uuid: randomUUID(),
+      info,
+      date: '2025-01-01',
+      threat_level_id: '2',
+      analysis: '2',
+      distribution: '1',
+      timestamp: '1735689600',
+      published: true,
+      ...content,
+    },
+  }
+}
+
+/**
  * A published MISP event (`{"Event": …}` envelope) with one `ip-dst` attribute per value: the shape
  * of a large indicator feed, for tests that need many attributes. `toIds` decides, per attribute,
  * whether it is sent to IDS (an indicator beside the observed data).
@@ -9,16 +32,8 @@ export function ipDstEvent(
   values: readonly string[],
   options: { info?: string; toIds?: (index: number) => boolean } = {},
 ): { Event: Record<string, unknown> } {
-  return {
-    Event: {
-      uuid: randomUUID(),
-      info: options.info ?? 'Many attributes',
-      date: '2025-01-01',
-      threat_level_id: '2',
-      analysis: '2',
-      distribution: '1',
-      timestamp: '1735689600',
-      published: true,
+  return mispEvent(
+    {
       Attribute: values.map((value, i) => ({
         uuid: randomUUID(),
         type: 'ip-dst',
@@ -29,7 +44,8 @@ export function ipDstEvent(
         distribution: '5',
       })),
     },
-  }
+    options.info,
+  )
 }
 
 let narrowCount = 0

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ApiClient } from '../helpers/http.js'
 import { createLeakWorld, type LeakWorld } from '../helpers/leak-harness.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
+import { mispEvent } from '../helpers/misp.js'
 import { STORE_KINDS } from '../helpers/stores.js'
 
 interface Correlation {
@@ -39,19 +40,7 @@ function mispObject(name: string, attributes: ReturnType<typeof attribute>[]) {
 }
 
 function eventWith(objects: ReturnType<typeof mispObject>[]) {
-  return {
-    Event: {
-      uuid: randomUUID(),
-      info: 'Objects of unmapped templates',
-      date: '2025-01-01',
-      threat_level_id: '2',
-      analysis: '2',
-      distribution: '1',
-      timestamp: '1735689600',
-      published: true,
-      Object: objects,
-    },
-  }
+  return mispEvent({ Object: objects }, 'Objects of unmapped templates')
 }
 
 describe.each(STORE_KINDS)('correlation on the attributes of unmapped MISP objects (%s)', (kind) => {
