@@ -76,8 +76,16 @@ describe.each(STORE_KINDS)('audit chain (%s)', (kind) => {
     expect(list.status).toBe(200)
     expect(list.body.items).toHaveLength(5)
     expect(list.body.items[0]?.seq).toBeGreaterThan(list.body.items[4]?.seq ?? Infinity)
-    const verify = await admin.get('/api/v1/audit/verify')
+    const verify = await admin.get<{ ok: boolean; headSeq: number; headHash: string }>('/api/v1/audit/verify')
     expect(verify.body).toMatchObject({ ok: true })
+    // A head kept elsewhere is checked; one that is no SEQ:HASH is refused, naming the parameter.
+    const anchored = await admin.get(
+      `/api/v1/audit/verify?anchor=${verify.body.headSeq}:${verify.body.headHash}`,
+    )
+    expect(anchored.body).toMatchObject({ ok: true })
+    const badAnchor = await admin.get('/api/v1/audit/verify?anchor=12:nothex')
+    expect(badAnchor.status).toBe(400)
+    expect(badAnchor.text).toContain('anchor')
 
     const { client: orgAdmin } = await server.loginAsNewUser({ role: 'admin' })
     expect((await orgAdmin.get('/api/v1/audit')).status).toBe(403)
