@@ -309,6 +309,44 @@ describe.each(STORE_KINDS)('federation API (%s)', (kind) => {
     expect((own?.Tag ?? []).filter((t) => t.name.startsWith('liaison:'))).toEqual([])
   })
 
+  it('does not believe a provenance carried by content imported by hand: it is shown as made here', async () => {
+    const reader = await bravo.server.loginAsNewUser({ role: 'analyst' })
+    const forged = {
+      ...indicator(),
+      // Claims to have come from Alpha (Bravo's peer) by way of an instance that never sent it.
+      x_liaison_provenance: {
+        origin_instance: { id: alpha.id, name: 'Alpha' },
+        origin_org: producer.orgName,
+        hops: [{ id: alpha.id, name: 'Alpha' }],
+      },
+    }
+    const imported = await reader.client.post('/api/v1/intel/import', {
+      type: 'bundle',
+      id: `bundle--${randomUUID()}`,
+      objects: [forged],
+    })
+    expect(imported.status, imported.text).toBe(200)
+    const detail = await reader.client.get<{
+      provenance: { originInstance: { id: string }; hops: unknown[] }
+    }>(`/api/v1/intel/objects/${forged.id}`)
+    expect(detail.status, detail.text).toBe(200)
+    expect(detail.body.provenance.originInstance.id).toBe(bravo.id)
+    expect(detail.body.provenance.hops).toEqual([])
+    const rows = await bravo.server.store.db
+      .selectFrom('stix_provenance')
+      .select('id')
+      .where('id', '=', forged.id)
+      .execute()
+    expect(rows).toEqual([])
+    // Nor is the claim kept in the stored object.
+    const stored = await bravo.server.store.db
+      .selectFrom('stix_objects')
+      .select('json')
+      .where('id', '=', forged.id)
+      .executeTakeFirstOrThrow()
+    expect(stored.json).not.toContain('x_liaison_provenance')
+  })
+
   it('feeds deletions to those who could see what was deleted', async () => {
     for (const object of [made.federation, made.org]) {
       await deleteOwnVersions(alpha.server.store.db, TEST_OPERATOR, {

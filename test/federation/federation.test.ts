@@ -539,6 +539,26 @@ describe.each(STORE_KINDS)('federation between live instances (%s)', (kind) => {
       .where('id', 'in', [posted.strict.id, posted.amber.id])
       .execute()
     expect(origins.map((o) => o.origin_instance_id)).toEqual([alpha.id, alpha.id])
+    // What a peer relays keeps the route it tells, with the peer itself put last when it left
+    // itself off (it cannot hide that it passed the object on).
+    const relayed = {
+      ...indicator(),
+      x_liaison_provenance: {
+        origin_instance: { id: charlie.id, name: 'Charlie' },
+        origin_org: 'Somebody at Charlie',
+        hops: [{ id: charlie.id, name: 'Charlie' }],
+      },
+    }
+    const relay = await client.postAndWait(`group-${atBravo.group.id}`, [relayed])
+    expect(relay.success_count, JSON.stringify(relay)).toBe(1)
+    const route = await bravo.server.store.db
+      .selectFrom('stix_provenance')
+      .select(['origin_instance_id', 'origin_org', 'hops'])
+      .where('id', '=', relayed.id)
+      .executeTakeFirstOrThrow()
+    expect(route.origin_instance_id).toBe(charlie.id)
+    expect(route.origin_org).toBe('Somebody at Charlie')
+    expect((JSON.parse(route.hops) as { id: string }[]).map((h) => h.id)).toEqual([charlie.id, alpha.id])
 
     // Bravo pushes on to Charlie (in the group): AMBER goes, AMBER+STRICT never (pulled: kept for
     // the pulling organisation; posted: recipients chosen at the origin); nothing goes back to Alpha.

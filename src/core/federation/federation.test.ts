@@ -166,6 +166,27 @@ describe('Provenance', () => {
   })
 })
 
+describe('Provenance.received', () => {
+  const fromB: Provenance = { originInstance: B, originOrg: 'CERT-B', hops: [B] }
+
+  it('takes the sender as origin when the object carries nothing', () => {
+    expect(Provenance.received(null, fromB)).toEqual(fromB)
+  })
+
+  it('keeps a relayed route that ends with the sender, and puts the sender last when it left itself off', () => {
+    const relayed: Provenance = { originInstance: A, originOrg: 'CERT-A', hops: [A, B] }
+    expect(Provenance.received(relayed, fromB)).toEqual(relayed)
+    // B claims A made it and sent it straight here: B still passed it on.
+    const hidden: Provenance = { originInstance: A, originOrg: 'CERT-A', hops: [A] }
+    expect(Provenance.received(hidden, fromB)).toEqual({
+      originInstance: A,
+      originOrg: 'CERT-A',
+      hops: [A, B],
+    })
+    expect(Provenance.received({ ...hidden, hops: [] }, fromB).hops).toEqual([B])
+  })
+})
+
 describe('receivedLabel', () => {
   const group = label({ tlp: 'green', audience: 'group', sharingGroups: ['g-1'] })
   it('tightens like any import, and keeps TLP:AMBER+STRICT with the receiving organisation', () => {

@@ -97,6 +97,30 @@ export const Provenance = {
     return { object: rest as T, provenance: Provenance.parse(carried) }
   },
 
+  /**
+   * The provenance of an object received from a sender (a peer's pull or TAXII POST), whose own
+   * provenance `sender` says: the sender's instance and organisation made it, unless the object
+   * carries a provenance of its own, which is then taken with the sender as its last hop (a sender
+   * may relay what it received; it cannot leave itself off the route). Only a sender's word counts:
+   * content imported by hand carries no provenance that is believed (callers pass nothing then).
+   *
+   * @example
+   * Provenance.received(null, { originInstance: b, originOrg: 'CERT-B', hops: [b] })
+   * // { originInstance: b, originOrg: 'CERT-B', hops: [b] }
+   * Provenance.received({ originInstance: a, originOrg: 'CERT-A', hops: [a] }, fromB)
+   * // { originInstance: a, originOrg: 'CERT-A', hops: [a, b] }
+   */
+  received(carried: Provenance | null, sender: Provenance): Provenance {
+    if (carried === null) {
+      return sender
+    }
+    const last = sender.hops[sender.hops.length - 1] ?? sender.originInstance
+    if (carried.hops[carried.hops.length - 1]?.id === last.id) {
+      return carried
+    }
+    return { ...carried, hops: [...carried.hops, last].slice(-MAX_HOPS) }
+  },
+
   /** The route in words: `CERT-A → CERT-B`. */
   describe(provenance: Provenance): string {
     const route = provenance.hops.length > 0 ? provenance.hops : [provenance.originInstance]

@@ -52,8 +52,10 @@ export interface ImportContext {
   readonly onProgress?: (done: number, total: number) => void
   /**
    * Where the objects came from when not made here (a pull, a peer's TAXII POST): `fallback` for
-   * objects that carry no `x_liaison_provenance` of their own. Objects that carry one keep it
-   * whatever this says.
+   * objects that carry no `x_liaison_provenance` of their own; one they carry is kept, with the
+   * sender as its last hop (`Provenance.received`; a null `fallback`: a TAXII POST by an organisation
+   * that stands for no peer, kept as carried). Without it (a file or API import), a carried
+   * provenance is dropped: the objects were made here.
    */
   readonly provenance?: { readonly fallback: Provenance | null; readonly peerId: string | null }
   /**
@@ -460,7 +462,15 @@ async function storeBatch(
     // version stays what its producer wrote.
     const stripped = Provenance.strip(carrying)
     const object = stripped.object
-    const origin = stripped.provenance ?? ctx.provenance?.fallback ?? null
+    // Believed only from what federates (a pull, a TAXII POST), with a known peer as the last hop;
+    // a file or an API import that carries one is taken as made here (its route is hearsay).
+    const sender = ctx.provenance
+    const origin =
+      sender === undefined
+        ? null
+        : sender.fallback === null
+          ? stripped.provenance
+          : Provenance.received(stripped.provenance, sender.fallback)
     if (origin !== null) {
       provenance.push({
         key: { id: object.id, ownerOrgId: ctx.orgId, modified },

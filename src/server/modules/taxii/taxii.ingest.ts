@@ -122,6 +122,13 @@ interface Job extends Progress {
   provenance?: { fallback: Provenance; peerId: string } | null
 }
 
+/**
+ * Provenance of objects POSTed by an organisation that stands for no peer: what they carry is kept
+ * as the poster's word (a Liaison instance pushing here before a peer is set up for it on this side
+ * still tells its route, which the loop rules need); without any, they were made here.
+ */
+const TAXII_POSTER = { fallback: null, peerId: null } as const
+
 /** Which jobs may share a part: the same account posting into the same collection, under one label. */
 function jobKey(collection: TaxiiCollection, importer: Importer): string {
   return JSON.stringify([
@@ -574,7 +581,7 @@ export class TaxiiIngestQueue {
           this.db,
           {
             ...importContext(job.importer, this.request(job), 'stix', label),
-            ...(provenance === null ? {} : { provenance }),
+            provenance: provenance ?? TAXII_POSTER,
             batchSize: TAXII_STORE_BATCH,
             inTransaction: (trx) => recordAll(trx, true),
           },
@@ -717,7 +724,7 @@ export class TaxiiIngestQueue {
             this.db,
             {
               ...importContext(job.importer, request, 'stix', held),
-              ...(provenance === null ? {} : { provenance }),
+              provenance: provenance ?? TAXII_POSTER,
               inTransaction: async (trx, done) => {
                 const note: HeldImport = {
                   summary: {
