@@ -61,6 +61,35 @@ async function importJson(
   return { status: res.status, body: res.body, text: res.text }
 }
 
+/** Every related object of `id` one way, read through `GET /intel/objects/{id}/related` `limit` at a time. */
+async function relatedPages(
+  client: ApiClient,
+  id: string,
+  direction: 'out' | 'in',
+  limit: number,
+): Promise<{ id: string; property: string; name: string | null }[]> {
+  type Related = { id: string; property: string; name: string | null }
+  const all: Related[] = []
+  let after: string | null = null
+  for (let page = 0; page < 10_000; page++) {
+    const query: URLSearchParams = new URLSearchParams({
+      direction,
+      limit: String(limit),
+      ...(after === null ? {} : { after }),
+    })
+    const res: { status: number; text: string; body: { items: Related[]; next: string | null } } =
+      await client.get(`/api/v1/intel/objects/${id}/related?${query.toString()}`)
+    expect(res.status, res.text).toBe(200)
+    expect(res.body.items.length).toBeLessThanOrEqual(limit)
+    all.push(...res.body.items)
+    after = res.body.next
+    if (after === null) {
+      return all
+    }
+  }
+  throw new Error('related pages never ended')
+}
+
 describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
   let server: TestServer
   let world: LeakWorld
@@ -640,6 +669,19 @@ describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
         detail.body.related.filter((r) => hidden.includes(r.id)),
         `related as ${principal.name}`,
       ).toEqual([])
+      // Paged a few at a time, the report names exactly what the reader may see; a relationship
+      // from a probe names the report's neighbours only when the reader may see the probe.
+      const paged = await relatedPages(principal.client, reportId, 'out', 2)
+      expect(paged.map((r) => r.id).sort(), `related pages as ${principal.name}`).toEqual([...visible].sort())
+      const cut = await principal.client.get<{
+        object: { object_refs?: string[] }
+        truncatedLists: { property: string; shown: number }[]
+      }>(`/api/v1/intel/objects/${reportId}?maxListItems=2`)
+      expect(cut.status, cut.text).toBe(200)
+      const shown = cut.body.object.object_refs ?? []
+      expect(shown.length).toBeLessThanOrEqual(2)
+      expect(shown.filter((id) => hidden.includes(id))).toEqual([])
+      expect(cut.body.truncatedLists).toEqual([{ property: 'object_refs', shown: shown.length }])
       const listed = await principal.client.get('/api/v1/intel/objects?source=leakprobe-named&limit=1000')
       const bundle = await principal.client.get<{ objects: { id: string; object_refs?: string[] }[] }>(
         '/api/v1/intel/export?format=stix&source=leakprobe-named',
@@ -666,6 +708,75 @@ describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
         }
       }
     }
+  })
+
+  it('pages the objects a large report names, and cuts its lists for the object page on request', async () => {
+    const members = Array.from({ length: 450 }, () => indicator())
+    const { report } = namingEvery(
+      members.map((m) => m.id),
+      '2024-06-01T00:00:00.000Z',
+    )
+    const imported = await importJson(
+      world.users.a1.client,
+      [...members, report],
+      '?tlp=green&audience=community',
+    )
+    expect(imported.status, imported.text).toBe(200)
+    const reader = world.users.b1.client
+    const detail = await reader.get<{
+      object: { object_refs: string[] }
+      related: { direction: string; id: string }[]
+      relatedNext: { out: string | null; in: string | null }
+      truncatedLists: unknown[]
+    }>(`/api/v1/intel/objects/${report.id}`)
+    expect(detail.status, detail.text).toBe(200)
+    // Whole without maxListItems (what API clients get); the first 200 related, and where the rest start.
+    expect(detail.body.object.object_refs).toHaveLength(450)
+    expect(detail.body.truncatedLists).toEqual([])
+    expect(detail.body.related.filter((r) => r.direction === 'out')).toHaveLength(200)
+    expect(detail.body.relatedNext.in).toBeNull()
+    const expected = members.map((m) => m.id).sort()
+    expect(detail.body.related.map((r) => r.id)).toEqual(expected.slice(0, 200))
+    const rest = await reader.get<{
+      items: { id: string; property: string; name: string }[]
+      next: string | null
+    }>(
+      `/api/v1/intel/objects/${report.id}/related?direction=out&limit=1000&after=${detail.body.relatedNext.out ?? ''}`,
+    )
+    expect(rest.status, rest.text).toBe(200)
+    expect(rest.body.next).toBeNull()
+    expect(rest.body.items.map((r) => r.id)).toEqual(expected.slice(200))
+    expect(rest.body.items[0]?.property).toBe('object_refs')
+    expect(rest.body.items[0]?.name).toMatch(/^probe /)
+    // Every page, 7 at a time, each member once; and from a member, the report names it.
+    const paged = await relatedPages(reader, report.id, 'out', 7)
+    expect(paged.map((r) => r.id)).toEqual(expected)
+    const back = await relatedPages(reader, members[0]?.id ?? '', 'in', 5)
+    expect(back).toEqual([
+      { direction: 'in', property: 'object_refs', id: report.id, type: 'report', name: 'Every probe' },
+    ])
+
+    const cut = await reader.get<{
+      object: { object_refs: string[]; name: string }
+      truncatedLists: { property: string; shown: number }[]
+    }>(`/api/v1/intel/objects/${report.id}?maxListItems=100`)
+    expect(cut.status, cut.text).toBe(200)
+    expect(cut.body.object.object_refs).toEqual((report.object_refs as string[]).slice(0, 100))
+    expect(cut.body.object.name).toBe('Every probe')
+    expect(cut.body.truncatedLists).toEqual([{ property: 'object_refs', shown: 100 }])
+
+    // A cursor the API never gave is refused, naming the parameter; an unseen object is a 404.
+    const bad = await reader.request(
+      'GET',
+      `/api/v1/intel/objects/${report.id}/related?direction=out&after=bm9wZQ`,
+    )
+    expect(bad.status, bad.text).toBe(400)
+    expect(bad.text).toContain('after')
+    const missing = await reader.request(
+      'GET',
+      `/api/v1/intel/objects/report--${randomUUID()}/related?direction=in`,
+    )
+    expect(missing.status).toBe(404)
   })
 
   it('lets viewers read intelligence but not import it, and changes nothing when refusing', async () => {

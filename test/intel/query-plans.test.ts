@@ -151,7 +151,14 @@ describe('query plans of the intelligence reads (sqlite)', () => {
     await findVisibleObject(store.db, viewer, id)
     const orgId = viewer.kind === 'user' ? viewer.orgId : ''
     await findVisibleVersions(store.db, viewer, id, orgId)
-    await findVisibleNeighbours(store.db, viewer, id, orgId, 50)
+    for (const direction of ['out', 'in'] as const) {
+      await findVisibleNeighbours(store.db, viewer, id, orgId, { direction, limit: 50 })
+      await findVisibleNeighbours(store.db, viewer, id, orgId, {
+        direction,
+        limit: 50,
+        after: { id, property: 'object_refs' },
+      })
+    }
     await findCopiesInScope(store.db, viewer, { audience: 'community', sharingGroupId: null }, id)
     // The sightings of an object (its page) and of a page of search results: for the latter (many
     // ids) the plan once began with every latest object, through the (is_latest, type) index.

@@ -46,8 +46,34 @@ export interface SightingSummaryWire extends SightingCountsWire {
 /** One object with its versions, related objects and sightings summary. */
 export interface ObjectDetailWire extends StoredObjectWire {
   versions: { modified: string; addedAt: string }[]
+  /** The first related objects each way. */
   related: RelatedObjectWire[]
+  /** Where the rest of each way's related objects start (null: none left). */
+  relatedNext: { out: string | null; in: string | null }
+  /** List properties of `object` cut to their first entries (see {@link OBJECT_PAGE_LIST_ITEMS}). */
+  truncatedLists: { property: string; shown: number }[]
   sightings: SightingSummaryWire
+}
+
+/**
+ * Most entries of one list property the object page asks for: a report of a MISP mega-event lists
+ * 1.5 million members, which a browser cannot take whole (the related objects page through them).
+ */
+export const OBJECT_PAGE_LIST_ITEMS = 1000
+
+/** Related objects a "Show more" adds. */
+export const RELATED_PAGE_SIZE = 200
+
+/** A page of the objects an object names (`out`) or that name it (`in`), after a cursor. */
+export function fetchRelated(
+  id: string,
+  direction: 'out' | 'in',
+  after: string,
+): Promise<{ items: RelatedObjectWire[]; next: string | null }> {
+  const params = new URLSearchParams({ direction, after, limit: String(RELATED_PAGE_SIZE) })
+  return api<{ items: RelatedObjectWire[]; next: string | null }>(
+    `/api/v1/intel/objects/${encodeURIComponent(id)}/related?${params.toString()}`,
+  )
 }
 
 /** Why an indicator has expired, as `GET /api/v1/intel/expired` says. */
@@ -358,7 +384,10 @@ export function objectQuery(id: string) {
   return queryOptions({
     queryKey: [...INTEL_KEY, 'object', id] as const,
     queryFn: ({ signal }) =>
-      api<ObjectDetailWire>(`/api/v1/intel/objects/${encodeURIComponent(id)}`, { signal }),
+      api<ObjectDetailWire>(
+        `/api/v1/intel/objects/${encodeURIComponent(id)}?maxListItems=${OBJECT_PAGE_LIST_ITEMS}`,
+        { signal },
+      ),
   })
 }
 

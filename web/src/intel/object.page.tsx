@@ -41,7 +41,9 @@ import {
   correlationPageQuery,
   correlationQuery,
   correlationValues,
+  fetchRelated,
   INTEL_KEY,
+  OBJECT_PAGE_LIST_ITEMS,
   objectQuery,
   objectTitle,
   recordSighting,
@@ -50,6 +52,7 @@ import {
   sightingsQuery,
   type CorrelationWire,
   type ObjectDetailWire,
+  type RelatedObjectWire,
   type SightingItemWire,
   type SightingType,
   type StixObject,
@@ -504,32 +507,107 @@ function Sightings({ item }: { item: ObjectDetailWire }) {
   )
 }
 
+/** One related object: how it is linked, and a link to it. */
+function RelatedItem({ related }: { related: RelatedObjectWire }) {
+  return (
+    <List.Item>
+      <Text component="span" size="sm" c="dimmed">
+        {related.direction === 'out' ? related.property : `${related.property} of`}
+      </Text>{' '}
+      {related.type}{' '}
+      <AnchorLink to="/intelligence/objects/$id" params={{ id: related.id }} size="sm">
+        {related.name ?? related.id}
+      </AnchorLink>
+    </List.Item>
+  )
+}
+
+/**
+ * The objects this one names and those naming it that the caller may see: the first ones come with
+ * the object, the rest a page at a time (a MISP mega-event's report names 1.5 million).
+ */
 function Related({ item }: { item: ObjectDetailWire }) {
+  const [more, setMore] = useState<Record<'out' | 'in', RelatedObjectWire[]>>({ out: [], in: [] })
+  const [next, setNext] = useState(item.relatedNext)
+  const load = useMutation({
+    mutationFn: (direction: 'out' | 'in') => fetchRelated(item.object.id, direction, next[direction] ?? ''),
+    onSuccess: (page, direction) => {
+      setMore((before) => ({ ...before, [direction]: [...before[direction], ...page.items] }))
+      setNext((before) => ({ ...before, [direction]: page.next }))
+    },
+  })
+  const listed = [
+    ...item.related.filter((r) => r.direction === 'out'),
+    ...more.out,
+    ...item.related.filter((r) => r.direction === 'in'),
+    ...more.in,
+  ]
+  const showMore = (direction: 'out' | 'in', text: string) =>
+    next[direction] === null ? null : (
+      <Button
+        size="xs"
+        variant="default"
+        loading={load.isPending && load.variables === direction}
+        disabled={load.isPending}
+        onClick={() => load.mutate(direction)}
+      >
+        {text}
+      </Button>
+    )
   return (
     <Paper withBorder p="md" radius="md" component="section" aria-labelledby="related-heading">
       <Title order={2} size="h4" id="related-heading" mb="xs">
         Related objects
       </Title>
-      {item.related.length === 0 ? (
+      {listed.length === 0 ? (
         <Text size="sm" c="dimmed">
           No related object you may see.
         </Text>
       ) : (
         <List size="sm" spacing={2} data-testid="related-objects">
-          {item.related.map((related) => (
-            <List.Item key={`${related.direction}/${related.property}/${related.id}`}>
-              <Text component="span" size="sm" c="dimmed">
-                {related.direction === 'out' ? related.property : `${related.property} of`}
-              </Text>{' '}
-              {related.type}{' '}
-              <AnchorLink to="/intelligence/objects/$id" params={{ id: related.id }} size="sm">
-                {related.name ?? related.id}
-              </AnchorLink>
-            </List.Item>
+          {listed.map((related) => (
+            <RelatedItem key={`${related.direction}/${related.property}/${related.id}`} related={related} />
           ))}
         </List>
       )}
+      {next.out === null && next.in === null ? null : (
+        <Group gap="xs" mt="sm">
+          <Text size="xs" c="dimmed" data-testid="related-count">
+            {listed.length.toLocaleString('en')} shown
+          </Text>
+          {showMore('out', 'Show more objects it names')}
+          {showMore('in', 'Show more objects naming it')}
+        </Group>
+      )}
+      <ErrorAlert error={load.error} title="The next related objects could not be read" />
     </Paper>
+  )
+}
+
+/** Says which lists of the object are shown cut (the object page asks for their first entries). */
+function TruncatedLists({ item }: { item: ObjectDetailWire }) {
+  if (item.truncatedLists.length === 0) {
+    return null
+  }
+  return (
+    <Alert
+      color="blue"
+      variant="light"
+      mb="sm"
+      data-testid="truncated-lists"
+      title="A long object, shown in part"
+    >
+      {item.truncatedLists.map(({ property, shown }) => (
+        <Text size="sm" key={property}>
+          <Code>{property}</Code> lists more than {OBJECT_PAGE_LIST_ITEMS.toLocaleString('en')} entries: the
+          first {shown.toLocaleString('en')} you may see are in the raw JSON below.
+        </Text>
+      ))}
+      <Text size="sm">
+        Related objects page through all of them; the API (<Code>GET /api/v1/intel/objects/{'{id}'}</Code>)
+        and the exports give the whole object.
+      </Text>
+    </Alert>
   )
 }
 
@@ -603,10 +681,11 @@ export function ObjectPage() {
         <Title order={2} size="h4" id="properties-heading" mb="xs">
           Properties
         </Title>
+        <TruncatedLists item={item} />
         <Properties object={object} />
       </Paper>
 
-      <Related item={item} />
+      <Related key={`${object.id}/${item.addedAt}`} item={item} />
 
       <Sightings item={item} />
 
@@ -643,9 +722,12 @@ export function ObjectPage() {
           </Button>
         </Group>
         <Collapse expanded={rawOpen} id="raw-json">
-          <Code block mt="sm" data-testid="object-json" style={{ maxHeight: 480, overflow: 'auto' }}>
-            {JSON.stringify(object, null, 2)}
-          </Code>
+          {/* Written out only when opened: a long object's JSON is megabytes of text. */}
+          {rawOpen ? (
+            <Code block mt="sm" data-testid="object-json" style={{ maxHeight: 480, overflow: 'auto' }}>
+              {JSON.stringify(object, null, 2)}
+            </Code>
+          ) : null}
         </Collapse>
       </Paper>
     </Stack>

@@ -201,43 +201,105 @@ export async function findVisibleVersions(
   return rows.sort((a, b) => (a.modified < b.modified ? 1 : a.modified > b.modified ? -1 : 0))
 }
 
-/** Visible objects that reference `id` or that `id` references (relationships, reports, sightings). */
+/** An object that another one names (`out`) or that names it (`in`), as an object page lists it. */
+export interface Neighbour {
+  readonly direction: 'out' | 'in'
+  /** The reference property (`object_refs`, `source_ref`, …) that links them. */
+  readonly property: string
+  readonly id: string
+  readonly type: string
+  readonly name: string | null
+}
+
+/** Where a page of neighbours ends: the last (id, property) listed. */
+export interface NeighbourCursor {
+  readonly id: string
+  readonly property: string
+}
+
+/**
+ * One page of the objects `viewer` may see that the copy (`id`, `ownerOrgId`) names (`out`) or that
+ * name it (`in`, any owner's latest copy), each (id, property) once, in id order after `after`.
+ * A report of a MISP mega-event names 1.5 M objects: its page reads the references in key order
+ * and checks each one's visibility, never loading the whole list; and names come from the stored
+ * JSON by the store (a name is read without parsing such a report in JavaScript).
+ */
 export async function findVisibleNeighbours(
   db: Db,
   viewer: Viewer,
   id: string,
   ownerOrgId: string,
-  limit: number,
-): Promise<{ direction: 'out' | 'in'; property: string; row: StixObjectRow }[]> {
-  const outgoing = await db
+  options: { direction: 'out' | 'in'; limit: number; after?: NeighbourCursor | null },
+): Promise<{ items: Neighbour[]; next: NeighbourCursor | null }> {
+  const { direction, limit } = options
+  const after = options.after ?? null
+  const key = direction === 'out' ? 'r.to_id' : 'r.from_id'
+  let query = db
     .selectFrom('stix_refs as r')
-    .innerJoin('stix_objects as s', (join) => join.onRef('s.id', '=', 'r.to_id').on('s.is_latest', '=', 1))
-    .selectAll('s')
-    .select('r.property')
-    .where('r.from_id', '=', id)
-    .where('r.owner_org_id', '=', ownerOrgId)
-    .where('s.label_id', 'in', visibleLabelIds(db, viewer))
-    .limit(limit)
-    .execute()
-  const incoming = await db
-    .selectFrom('stix_refs as r')
-    .innerJoin('stix_objects as s', (join) =>
-      join
-        .onRef('s.id', '=', 'r.from_id')
-        .onRef('s.owner_org_id', '=', 'r.owner_org_id')
-        .on('s.is_latest', '=', 1),
+    .select([`${key} as id`, 'r.property'])
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('stix_objects as s')
+          .select(sql.lit(1).as('one'))
+          .where('s.is_latest', '=', 1)
+          .where('s.label_id', 'in', visibleLabelIds(db, viewer))
+          .where((inner) =>
+            direction === 'out'
+              ? inner('s.id', '=', inner.ref('r.to_id'))
+              : inner.and([
+                  inner('s.id', '=', inner.ref('r.from_id')),
+                  inner('s.owner_org_id', '=', inner.ref('r.owner_org_id')),
+                ]),
+          ),
+      ),
     )
-    .selectAll('s')
-    .select('r.property')
-    .where('r.to_id', '=', id)
-    .where('s.label_id', 'in', visibleLabelIds(db, viewer))
-    .limit(limit)
+  query =
+    direction === 'out'
+      ? query.where('r.from_id', '=', id).where('r.owner_org_id', '=', ownerOrgId)
+      : query.where('r.to_id', '=', id)
+  if (after !== null) {
+    query = query.where((eb) =>
+      eb.or([
+        eb(key, '>', after.id),
+        eb.and([eb(key, '=', after.id), eb('r.property', '>', after.property)]),
+      ]),
+    )
+  }
+  const keys = await query
+    .groupBy([key, 'r.property'])
+    .orderBy(key)
+    .orderBy('r.property')
+    .limit(limit + 1)
     .execute()
-  const strip = ({ property, ...row }: StixObjectRow & { property: string }) => ({ property, row })
-  return [
-    ...outgoing.map((r) => ({ direction: 'out' as const, ...strip(r) })),
-    ...incoming.map((r) => ({ direction: 'in' as const, ...strip(r) })),
-  ]
+  const more = keys.length > limit
+  const page = keys.slice(0, limit)
+  const shown = new Map<string, { type: string; name: string | null }>()
+  const ids = [...new Set(page.map((k) => k.id))]
+  for (let i = 0; i < ids.length; i += KEY_CHUNK) {
+    const rows = await db
+      .selectFrom('stix_objects as s')
+      .select(['s.id', 's.type', jsonTextOfObject(db, 'name').as('name')])
+      .where('s.id', 'in', ids.slice(i, i + KEY_CHUNK))
+      .where('s.is_latest', '=', 1)
+      .where('s.label_id', 'in', visibleLabelIds(db, viewer))
+      .execute()
+    for (const row of rows) {
+      if (!shown.has(row.id)) {
+        shown.set(row.id, { type: row.type, name: typeof row.name === 'string' ? row.name : null })
+      }
+    }
+  }
+  const items: Neighbour[] = []
+  for (const k of page) {
+    const object = shown.get(k.id)
+    // Gone between the two reads (deleted or relabelled meanwhile): left out of this page.
+    if (object !== undefined) {
+      items.push({ direction, property: k.property, id: k.id, type: object.type, name: object.name })
+    }
+  }
+  const last = page[page.length - 1]
+  return { items, next: more && last !== undefined ? { id: last.id, property: last.property } : null }
 }
 
 /** One correlation hit: a visible object carrying the value, with the reports that contain it. */

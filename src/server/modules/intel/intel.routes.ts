@@ -27,6 +27,7 @@ import {
   findVisibleObject,
   findVisibleVersions,
   searchObjects,
+  type NeighbourCursor,
 } from './intel.query.js'
 import { importContent, importerOf } from './intel.service.js'
 import { countSightings, listSightings, recordSighting, summariseSightings } from './intel.sightings.js'
@@ -49,6 +50,55 @@ const StoredObjectSchema = Type.Object({
   addedAt: Type.String({ format: 'date-time' }),
   expired: Type.Boolean(),
 })
+
+/** An object another one names, or that names it, as the object page lists it. */
+const RelatedSchema = Type.Object({
+  direction: Type.Enum(['out', 'in']),
+  property: Type.String(),
+  id: Type.String(),
+  type: Type.String(),
+  name: Type.Union([Type.String(), Type.Null()]),
+})
+
+/** Related objects each way on an object's own answer; the rest come a page at a time. */
+const RELATED_ON_PAGE = 200
+
+/** A page cursor of related objects, as the API gives it: the last (id, property) listed. */
+function encodeNeighbourCursor(cursor: NeighbourCursor): string {
+  return Buffer.from(JSON.stringify([cursor.id, cursor.property])).toString('base64url')
+}
+
+function decodeNeighbourCursor(text: string): NeighbourCursor {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'))
+    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) {
+      return { id: value[0] as string, property: value[1] as string }
+    }
+  } catch {
+    // Reported below.
+  }
+  throw badInput('after', 'is not a cursor this API gave (use relatedNext or next as they came)')
+}
+
+/**
+ * The stored JSON of an object with every top-level list longer than `max` cut to its first `max`
+ * entries, and the names of the lists cut; null when none is that long (the JSON stays as stored).
+ */
+function withListsCut(json: string, max: number): { json: string; properties: string[] } | null {
+  // A list of more than `max` entries takes two characters an entry at the least.
+  if (json.length < 2 * max) {
+    return null
+  }
+  const object = JSON.parse(json) as Record<string, unknown>
+  const properties: string[] = []
+  for (const [property, value] of Object.entries(object)) {
+    if (Array.isArray(value) && value.length > max) {
+      object[property] = value.slice(0, max)
+      properties.push(property)
+    }
+  }
+  return properties.length === 0 ? null : { json: JSON.stringify(object), properties }
+}
 
 const ExpirySchema = Type.Object({
   reason: Type.Enum(['valid_until', 'retention'], {
@@ -390,18 +440,39 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{
         tags: ['intel'],
         summary: 'One object (your copy first), its versions and related objects you may see',
         params: Type.Object({ id: StixId }),
+        querystring: Type.Object(
+          {
+            maxListItems: Type.Optional(
+              Type.Integer({
+                minimum: 1,
+                maximum: 100_000,
+                description:
+                  'cut every list property of the object to its first N entries (a report of a MISP mega-event lists 1.5 M members); `truncatedLists` names what was cut. Without it the object comes whole',
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
         response: withErrors({
           200: Type.Object({
             ...StoredObjectSchema.properties,
             versions: Type.Array(Type.Object({ modified: Type.String(), addedAt: Type.String() })),
-            related: Type.Array(
+            related: Type.Array(RelatedSchema, {
+              description: `the first ${RELATED_ON_PAGE} objects each way; relatedNext says where the rest start`,
+            }),
+            relatedNext: Type.Object(
+              {
+                out: Type.Union([Type.String(), Type.Null()]),
+                in: Type.Union([Type.String(), Type.Null()]),
+              },
+              { description: 'cursors for GET /intel/objects/{id}/related (null: nothing more that way)' },
+            ),
+            truncatedLists: Type.Array(
               Type.Object({
-                direction: Type.Enum(['out', 'in']),
                 property: Type.String(),
-                id: Type.String(),
-                type: Type.String(),
-                name: Type.Union([Type.String(), Type.Null()]),
+                shown: Type.Integer({ description: 'entries left in the object as returned' }),
               }),
+              { description: 'list properties cut by maxListItems (empty when nothing was cut)' },
             ),
             sightings: SightingSummarySchema,
             provenance: ProvenanceSchema,
@@ -415,13 +486,27 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{
       if (found === undefined) {
         throw notFound('object', request.params.id)
       }
-      const [row = found] = await withVisibleRefs(store.db, viewer, [found], 'keep')
+      const maxListItems = request.query.maxListItems
+      const cut = maxListItems === undefined ? null : withListsCut(found.json, maxListItems)
+      const [row = found] = await withVisibleRefs(
+        store.db,
+        viewer,
+        [cut === null ? found : { ...found, json: cut.json }],
+        'keep',
+      )
       const label = (await findLabels(store.db, [row.label_id])).get(row.label_id)
       if (label === undefined) {
         throw notFound('object', request.params.id)
       }
       const versions = await findVisibleVersions(store.db, viewer, row.id, row.owner_org_id)
-      const neighbours = await findVisibleNeighbours(store.db, viewer, row.id, row.owner_org_id, 200)
+      const [out, into] = await Promise.all(
+        (['out', 'in'] as const).map((direction) =>
+          findVisibleNeighbours(store.db, viewer, row.id, row.owner_org_id, {
+            direction,
+            limit: RELATED_ON_PAGE,
+          }),
+        ),
+      )
       const sightings = await summariseSightings(store.db, viewer, { id: row.id, type: row.type })
       const [expiry] = await expiryOfRows(store.db, [row], now().toISOString())
       const key = { id: row.id, ownerOrgId: row.owner_org_id, modified: row.modified }
@@ -429,26 +514,72 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{
       const provenance =
         (await findProvenance(store.db, self, [key])).get(versionKeyText(key)) ??
         Provenance.local(self, row.owner_org_id)
+      const presented = presentStoredObject(row, label, expiry ?? null)
       return {
-        ...presentStoredObject(row, label, expiry ?? null),
+        ...presented,
         provenance: {
           originInstance: provenance.originInstance,
           originOrg: provenance.originOrg,
           hops: [...provenance.hops],
         },
         versions: versions.map((v) => ({ modified: v.modified, addedAt: v.added_at })),
-        related: neighbours.map((n) => {
-          const object = JSON.parse(n.row.json) as Record<string, unknown>
-          return {
-            direction: n.direction,
-            property: n.property,
-            id: n.row.id,
-            type: n.row.type,
-            name: typeof object.name === 'string' ? object.name : null,
-          }
+        related: [...(out?.items ?? []), ...(into?.items ?? [])],
+        relatedNext: {
+          out: out?.next ? encodeNeighbourCursor(out.next) : null,
+          in: into?.next ? encodeNeighbourCursor(into.next) : null,
+        },
+        truncatedLists: (cut?.properties ?? []).map((property) => {
+          const list = presented.object[property]
+          return { property, shown: Array.isArray(list) ? list.length : 0 }
         }),
         sightings,
       }
+    },
+  )
+
+  app.get(
+    '/intel/objects/:id/related',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['intel'],
+        summary:
+          'The objects you may see that an object names (out) or that name it (in), a page at a time in id order',
+        params: Type.Object({ id: StixId }),
+        querystring: Type.Object(
+          {
+            direction: Type.Enum(['out', 'in']),
+            after: Type.Optional(
+              Type.String({
+                maxLength: 2000,
+                description: 'relatedNext of the object, or next of the page before',
+              }),
+            ),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: withErrors({
+          200: Type.Object({
+            items: Type.Array(RelatedSchema),
+            next: Type.Union([Type.String(), Type.Null()], { description: 'null: this was the last page' }),
+          }),
+        }),
+      },
+    },
+    async (request) => {
+      const viewer = viewerOf(request)
+      const found = await findVisibleObject(store.db, viewer, request.params.id)
+      if (found === undefined) {
+        throw notFound('object', request.params.id)
+      }
+      const after = request.query.after === undefined ? null : decodeNeighbourCursor(request.query.after)
+      const page = await findVisibleNeighbours(store.db, viewer, found.id, found.owner_org_id, {
+        direction: request.query.direction,
+        limit: request.query.limit ?? 100,
+        after,
+      })
+      return { items: page.items, next: page.next === null ? null : encodeNeighbourCursor(page.next) }
     },
   )
 
