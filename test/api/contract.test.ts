@@ -31,6 +31,7 @@ const PUBLIC = new Set([
   'GET /api/v1/intel/objects',
   'GET /api/v1/intel/objects/{id}',
   'GET /api/v1/intel/objects/{id}/sightings',
+  'GET /api/v1/intel/objects/{id}/related',
   'GET /api/v1/intel/correlate',
   'POST /api/v1/intel/correlate',
   'GET /api/v1/intel/export',
