@@ -48,6 +48,9 @@ const VALID = [
   "[ipv6-addr:value ISSUPERSET '2001:db8::/32']",
   "[network-traffic:dst_ref.value ISSUBSET '2001:0db8:dead:beef:0000:0000:0000:0000/64']",
   "[ipv6-addr:value ISSUBSET '::ffff:192.0.2.0/120']",
+  "[network-traffic:src_ref.value ISSUPERSET '198.51.100.7']",
+  "[domain-name:resolves_to_refs[*].value ISSUBSET '198.51.100.0/24']",
+  "[network-traffic:encapsulated_by_ref.dst_ref.value NOT ISSUBSET '10.0.0.0/8']",
   "[domain-name:value = 'bad.example' OR url:value LIKE 'http://bad.example/%']",
   "[network-traffic:dst_ref.value = '198.51.100.7' AND network-traffic:dst_port = 443]",
   "([email-message:subject MATCHES '(?i)invoice'] FOLLOWEDBY [process:image_ref.name = 'powershell.exe']) WITHIN 900 SECONDS",
@@ -243,6 +246,37 @@ const ERROR_CASES: { pattern: string; message: string; offset: number }[] = [
     pattern: "[ipv6-addr:value ISSUPERSET '1::2::3']",
     message: 'ISSUPERSET needs an IP address',
     offset: 28,
+  },
+  {
+    pattern: "[file:name ISSUBSET '10.0.0.0/8']",
+    message:
+      "ISSUBSET compares IP addresses, not 'file:name' at offset 11 (use ipv4-addr:value, ipv6-addr:value or a reference to one, e.g. network-traffic:dst_ref.value)",
+    offset: 11,
+  },
+  {
+    pattern: "[domain-name:value NOT ISSUPERSET '10.0.0.1']",
+    message: "ISSUPERSET compares IP addresses, not 'domain-name:value' at offset 23",
+    offset: 23,
+  },
+  {
+    pattern: "[ipv4-addr:resolves_to_refs[*].value ISSUBSET '10.0.0.0/8']",
+    message: "ISSUBSET compares IP addresses, not 'ipv4-addr:resolves_to_refs[*].value'",
+    offset: 37,
+  },
+  {
+    pattern: "[email-message:from_ref.value ISSUBSET '10.0.0.0/8']",
+    message: "ISSUBSET compares IP addresses, not 'email-message:from_ref.value'",
+    offset: 30,
+  },
+  {
+    pattern: "[ipv4-addr:value[0] ISSUBSET '10.0.0.0/8']",
+    message: "ISSUBSET compares IP addresses, not 'ipv4-addr:value[0]'",
+    offset: 20,
+  },
+  {
+    pattern: "[x-acme-flow:value ISSUBSET '10.0.0.0/8']",
+    message: "ISSUBSET compares IP addresses, not 'x-acme-flow:value'",
+    offset: 19,
   },
   {
     pattern: '[network-traffic:dst_ref.value ISSUBSET ]',
@@ -732,6 +766,22 @@ const cidrArb = fc
   .tuple(fc.oneof(fc.ipV4(), fc.ipV6()), fc.option(fc.integer({ min: 0, max: 32 })))
   .map(([ip, prefix]) => (prefix === null ? ip : `${ip}/${prefix}`))
 
+/** The paths of `objectType` that ISSUBSET and ISSUPERSET accept: IP address values. */
+function ipPathArbs(objectType: string): fc.Arbitrary<ObjectPath>[] {
+  const value = { kind: 'property' as const, name: 'value' }
+  if (objectType === 'ipv4-addr') {
+    return [fc.constant({ objectType, steps: [value] })]
+  }
+  if (objectType === 'network-traffic') {
+    return [
+      fc
+        .constantFrom('src_ref', 'dst_ref')
+        .map((name) => ({ objectType, steps: [{ kind: 'property' as const, name }, value] })),
+    ]
+  }
+  return []
+}
+
 function comparisonArb(objectType: string): fc.Arbitrary<Comparison> {
   const pathArb = stepsArb.map((steps) => ({ objectType, steps }))
   return fc.oneof(
@@ -763,13 +813,15 @@ function comparisonArb(objectType: string): fc.Arbitrary<Comparison> {
       operator: fc.constantFrom('LIKE' as const, 'MATCHES' as const),
       value: fc.string().map((value) => ({ kind: 'string' as const, value })),
     }),
-    fc.record({
-      kind: fc.constant('comparison' as const),
-      path: pathArb,
-      negated: fc.boolean(),
-      operator: fc.constantFrom('ISSUBSET' as const, 'ISSUPERSET' as const),
-      value: cidrArb.map((value) => ({ kind: 'string' as const, value })),
-    }),
+    ...ipPathArbs(objectType).map((ipPathArb) =>
+      fc.record({
+        kind: fc.constant('comparison' as const),
+        path: ipPathArb,
+        negated: fc.boolean(),
+        operator: fc.constantFrom('ISSUBSET' as const, 'ISSUPERSET' as const),
+        value: cidrArb.map((value) => ({ kind: 'string' as const, value })),
+      }),
+    ),
     fc.record({
       kind: fc.constant('comparison' as const),
       path: pathArb,

@@ -436,6 +436,40 @@ function isIpOrCidr(text: string): boolean {
   return v6 ? isIpv6(address) : isIpv4(address)
 }
 
+/**
+ * References that may point at an ipv4-addr or ipv6-addr object, with the object type that has them:
+ * network-traffic `src_ref` / `dst_ref` and domain-name `resolves_to_refs` (STIX 2.1 sections 6.12, 6.3).
+ */
+const IP_REFERENCES: ReadonlyMap<string, string> = new Map([
+  ['src_ref', 'network-traffic'],
+  ['dst_ref', 'network-traffic'],
+  ['resolves_to_refs', 'domain-name'],
+])
+
+/**
+ * True when a path names an IP address value, the only thing ISSUBSET and ISSUPERSET compare (STIX 2.1
+ * section 9.5): `ipv4-addr:value`, `ipv6-addr:value`, or the `value` of a reference that may point at
+ * one (`network-traffic:dst_ref.value`, `domain-name:resolves_to_refs[*].value`).
+ */
+function namesIpValue(path: ObjectPath): boolean {
+  const steps = path.steps
+  const last = steps[steps.length - 1]
+  if (last?.kind !== 'property' || last.name !== 'value') {
+    return false
+  }
+  if (steps.length === 1) {
+    return path.objectType === 'ipv4-addr' || path.objectType === 'ipv6-addr'
+  }
+  let at = steps.length - 2
+  while (steps[at]?.kind === 'index') {
+    at--
+  }
+  const reference = steps[at]
+  const owner = reference?.kind === 'property' ? IP_REFERENCES.get(reference.name) : undefined
+  // Deeper in a path the referring object's type is not known (network-traffic:encapsulated_by_ref.dst_ref).
+  return owner !== undefined && (at > 0 || owner === path.objectType)
+}
+
 class Parser {
   error: PatternError | null = null
   private readonly src: string
@@ -1086,7 +1120,7 @@ class Parser {
       case 'ISSUBSET':
       case 'ISSUPERSET':
         this.pos += word.length
-        return this.parseStringOperand(path, negated, word)
+        return this.parseStringOperand(path, negated, word, start)
       default:
         break
     }
@@ -1157,7 +1191,15 @@ class Parser {
     path: ObjectPath,
     negated: boolean,
     operator: StringComparison['operator'],
+    operatorStart: number,
   ): Comparison | null {
+    if ((operator === 'ISSUBSET' || operator === 'ISSUPERSET') && !namesIpValue(path)) {
+      return this.fail(
+        `${operator} compares IP addresses, not '${truncate(`${path.objectType}:${objectPathText(path)}`)}'`,
+        operatorStart,
+        'use ipv4-addr:value, ipv6-addr:value or a reference to one, e.g. network-traffic:dst_ref.value',
+      )
+    }
     const start = this.skipToValue()
     const value = this.parseConstant()
     if (value === null) {
@@ -1364,7 +1406,8 @@ class Parser {
  * lower-case property names (quote anything else), one object type across comparisons joined by AND
  * inside one `[ … ]`, positive WITHIN / REPEATS numbers, START before STOP, at most one qualifier of
  * each kind per expression, real timestamps, hex and base64, operand types per operator
- * (IN a list, LIKE / MATCHES a string, ISSUBSET / ISSUPERSET an IP address or CIDR range).
+ * (IN a list, LIKE / MATCHES a string, ISSUBSET / ISSUPERSET an IP address or CIDR range), and that
+ * ISSUBSET / ISSUPERSET compare an IP address path (`ipv4-addr:value`, `network-traffic:dst_ref.value`).
  *
  * @example
  * const result = parsePattern("[file:hashes.'SHA-256' = 'ef53…' AND file:size > 1000]")

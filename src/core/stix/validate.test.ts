@@ -175,6 +175,33 @@ describe('validateStixContent: shapes and versions', () => {
     expectProblem([indicator(), custom], 'required', 'spec_version', 1)
   })
 
+  it('warns about spec_version on a 2.1 bundle, as the OASIS validator does, and keeps 2.0 bundles 2.0', () => {
+    const bundle = {
+      type: 'bundle',
+      id: 'bundle--5d0092c5-5f74-4287-9642-33f4c354e56d',
+      spec_version: '2.1',
+      objects: [indicator()],
+    }
+    const result = validateStixContent(bundle, permissive)
+    expect(result.specVersion).toBe('2.1')
+    expect(result.problems).toEqual([])
+    expect(result.warnings).toEqual([
+      {
+        index: -1,
+        id: bundle.id,
+        type: 'bundle',
+        property: 'spec_version',
+        rule: 'spec-version',
+        message: `bundle (${bundle.id}): spec_version: STIX 2.1 bundles have none (only a 2.0 bundle declares "2.0")`,
+      },
+    ])
+    const bundle20 = { ...bundle, spec_version: '2.0', objects: [indicator({ spec_version: undefined })] }
+    const result20 = validateStixContent(bundle20, permissive)
+    expect(result20.specVersion).toBe('2.0')
+    expect(result20.warnings.filter((w) => w.index === -1)).toEqual([])
+    expectProblem({ ...bundle, spec_version: '2.2' }, 'spec-version', 'spec_version', -1)
+  })
+
   it('names the object, the property and the rule in every message, and collects all problems', () => {
     const problems = problemsOf(indicator({ valid_from: '2024-05-01', confidence: 101, labels: [] }))
     expect(problems.map((p) => `${p.rule} ${p.property}`).sort()).toEqual([
@@ -604,6 +631,65 @@ describe('validateStixContent: type rules', () => {
       'body_multipart[0]',
     )
     expectProblem({ type: 'process', id: 'process--d2ec5aab-808d-4492-890a-3c1a1e3cb06e' }, 'required', '')
+  })
+
+  it('refuses created and modified on SCOs and defanged on anything but an SCO', () => {
+    const ip = {
+      type: 'ipv4-addr',
+      id: 'ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4',
+      value: '198.51.100.3',
+    }
+    const versioned = problemsOf([{ ...ip, created: CREATED, modified: CREATED }])
+    expect(versioned.map((p) => `${p.index} ${p.property} ${p.rule}`)).toEqual([
+      '0 created not-applicable',
+      '0 modified not-applicable',
+    ])
+    expect(versioned[0]?.message).toBe(
+      `object 0 (${ip.id}): created: is not a property of cyber-observable objects (SCOs are not versioned)`,
+    )
+    expectProblem({ ...ip, spec_version: '2.1', modified: CREATED }, 'not-applicable', 'modified')
+    expectProblem(
+      { type: 'file', id: 'file--a02d69c5-2e12-5d66-aa3b-6ae5039dc91b', name: 'a.exe', created: CREATED },
+      'not-applicable',
+      'created',
+    )
+    // Also inside a deprecated observed-data objects dictionary.
+    const observed = sdo('observed-data', 'observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf', {
+      first_observed: '2015-12-21T19:00:00Z',
+      last_observed: '2015-12-21T19:00:00Z',
+      number_observed: 1,
+      objects: { '0': { type: 'domain-name', value: 'example.com', modified: CREATED } },
+    })
+    expectProblem(observed, 'not-applicable', 'objects.0.modified')
+    expectValid({ ...ip, defanged: true })
+
+    const defanged = problemsOf([indicator({ defanged: true })])
+    expect(defanged).toEqual([
+      expect.objectContaining({ index: 0, id: INDICATOR_ID, property: 'defanged', rule: 'not-applicable' }),
+    ])
+    expect(defanged[0]?.message).toBe(
+      `object 0 (${INDICATOR_ID}): defanged: only cyber-observable objects (SCOs) can be defanged`,
+    )
+    const relationship = sdo('relationship', 'relationship--0d7d3d3c-2c4b-4b8e-9d8c-4b0d2f0b7c11', {
+      relationship_type: 'indicates',
+      source_ref: INDICATOR_ID,
+      target_ref: MALWARE_ID,
+      defanged: false,
+    })
+    expectProblem(relationship, 'not-applicable', 'defanged')
+    expectProblem(
+      {
+        type: 'marking-definition',
+        spec_version: '2.1',
+        id: MARKING_ID,
+        created: CREATED,
+        definition_type: 'statement',
+        definition: { statement: 'Copyright 2025 Example' },
+        defanged: true,
+      },
+      'not-applicable',
+      'defanged',
+    )
   })
 
   it('requires UUIDv4 ids on SCOs without contributing properties and warns about non-deterministic ids', () => {

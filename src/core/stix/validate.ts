@@ -36,7 +36,10 @@ import {
  * - `type-name`, `reserved`: bad or reserved object type / property name
  * - `property-name`: a property name outside `[a-z0-9_]{3,250}`
  * - `id-format`, `id-type`, `id-uuid-version`: identifier syntax, type prefix, UUID version rules
- * - `spec-version`: `spec_version` other than `2.1` (or missing where required: `required`)
+ * - `spec-version`: `spec_version` other than `2.1` (or missing where required: `required`); a warning
+ *   for a bundle declaring `2.1` (2.1 bundles have none; the OASIS validator warns the same)
+ * - `not-applicable`: a common property of another object family: `created` or `modified` on an SCO
+ *   (SCOs are not versioned), `defanged` on anything but an SCO
  * - `timestamp`, `timestamp-precision`, `timestamp-order`: format, millisecond precision, ordering
  * - `range`, `enum`, `format`, `url`, `hex`, `binary`, `lang`: value constraints
  * - `ref-format`, `ref-type`: a `*_ref(s)` that is no identifier, or points to the wrong type
@@ -61,6 +64,7 @@ export type StixRule =
   | 'id-type'
   | 'id-uuid-version'
   | 'spec-version'
+  | 'not-applicable'
   | 'timestamp'
   | 'timestamp-precision'
   | 'timestamp-order'
@@ -383,6 +387,11 @@ function formatted(re: RegExp, what: string): Check {
       fail(ctx, path, 'format', `must be ${what}, not ${preview(value)}`)
     }
   }
+}
+
+/** A common property of another object family (STIX 2.1 section 3.2): present at all is the problem. */
+function notApplicable(why: string): Check {
+  return (ctx, path) => fail(ctx, path, 'not-applicable', why)
 }
 
 function listOf(item: Check, what: string): Check {
@@ -774,6 +783,13 @@ function extensionsOf(predefined: Readonly<Record<string, ObjSpec>>): Check {
 // ---------------------------------------------------------------------------------------------------------
 // Type specifications
 
+// SCOs have no created or modified: they are not versioned. In a bundle the OASIS validator takes an SCO
+// with created but no spec_version for 2.0 content and rejects it (with spec_version 2.1 it only warns of
+// a custom property). Rejected here either way: versions are keyed by modified, so one would fork an
+// observable whose deterministic id every producer shares.
+const notOnSco = notApplicable('is not a property of cyber-observable objects (SCOs are not versioned)')
+const onlyOnSco = notApplicable('only cyber-observable objects (SCOs) can be defanged')
+
 const SDO_COMMON: Readonly<Record<string, Check>> = {
   created_by_ref: ref(IDENTITY),
   created: timestampMillis,
@@ -785,12 +801,15 @@ const SDO_COMMON: Readonly<Record<string, Check>> = {
   external_references: externalReferences,
   object_marking_refs: refs(MARKING),
   granular_markings: granularMarkings,
+  defanged: onlyOnSco,
 }
 
 const SCO_COMMON: Readonly<Record<string, Check>> = {
   object_marking_refs: refs(MARKING),
   granular_markings: granularMarkings,
   defanged: bool,
+  created: notOnSco,
+  modified: notOnSco,
 }
 
 const NO_EXTENSIONS: Readonly<Record<string, ObjSpec>> = {}
@@ -1197,6 +1216,7 @@ const META_SPECS: Readonly<Record<string, TypeSpec>> = {
       object_marking_refs: refs(MARKING),
       granular_markings: granularMarkings,
       extensions: extensionsOf(NO_EXTENSIONS),
+      defanged: onlyOnSco,
       name: str,
       definition_type: str,
       definition: dict,
@@ -2024,7 +2044,10 @@ function checkBundle(ctx: Ctx, bundle: Readonly<Record<string, unknown>>): reado
     fail(ctx, 'id', 'id-format', `must be bundle--<UUID>, not ${preview(id)}`)
   }
   const sv = bundle.spec_version
-  if (sv !== undefined && sv !== '2.0' && sv !== '2.1') {
+  if (sv === '2.1') {
+    // Only a warning, as in the OASIS validator: the content is 2.1 all the same.
+    warn(ctx, 'spec_version', 'spec-version', 'STIX 2.1 bundles have none (only a 2.0 bundle declares "2.0")')
+  } else if (sv !== undefined && sv !== '2.0') {
     fail(
       ctx,
       'spec_version',
