@@ -63,6 +63,14 @@ describe('extractIocs', () => {
     expect(keys('xn--bcher-kva.de')).toContain('domain:xn--bcher-kva.de')
   })
 
+  it('extracts IPv4 in inet_aton spellings neither as addresses nor as domains', () => {
+    const found = extractIocs(
+      'beacons to 010.1.1.1, 0x7f.0.0.1, 0177.0.0.1 and 127.1; scans 010.1.1.0/24, 10.1.1.01 and ' +
+        '::ffff:010.1.1.1; host 1.2.3.4.5 also 010[.]1[.]1[.]1, next to 198.51.100.7',
+    )
+    expect(found.map((i) => i.observable.key)).toEqual(['ipv4:198.51.100.7'])
+  })
+
   it('finds nothing in text without IOCs', () => {
     expect(extractIocs('The meeting is at ten. Bring coffee.')).toEqual([])
   })

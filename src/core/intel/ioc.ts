@@ -164,9 +164,17 @@ function standsAlone(text: string, ip: string): boolean {
 function ipv6Forms(text: string, ip: string): string[] {
   const forms = new Set<string>()
   let at = text.indexOf(ip)
+  let onlyCut = at !== -1
   const part = /[0-9a-fA-F:.]/
   while (at !== -1) {
     const after = text.slice(at + ip.length)
+    // The extractor stops before an IPv4 tail it cannot read (`::ffff:010.1.1.1` gave `::ffff:010`):
+    // what it kept is no address (IPv4 written other than in dotted decimal is no observable at all).
+    if (/^\.\d/.test(after)) {
+      at = text.indexOf(ip, at + ip.length)
+      continue
+    }
+    onlyCut = false
     // Only where it is written whole (`2001:db8::` is also the start of `2001:db8::5`).
     const whole =
       !part.test(text.charAt(at - 1)) && !part.test(after.charAt(0) === '/' ? '' : after.charAt(0))
@@ -175,6 +183,9 @@ function ipv6Forms(text: string, ip: string): string[] {
       forms.add(prefix === null ? ip : `${ip}/${prefix[1] ?? ''}`)
     }
     at = text.indexOf(ip, at + ip.length)
+  }
+  if (onlyCut) {
+    return []
   }
   return forms.size === 0 ? [ip] : [...forms]
 }

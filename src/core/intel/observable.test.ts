@@ -148,6 +148,36 @@ describe('IPv4 addresses in dotted decimal', () => {
     }
     expect(classifyValue('::ffff:192.0.2.5')?.key).toBe('ipv4:192.0.2.5')
   })
+
+  it('takes IPv4 in inet_aton spellings for no observable at all, never for a domain', () => {
+    // 010 is octal to inet_aton (8.1.1.1) but most likely 10 padded to whoever wrote it: no guess.
+    for (const value of [
+      '010.1.1.1',
+      '10.1.1.01',
+      '0x7f.0.0.1',
+      '0177.0.0.1',
+      '127.1',
+      '1.2.3.4.5',
+      '010.1.1.0/24',
+      '0x0a.0.0.0/8',
+      '127.1/8',
+      '::ffff:010.1.1.1',
+    ]) {
+      expect(classifyValue(value), value).toBeNull()
+      expect(normaliseObservable('domain', value), value).toBeNull()
+      expect(normaliseObservable('ipv4', value), value).toBeNull()
+      expect(normaliseObservable('ipv6', value), value).toBeNull()
+    }
+    // Nor, as the value of a STIX domain-name or an e-mail address, anything whose last label is a number.
+    expect(observableAt('domain-name', 'value', '198.51.100.7')).toBeNull()
+    expect(observableAt('domain-name', 'value', 'host.0x1f')).toBeNull()
+    expect(observableAt('email-addr', 'value', 'root@127.1')).toBeNull()
+    expect(observableAt('domain-name', 'value', '7.example')?.key).toBe('domain:7.example')
+    expect(observableAt('domain-name', 'value', 'example.0xy')?.key).toBe('domain:example.0xy')
+    // A URL's host is what a browser connects to: read as WHATWG URL parsing reads it.
+    expect(classifyValue('http://0x7f.0.0.1/gate')?.key).toBe('url:http://127.0.0.1/gate')
+    expect(classifyValue('198.51.100.0/24')?.key).toBe('ipv4:198.51.100.0/24')
+  })
 })
 
 describe('observableKey', () => {

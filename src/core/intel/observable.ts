@@ -99,11 +99,32 @@ function dottedQuadObservable(text: string): Observable | null {
   return { kind: 'ipv4', key: `ipv4:${text}`, value: text, rangeStart: hex, rangeEnd: hex }
 }
 
+/**
+ * IPv4 written any way but canonical dotted decimal, alone or as the tail of an IPv6 address, is no
+ * observable at all. inet_aton, ipaddr.js and URL parsers read `127.1`, `0x7f.0.0.1` and `010.1.1.1` as
+ * addresses, but a leading zero means octal there (`010.1.1.1` is 8.1.1.1), while whoever wrote it in a
+ * report most likely padded 10.1.1.1: correlating it with either address would be a guess. Nor is it a
+ * domain ({@link normaliseDomain}). URLs are the exception: a URL's host is what a browser connects to,
+ * so `http://0x7f.0.0.1/` is read as WHATWG URL parsing reads it (`http://127.0.0.1/`).
+ */
+function isCanonicalIpText(address: string): boolean {
+  const colon = address.lastIndexOf(':')
+  const tail = address.slice(colon + 1)
+  if (colon !== -1 && !tail.includes('.')) {
+    return true
+  }
+  return ipaddr.IPv4.isValidFourPartDecimal(tail)
+}
+
 function ipObservable(raw: string): Observable | null {
   const text = raw.trim()
   const quad = dottedQuadObservable(text)
   if (quad !== null) {
     return quad
+  }
+  const slash = text.indexOf('/')
+  if (!isCanonicalIpText(slash === -1 ? text : text.slice(0, slash))) {
+    return null
   }
   try {
     if (text.includes('/')) {
@@ -127,10 +148,6 @@ function ipObservable(raw: string): Observable | null {
     if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()) {
       address = (address as ipaddr.IPv6).toIPv4Address()
     }
-    if (address.kind() === 'ipv4' && !ipaddr.IPv4.isValidFourPartDecimal(text) && !text.includes(':')) {
-      // "10.1" or "0x0a.1" parse as IPv4 in inet_aton style; indicators never mean that.
-      return null
-    }
     const kind = address.kind() === 'ipv4' ? 'ipv4' : 'ipv6'
     const value = address.toString()
     const hex = hexOf(address.toByteArray())
@@ -140,7 +157,14 @@ function ipObservable(raw: string): Observable | null {
   }
 }
 
-/** A domain name lower-cased, without trailing dot, in IDNA ASCII form; null when it is not one. */
+/** A label URL parsers take for a number (WHATWG "ends in a number"): decimal, or hex after 0x. */
+const NUMERIC_LABEL = /^(?:\d+|0x[0-9a-f]*)$/
+
+/**
+ * A domain name lower-cased, without trailing dot, in IDNA ASCII form; null when it is not one. A name
+ * whose last label is a number (`127.1`, `0x7f.0.0.1`, `010.1.1.1`, `1.2.3.4.5`) is not one: no
+ * top-level domain is numeric, and URL parsers and inet_aton read such a name as an IPv4 address.
+ */
 export function normaliseDomain(raw: string): string | null {
   const trimmed = raw.trim().replace(/\.$/, '')
   if (trimmed === '' || /[\s/@:]/.test(trimmed)) {
@@ -150,7 +174,7 @@ export function normaliseDomain(raw: string): string | null {
   if (ascii === '' || !/^[a-z0-9_](?:[a-z0-9_-]{0,62}\.)*[a-z0-9-]{1,63}$/.test(ascii)) {
     return null
   }
-  return ascii
+  return NUMERIC_LABEL.test(ascii.slice(ascii.lastIndexOf('.') + 1)) ? null : ascii
 }
 
 function urlObservable(raw: string): Observable | null {
