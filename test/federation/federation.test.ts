@@ -22,6 +22,7 @@ import {
 import { STORE_KINDS } from '../helpers/stores.js'
 import { TaxiiClient } from '../helpers/taxii.js'
 import { TLP2_MARKING_IDS } from '../../src/core/stix/stix.js'
+import { OASIS_TLP2 } from '../helpers/stix.js'
 
 describe.each(STORE_KINDS)('federation between live instances (%s)', (kind) => {
   let alpha: Instance
@@ -120,11 +121,12 @@ describe.each(STORE_KINDS)('federation between live instances (%s)', (kind) => {
     try {
       const made = await createProducer(source)
       const live = Array.from({ length: 4 }, () => indicator())
-      // Expired indicators leave the feed after paging: the second page of 4 comes empty.
+      // Expired indicators leave the feed after paging: the second page of 9 comes empty (the first
+      // holds the five TLP 2.0 marking definitions every collection has, and the live ones).
       const expired = Array.from({ length: 3 }, () => indicator({ valid_until: '2025-02-01T00:00:00.000Z' }))
       await produce(source, made, live, { tlp: 'green', audience: 'federation' })
       await produce(source, made, expired, { tlp: 'green', audience: 'federation' })
-      const peer = await link(reader, source, { pullCollections: ['federation'], pageSize: 4 })
+      const peer = await link(reader, source, { pullCollections: ['federation'], pageSize: 9 })
       const first = await sync(reader, peer, { only: 'pull' })
       expect(first.error).toBeNull()
       expect(first.pulled).toMatchObject({ pages: 2, accepted: 4 })
@@ -141,6 +143,64 @@ describe.each(STORE_KINDS)('federation between live instances (%s)', (kind) => {
       expect(again.pulled).toMatchObject({ pages: 1, accepted: 0 })
     } finally {
       await Promise.all([source.server.close(), reader.server.close()])
+    }
+  })
+
+  it('sends a peer the TLP 2.0 marking definitions its objects name; a Liaison peer stores none, and no receipt names one', async () => {
+    // Instances of their own: what each holds is this test's alone.
+    const source = await startInstance(kind, 'Golf')
+    const peerInstance = await startInstance(kind, 'Hotel')
+    const definitionIds = Object.values(OASIS_TLP2).map((d) => d.id)
+    const definitionsHeld = (instance: Instance) =>
+      instance.server.store.db
+        .selectFrom('stix_objects')
+        .select('id')
+        .where('type', '=', 'marking-definition')
+        .execute()
+    try {
+      const made = await createProducer(source)
+      const green = indicator()
+      const clear = indicator()
+      await produce(source, made, [green], { tlp: 'green', audience: 'federation' })
+      await produce(source, made, [clear], { tlp: 'clear', audience: 'public' })
+      const push = await link(source, peerInstance, { pushCollection: 'federation' })
+      const pushed = await sync(source, push, { only: 'push' })
+      expect(pushed.error).toBeNull()
+      expect(pushed.pushed).toMatchObject({ considered: 2, sent: 2, accepted: 2, rejected: 0 })
+      // The envelope carried the definitions of TLP:GREEN and TLP:CLEAR (and no other): the peer
+      // answered a success for each, and stored nothing for them.
+      const parts = await peerInstance.server.store.db
+        .selectFrom('taxii_status_parts')
+        .select(['successes', 'failures'])
+        .execute()
+      const successes = parts.flatMap(
+        (p) => JSON.parse(p.successes) as { id: string; version: string; message?: string }[],
+      )
+      expect(parts.flatMap((p) => JSON.parse(p.failures) as unknown[])).toEqual([])
+      const definitions = successes.filter((s) => definitionIds.includes(s.id))
+      expect(definitions.map((s) => s.id).sort()).toEqual([OASIS_TLP2.clear.id, OASIS_TLP2.green.id].sort())
+      for (const success of definitions) {
+        expect(success.message).toMatch(/TLP 2.0 marking definition.*not stored/)
+      }
+      expect(await definitionsHeld(peerInstance)).toEqual([])
+      const golfAtHotel = peerInstance.orgFor.get('Golf') ?? ''
+      expect(await heldBy(peerInstance, golfAtHotel, [green.id, clear.id])).toHaveLength(2)
+      expect(await receiptsOf(source, push, definitionIds)).toEqual([])
+      expect((await receiptsOf(source, push, [green.id, clear.id])).map((r) => r.status)).toEqual([
+        'accepted',
+        'accepted',
+      ])
+
+      // Pulling, the peer reads the definitions every collection holds, and keeps none of them;
+      // neither side has a receipt for them.
+      const pull = await link(peerInstance, source, { pullCollections: ['federation'] })
+      const pulled = await sync(peerInstance, pull, { only: 'pull' })
+      expect(pulled.error).toBeNull()
+      expect(await definitionsHeld(peerInstance)).toEqual([])
+      expect(await receiptsOf(peerInstance, pull, definitionIds)).toEqual([])
+      expect(await receiptsOf(source, push, definitionIds)).toEqual([])
+    } finally {
+      await Promise.all([source.server.close(), peerInstance.server.close()])
     }
   })
 
@@ -183,14 +243,15 @@ describe.each(STORE_KINDS)('federation between live instances (%s)', (kind) => {
     const crashed = await sync(bravo, peer, {
       hooks: {
         inPage: (page) => {
-          if (page === 3) {
-            throw new Error('crash while storing page 3')
+          if (page === 4) {
+            throw new Error('crash while storing page 4')
           }
         },
       },
     })
-    expect(crashed.error).toContain('crash while storing page 3')
-    // Pages 1 and 2 committed with their cursor; page 3 rolled back whole.
+    expect(crashed.error).toContain('crash while storing page 4')
+    // Pages 1 to 3 committed with their cursor (page 1: the five TLP 2.0 marking definitions every
+    // collection has, which a pull does not store); page 4 rolled back whole.
     expect(await heldBy(bravo, owner, ids)).toHaveLength(10)
     expect(await receiptsOf(bravo, peer, ids)).toHaveLength(10)
     const peerRow = await bravo.server.store.db

@@ -19,6 +19,7 @@ import {
   sync,
   type Instance,
 } from '../helpers/federation.js'
+import { OASIS_TLP2 } from '../helpers/stix.js'
 import { STORE_KINDS } from '../helpers/stores.js'
 
 /** Runs the CLI in this process against an instance's store; returns the exit code and what it printed. */
@@ -172,6 +173,61 @@ describe.each(STORE_KINDS)('the TAXII client against another vendor’s server (
     })
     expect((await sync(delta, peer)).error).toBeNull()
     expect(fake.deleted).toEqual([local.id])
+    expect(fake.unexpected).toEqual([])
+  })
+
+  it('opens each pushed envelope with the TLP 2.0 marking definitions its objects name, once each, as OASIS wrote them', async () => {
+    const producer = await createProducer(delta)
+    const green = indicator()
+    const clear = indicator()
+    await produce(delta, producer, [green], { tlp: 'green', audience: 'federation' })
+    await produce(delta, producer, [clear], { tlp: 'clear', audience: 'public' })
+    // A copy of TLP:GREEN's definition imported with content goes as one of the objects: the
+    // envelope still holds the definition once.
+    const withCopy = indicator()
+    await produce(delta, producer, [OASIS_TLP2.green, withCopy], { tlp: 'green', audience: 'federation' })
+    const { peer } = await fakeVendor('Marking reader', {
+      pullCollections: [],
+      pushCollection: fake.collectionId,
+    })
+    const before = fake.envelopes.length
+    expect((await sync(delta, peer)).error).toBeNull()
+    // This peer is sent everything Delta may push it (earlier tests' objects too): every envelope
+    // must resolve its own TLP 2.0 markings.
+    const envelopes = fake.envelopes.slice(before)
+    const definitions = new Map(Object.values(OASIS_TLP2).map((d) => [d.id, d]))
+    for (const envelope of envelopes) {
+      const ids = envelope.map((o) => String(o.id))
+      const named = new Set(
+        envelope.flatMap((o) =>
+          (Array.isArray(o.object_marking_refs) ? (o.object_marking_refs as string[]) : []).filter((ref) =>
+            definitions.has(ref),
+          ),
+        ),
+      )
+      expect(named.size).toBeGreaterThan(0)
+      // Exactly the definitions named, each once, before everything that names it.
+      expect(ids.filter((id) => definitions.has(id)).sort()).toEqual([...named].sort())
+      for (const ref of named) {
+        const at = ids.indexOf(ref)
+        expect(envelope[at]).toEqual(definitions.get(ref))
+        const firstNaming = envelope.findIndex(
+          (o) => Array.isArray(o.object_marking_refs) && o.object_marking_refs.includes(ref),
+        )
+        expect(at).toBeLessThan(firstNaming)
+      }
+    }
+    const carrying = (id: string) => envelopes.find((e) => e.some((o) => o.id === id)) ?? []
+    expect(carrying(green.id).map((o) => o.id)).toContain(OASIS_TLP2.green.id)
+    expect(carrying(clear.id).map((o) => o.id)).toContain(OASIS_TLP2.clear.id)
+    // Only the imported copy has a receipt (it is an object of Delta's); the definitions sent with
+    // the objects have none.
+    const receipts = await receiptsOf(
+      delta,
+      peer,
+      Object.values(OASIS_TLP2).map((d) => d.id),
+    )
+    expect(receipts.map((r) => `${r.object_id} ${r.status}`)).toEqual([`${OASIS_TLP2.green.id} accepted`])
     expect(fake.unexpected).toEqual([])
   })
 

@@ -20,6 +20,8 @@ export class FakeTaxiiServer {
   readonly collectionId = randomUUID()
   readonly held: Held[] = []
   readonly posted: Record<string, unknown>[] = []
+  /** The `objects` of each envelope taken (POSTs answered 202), in order. */
+  readonly envelopes: Record<string, unknown>[][] = []
   readonly deleted: string[] = []
   readonly unexpected: string[] = []
   /** Every request, as `METHOD path`. */
@@ -137,6 +139,7 @@ export class FakeTaxiiServer {
         return
       }
       this.posted.push(...body.objects)
+      this.envelopes.push(body.objects)
       this.send(res, 202, {
         id: randomUUID(),
         status: 'complete',

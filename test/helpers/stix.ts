@@ -57,3 +57,31 @@ export function namingEvery(
     })),
   }
 }
+
+/**
+ * The OASIS TLP 2.0 marking definitions as stix21.md §9.4 gives them, by level: written out here,
+ * not taken from the code under test.
+ */
+export const OASIS_TLP2 = {
+  clear: oasisTlp2('TLP:CLEAR', '94868c89-83c2-464b-929b-a1a8aa3c8487', 'clear'),
+  green: oasisTlp2('TLP:GREEN', 'bab4a63c-aed9-4cf5-a766-dfca5abac2bb', 'green'),
+  amber: oasisTlp2('TLP:AMBER', '55d920b0-5e8b-4f79-9ee9-91f868d9b421', 'amber'),
+  'amber+strict': oasisTlp2('TLP:AMBER+STRICT', '939a9414-2ddd-4d32-a0cd-375ea402b003', 'amber+strict'),
+  red: oasisTlp2('TLP:RED', 'e828b379-4e03-4974-9ac4-e53a884c97c1', 'red'),
+} as const
+
+function oasisTlp2(name: string, uuid: string, value: string): StixObject {
+  return {
+    type: 'marking-definition',
+    spec_version: '2.1',
+    id: `marking-definition--${uuid}`,
+    created: '2022-10-01T00:00:00.000Z',
+    name,
+    extensions: {
+      'extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d': {
+        extension_type: 'property-extension',
+        tlp_2_0: value,
+      },
+    },
+  }
+}

@@ -1,10 +1,22 @@
 import { expect } from 'vitest'
+import { TLP2_MARKING_IDS } from '../../src/core/stix/stix.js'
 import type { ApiClient, TestResponse } from './http.js'
 
 /** The media type of every TAXII 2.1 request and answer. */
 export const TAXII = 'application/taxii+json;version=2.1'
 /** The API root of a Liaison server. */
 export const ROOT = '/taxii2/liaison/'
+
+/** The ids of the five OASIS TLP 2.0 marking definitions every collection holds, in TAXII order. */
+export const TLP2_DEFINITION_IDS: readonly string[] = Object.values(TLP2_MARKING_IDS).sort()
+
+/**
+ * The items of a listing (objects or manifest) other than the TLP 2.0 marking definitions every
+ * collection holds: what was stored in it.
+ */
+export function storedItems<T extends { id: string }>(items: readonly T[] | undefined): T[] {
+  return (items ?? []).filter((item) => !TLP2_DEFINITION_IDS.includes(item.id))
+}
 
 /** A TAXII status resource. */
 export interface TaxiiStatusBody {

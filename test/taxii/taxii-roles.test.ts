@@ -7,7 +7,14 @@ import { createUserWithPassword, TEST_OPERATOR } from '../helpers/factories.js'
 import { ApiClient, errorCode, type TestResponse } from '../helpers/http.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { STORE_KINDS } from '../helpers/stores.js'
-import { createApiKey, ROOT, taxiiErrorCode, TaxiiClient, type EnvelopeBody } from '../helpers/taxii.js'
+import {
+  createApiKey,
+  ROOT,
+  storedItems,
+  taxiiErrorCode,
+  TaxiiClient,
+  type EnvelopeBody,
+} from '../helpers/taxii.js'
 
 interface CollectionRolesBody {
   id: string
@@ -262,7 +269,7 @@ describe.each(STORE_KINDS)('who may read and write a TAXII collection, over HTTP
     expect(status.success_count).toBe(1)
     const before = await analystTaxii.get<EnvelopeBody>(objects)
     expect(before.status, before.text).toBe(200)
-    expect(before.body.objects?.map((o) => o.id)).toEqual([posted.id])
+    expect(storedItems(before.body.objects).map((o) => o.id)).toEqual([posted.id])
 
     const setRoles = async (readRoles: string[], writeRoles: string[]) => {
       const res = await admin.request('PUT', `/api/v1/taxii/collections/${collection.id}/roles`, {

@@ -13,9 +13,11 @@ import { STORE_KINDS } from '../helpers/stores.js'
 import {
   createApiKey,
   ROOT,
+  storedItems,
   TAXII,
   taxiiErrorCode,
   TaxiiClient,
+  TLP2_DEFINITION_IDS,
   type EnvelopeBody,
   type ManifestBody,
   type TaxiiStatusBody,
@@ -312,7 +314,11 @@ describe.each(STORE_KINDS)('TAXII 2.1 server (%s)', (kind) => {
       const again = await analyst.postAndWait(collection, good)
       expect(again).toMatchObject({ success_count: 2, failure_count: 0 })
       const read = await analyst.get<EnvelopeBody>(`${ROOT}collections/${collection}/objects/`)
-      expect(read.body.objects?.map((o) => o.id).sort()).toEqual(good.map((o) => o.id).sort())
+      expect(
+        storedItems(read.body.objects)
+          .map((o) => o.id)
+          .sort(),
+      ).toEqual(good.map((o) => o.id).sort())
     })
 
     it('labels what a POST stores by the collection; an object marked stricter leaves it, and says so', async () => {
@@ -458,9 +464,11 @@ describe.each(STORE_KINDS)('TAXII 2.1 server (%s)', (kind) => {
       expect(res.body.more).toBe(false)
       expect(res.body.next).toBeUndefined()
       const ids = res.body.objects?.map((o) => o.id) ?? []
-      // The latest version of each object only (match[version]=last by default).
-      expect(ids.length).toBe(26)
-      expect(ids.slice(0, 10).sort()).toEqual(
+      // The latest version of each object only (match[version]=last by default), after the five TLP
+      // 2.0 marking definitions every collection holds (added before anything).
+      expect(ids.length).toBe(5 + 26)
+      expect(ids.slice(0, 5)).toEqual(TLP2_DEFINITION_IDS)
+      expect(ids.slice(5, 15).sort()).toEqual(
         objects
           .slice(0, 10)
           .map((o) => o.id)
@@ -486,8 +494,9 @@ describe.each(STORE_KINDS)('TAXII 2.1 server (%s)', (kind) => {
         `${ROOT}collections/${collection}/manifest/?match[version]=all`,
       )
       const expected = all.body.objects?.map((m) => `${m.id} ${m.version}`) ?? []
-      expect(expected.length).toBe(28)
-      for (const limit of [1, 7, 27, 28]) {
+      // 28 versions stored, and the five TLP 2.0 marking definitions.
+      expect(expected.length).toBe(33)
+      for (const limit of [1, 7, 32, 33]) {
         for (const endpoint of ['objects', 'manifest'] as const) {
           const seen: string[] = []
           let next: string | undefined
@@ -500,8 +509,9 @@ describe.each(STORE_KINDS)('TAXII 2.1 server (%s)', (kind) => {
             const items = res.body.objects ?? []
             expect(items.length).toBeLessThanOrEqual(limit)
             for (const item of items) {
+              // An object without `modified` (a marking definition) has its `created` as version.
               seen.push(
-                `${item.id} ${String('version' in item && endpoint === 'manifest' ? item.version : item.modified)}`,
+                `${item.id} ${String('version' in item && endpoint === 'manifest' ? item.version : (item.modified ?? item.created))}`,
               )
             }
             expect(res.body.more).toBe(res.body.next !== undefined)
@@ -509,7 +519,7 @@ describe.each(STORE_KINDS)('TAXII 2.1 server (%s)', (kind) => {
             pages += 1
           } while (next !== undefined)
           expect(seen, `${endpoint} limit ${limit}`).toEqual(expected)
-          expect(pages).toBe(Math.ceil(28 / limit))
+          expect(pages).toBe(Math.ceil(33 / limit))
         }
       }
     })
@@ -519,7 +529,8 @@ describe.each(STORE_KINDS)('TAXII 2.1 server (%s)', (kind) => {
         `${ROOT}collections/${collection}/manifest/?match[version]=all`,
       )
       const dates = [...new Set(manifest.body.objects?.map((m) => m.date_added))]
-      expect(dates.length).toBe(4)
+      // Four POSTs, and the date the TLP 2.0 marking definitions were added (before anything).
+      expect(dates.length).toBe(5)
       const after = await analyst.get<ManifestBody>(
         `${ROOT}collections/${collection}/manifest/?match[version]=all&added_after=${dates[1] ?? ''}`,
       )
@@ -591,7 +602,7 @@ describe.each(STORE_KINDS)('TAXII 2.1 server (%s)', (kind) => {
       const all = await analyst.get<ManifestBody>(
         `${ROOT}collections/${collection}/manifest/?match[spec_version]=2.0,2.1`,
       )
-      expect(all.body.objects?.length).toBe(26)
+      expect(all.body.objects?.length).toBe(5 + 26)
       const none = await analyst.get<ManifestBody>(
         `${ROOT}collections/${collection}/manifest/?match[spec_version]=2.0`,
       )
@@ -655,9 +666,17 @@ describe.each(STORE_KINDS)('TAXII 2.1 server (%s)', (kind) => {
       await analyst.postAndWait(feed, [expired, current, timeless])
       const listed = await analyst.get<EnvelopeBody>(`${ROOT}collections/${feed}/objects/`)
       expect(listed.status).toBe(200)
-      expect(listed.body.objects?.map((o) => o.id).sort()).toEqual([current.id, timeless.id].sort())
+      expect(
+        storedItems(listed.body.objects)
+          .map((o) => o.id)
+          .sort(),
+      ).toEqual([current.id, timeless.id].sort())
       const manifest = await analyst.get<ManifestBody>(`${ROOT}collections/${feed}/manifest/`)
-      expect(manifest.body.objects?.map((o) => o.id).sort()).toEqual([current.id, timeless.id].sort())
+      expect(
+        storedItems(manifest.body.objects)
+          .map((o) => o.id)
+          .sort(),
+      ).toEqual([current.id, timeless.id].sort())
       const byId = await analyst.get<EnvelopeBody>(`${ROOT}collections/${feed}/objects/${expired.id}/`)
       expect(byId.status).toBe(200)
       expect(byId.body.objects?.map((o) => o.id)).toEqual([expired.id])
@@ -855,19 +874,21 @@ describe.each(STORE_KINDS)('TAXII 2.1 server (%s)', (kind) => {
       '2017-01-27T13:49:53.935Z',
     ])
     const manifest = await analyst.get<ManifestBody>(`${ROOT}collections/${collection}/manifest/`)
-    expect(manifest.body.objects?.map((m) => m.id).sort()).toEqual(
-      [...new Set(content.map((o) => o.id))].sort(),
-    )
+    expect(
+      storedItems(manifest.body.objects)
+        .map((m) => m.id)
+        .sort(),
+    ).toEqual([...new Set(content.map((o) => o.id))].sort())
     // The marking definition has no modified: its version is its created.
-    expect(manifest.body.objects?.find((m) => m.id.startsWith('marking-definition--'))?.version).toBe(
-      '2017-01-20T00:00:00.000Z',
-    )
+    expect(
+      storedItems(manifest.body.objects).find((m) => m.id.startsWith('marking-definition--'))?.version,
+    ).toBe('2017-01-20T00:00:00.000Z')
     const all = await analyst.get<EnvelopeBody>(
       `${ROOT}collections/${collection}/objects/?match[version]=all`,
     )
-    expect(all.body.objects?.length).toBe(7)
+    expect(storedItems(all.body.objects).length).toBe(7)
     // The objects come back as they were sent, apart from the TLP marking of their label.
-    for (const object of all.body.objects ?? []) {
+    for (const object of storedItems(all.body.objects)) {
       const sent = content.find((o) => o.id === object.id && o.modified === object.modified)
       const { object_marking_refs: _out, ...rest } = object
       const { object_marking_refs: _in, ...original } = (sent ?? {}) as Record<string, unknown>

@@ -2,7 +2,7 @@
  * STIX 2.1 vocabulary shared by the validator, the SCO id rules and the converters: object families, the
  * identifier and timestamp formats, and the TLP marking definitions Liaison reads and writes.
  */
-import type { Tlp } from '../trust/label.js'
+import { TLP_LEVELS, type Tlp } from '../trust/label.js'
 
 /** The STIX Domain Object types defined by STIX 2.1. */
 export const SDO_TYPES = [
@@ -398,6 +398,42 @@ export function markingDefinitionForTlp(tlp: Tlp): StixObject {
       },
     },
   }
+}
+
+/**
+ * The OASIS TLP 2.0 marking definitions that some objects reference (in `object_marking_refs` or a
+ * granular marking's `marking_ref`) and do not hold themselves, in TLP order: what must travel with
+ * them, since STIX 2.1 predefines the TLP 1.0 definitions only (stix21.md §9.4). Fresh copies.
+ *
+ * @example
+ * const objects = [{ type: 'indicator', id, object_marking_refs: [TLP2_MARKING_IDS.green], … }]
+ * envelope.objects = [...tlp2DefinitionsFor(objects), ...objects] // TLP:GREEN's definition first
+ */
+export function tlp2DefinitionsFor(objects: readonly StixObject[]): StixObject[] {
+  const referenced = new Set<Tlp>()
+  const held = new Set<string>()
+  const consider = (ref: unknown): void => {
+    const tlp = typeof ref === 'string' ? tlp2OfMarkingRef(ref) : null
+    if (tlp !== null) {
+      referenced.add(tlp)
+    }
+  }
+  for (const object of objects) {
+    held.add(object.id)
+    if (Array.isArray(object.object_marking_refs)) {
+      object.object_marking_refs.forEach(consider)
+    }
+    if (Array.isArray(object.granular_markings)) {
+      for (const marking of object.granular_markings) {
+        if (isJsonObject(marking)) {
+          consider(marking.marking_ref)
+        }
+      }
+    }
+  }
+  return TLP_LEVELS.filter((tlp) => referenced.has(tlp) && !held.has(TLP2_MARKING_IDS[tlp])).map(
+    markingDefinitionForTlp,
+  )
 }
 
 /** True when `value` is a JSON array (typed as `unknown` items, unlike `Array.isArray`). */

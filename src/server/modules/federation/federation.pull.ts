@@ -1,6 +1,6 @@
 import { pullVerdict, receivedLabel } from '../../../core/federation/federation.js'
 import { PROVENANCE_PROPERTY, Provenance, type InstanceRef } from '../../../core/federation/provenance.js'
-import type { StixObject } from '../../../core/stix/stix.js'
+import { tlp2OfMarkingRef, type StixObject } from '../../../core/stix/stix.js'
 import { upgradeStix20 } from '../../../core/stix/upgrade.js'
 import { stixVersionEvidence, validateStixContent } from '../../../core/stix/validate.js'
 import type { SharingLabel } from '../../../core/trust/label.js'
@@ -294,6 +294,12 @@ async function storePage(
         continue
       }
       const object = entry.object
+      if (tlp2OfMarkingRef(object.id) !== null) {
+        // A TLP 2.0 marking definition (Liaison servers hold the five in every collection): known
+        // here, written with whatever references it; kept as an object of the peer's it would only
+        // travel on. Neither stored nor a receipt.
+        continue
+      }
       const candidate = candidates[entry.index]
       const carried = candidate?.provenance ?? null
       const tlp = tlpOfObject(object)

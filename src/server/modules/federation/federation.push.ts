@@ -1,6 +1,7 @@
 import { pushVerdict, type PushTarget } from '../../../core/federation/federation.js'
 import { PROVENANCE_PROPERTY, Provenance, type InstanceRef } from '../../../core/federation/provenance.js'
-import type { StixObject } from '../../../core/stix/stix.js'
+import { markingDefinitionForTlp, tlp2DefinitionsFor, type StixObject } from '../../../core/stix/stix.js'
+import { TLP_LEVELS } from '../../../core/trust/label.js'
 import type { Db } from '../../store/store.js'
 import { withTlpMarking } from '../intel/intel.export.js'
 import { expiryOfRows } from '../intel/intel.expiry.js'
@@ -59,7 +60,8 @@ export interface PushSummary {
 /**
  * Pushes to a peer every local object version added since the last push that the push rule lets go
  * (`pushVerdict`: TLP, audience, the peer organisation's visibility, loops), each with the TLP
- * marking of its label, then passes on the deletions of versions the peer was sent. Every version
+ * marking of its label, each envelope with the TLP 2.0 marking definitions its objects name (`send`),
+ * then passes on the deletions of versions the peer was sent. Every version
  * considered gets a receipt (sent, then accepted or rejected by the peer's status; or filtered, with
  * the rule). Receipts and the cursor commit together, page by page.
  */
@@ -152,7 +154,7 @@ export async function pushToPeer(
         summary,
       )),
     )
-    for (const envelope of envelopes(outgoing, dest.maxContentLength)) {
+    for (const envelope of envelopes(outgoing, dest.maxContentLength - TLP2_DEFINITIONS_BYTES)) {
       receipts.push(...(await send(dest, envelope, summary)))
     }
     const next: AddedCursor = {
@@ -245,7 +247,13 @@ async function retractFromPeer(
   return out
 }
 
-/** Splits outgoing objects into envelopes below the peer's largest POST body. */
+/** Bytes the five TLP 2.0 marking definitions take in an envelope: room kept for them in each. */
+const TLP2_DEFINITIONS_BYTES = TLP_LEVELS.reduce(
+  (n, tlp) => n + Buffer.byteLength(JSON.stringify(markingDefinitionForTlp(tlp))) + 1,
+  0,
+)
+
+/** Splits outgoing objects into envelopes below a size (the room the peer's largest POST body leaves). */
 function envelopes<T extends { json: string }>(items: readonly T[], maxBytes: number): T[][] {
   const out: T[][] = []
   let current: T[] = []
@@ -269,6 +277,12 @@ function envelopes<T extends { json: string }>(items: readonly T[], maxBytes: nu
 /**
  * POSTs one envelope and waits a while for the peer's verdict; returns the receipts.
  *
+ * The envelope opens with the TLP 2.0 marking definitions its objects name, then any marking
+ * definitions among the objects: STIX predefines only the TLP 1.0 ones, so a peer that is not
+ * Liaison could not resolve the marking otherwise (a Liaison peer knows them and stores nothing for
+ * them). The definitions added are not versions of ours: no receipts, and the peer's verdict on them
+ * is not read.
+ *
  * A peer that refuses the envelope as a whole for its content (400, 413, 422) gets it again in two
  * halves, down to single objects: one bad or oversized object does not take the others with it, and
  * the object the peer refuses alone is rejected with its words. A refusal that is not about the
@@ -281,7 +295,14 @@ async function send(
   envelope: readonly { receipt: FederationReceiptTable; json: string }[],
   summary: PushSummary,
 ): Promise<FederationReceiptTable[]> {
-  const body = envelope.map((e) => JSON.parse(e.json) as unknown)
+  const objects = envelope.map((e) => JSON.parse(e.json) as StixObject)
+  // Marking definitions first, ours and any held as objects: a reader taking the envelope in order
+  // knows each marking before the objects that name it.
+  const body = [
+    ...tlp2DefinitionsFor(objects),
+    ...objects.filter((o) => o.type === 'marking-definition'),
+    ...objects.filter((o) => o.type !== 'marking-definition'),
+  ]
   let status: TaxiiStatusResource
   try {
     status = await dest.client.postObjects(dest.apiRootUrl, dest.collectionId, body)

@@ -39,6 +39,7 @@ import {
   releaseClaims,
   renewClaims,
 } from './taxii.repository.js'
+import { isTlp2DefinitionId } from './taxii.markings.js'
 import { getCollection, type TaxiiCollection } from './taxii.service.js'
 import type { TaxiiStatusRow } from './taxii.table.js'
 
@@ -65,6 +66,10 @@ export const TAXII_STALE_MS = 10 * 60_000
 export const TAXII_SWEEP_MS = 60_000
 /** How long complete statuses stay queryable (the standard asks for at least 24 hours). */
 export const TAXII_STATUS_RETENTION_MS = 7 * 24 * 3600_000
+
+/** The success message of a TLP 2.0 marking definition POSTed: it is stored nowhere. */
+const TLP2_DEFINITION_HELD =
+  'a TLP 2.0 marking definition: every collection holds the OASIS definition already; not stored again'
 
 /** One object's outcome in a status resource (`status-details`). */
 export interface StatusDetail {
@@ -147,6 +152,8 @@ interface Slice {
   readonly next: number
   readonly valid: StixObject[]
   readonly failures: StatusDetail[]
+  /** Successes that store nothing: TLP 2.0 marking definitions, which every collection holds. */
+  readonly known: StatusDetail[]
 }
 
 /** Thrown inside a part's transaction when another process has taken the status over: roll back, drop it. */
@@ -567,9 +574,10 @@ export class TaxiiIngestQueue {
     const valid = slices.flatMap((s) => s.valid)
     const recordAll = async (trx: Trx, stored: boolean) => {
       for (const slice of slices) {
-        const successes = stored
-          ? slice.valid.map((o) => this.success(o, label, slice.job.importer.userId, at))
-          : []
+        const successes = [
+          ...(stored ? slice.valid.map((o) => this.success(o, label, slice.job.importer.userId, at)) : []),
+          ...slice.known,
+        ]
         await this.record(trx, slice.job, successes, slice.failures, slice.next, at)
       }
     }
@@ -645,6 +653,7 @@ export class TaxiiIngestQueue {
     for (const { member, start, items } of chosen) {
       const valid: StixObject[] = []
       const failures: StatusDetail[] = []
+      const known: StatusDetail[] = []
       for (let i = 0; i < items.length; i += TAXII_STORE_BATCH) {
         if (i > 0 || slices.length > 0) {
           await turn()
@@ -652,8 +661,9 @@ export class TaxiiIngestQueue {
         const checked = this.check(items.slice(i, i + TAXII_STORE_BATCH), start + i, at)
         valid.push(...checked.valid)
         failures.push(...checked.failures)
+        known.push(...checked.known)
       }
-      slices.push({ job: member, start, next: start + items.length, valid, failures })
+      slices.push({ job: member, start, next: start + items.length, valid, failures, known })
     }
     return slices
   }
@@ -707,10 +717,12 @@ export class TaxiiIngestQueue {
     const at = now.toISOString()
     const valid: StixObject[] = []
     const failures: StatusDetail[] = []
+    const known: StatusDetail[] = []
     for (let start = job.next; start < job.objects.length; start += TAXII_INGEST_PART) {
       const part = this.check(job.objects.slice(start, start + TAXII_INGEST_PART), start, at)
       valid.push(...part.valid)
       failures.push(...part.failures)
+      known.push(...part.known)
       await turn()
     }
     let successes: StatusDetail[] = []
@@ -787,7 +799,9 @@ export class TaxiiIngestQueue {
       }
     }
     const next = job.objects.length
-    await this.db.transaction().execute((trx) => this.record(trx, job, successes, failures, next, at))
+    await this.db
+      .transaction()
+      .execute((trx) => this.record(trx, job, [...successes, ...known], failures, next, at))
     this.advance(job, next)
   }
 
@@ -836,14 +850,19 @@ export class TaxiiIngestQueue {
     job.part += 1
   }
 
-  /** Validates one part (STIX 2.1 only: a TAXII 2.1 envelope carries 2.1 content). */
+  /**
+   * Validates one part (STIX 2.1 only: a TAXII 2.1 envelope carries 2.1 content). A valid TLP 2.0
+   * marking definition is `known`: every collection holds the OASIS definition already
+   * (`tlp2Members`), so it is a success that stores nothing (a copy would be listed nowhere, and
+   * would travel on to peers as an object of the poster's).
+   */
   private check(
     items: readonly unknown[],
     start: number,
     at: string,
-  ): { valid: StixObject[]; failures: StatusDetail[] } {
+  ): { valid: StixObject[]; failures: StatusDetail[]; known: StatusDetail[] } {
     if (items.length === 0) {
-      return { valid: [], failures: [] }
+      return { valid: [], failures: [], known: [] }
     }
     const result = validateStixContent(items, {
       ...IMPORT_CHECKS,
@@ -861,8 +880,19 @@ export class TaxiiIngestQueue {
       const more = messages.length > 3 ? ` (and ${messages.length - 3} more)` : ''
       failures.push({ ...keyOf(items[index - start], at), message: messages.slice(0, 3).join('; ') + more })
     }
-    const valid = result.objects.filter((e) => !problems.has(e.index)).map((e) => e.object)
-    return { valid, failures }
+    const valid: StixObject[] = []
+    const known: StatusDetail[] = []
+    for (const entry of result.objects) {
+      if (problems.has(entry.index)) {
+        continue
+      }
+      if (isTlp2DefinitionId(entry.object.id)) {
+        known.push({ ...keyOf(entry.object, at), message: TLP2_DEFINITION_HELD })
+        continue
+      }
+      valid.push(entry.object)
+    }
+    return { valid, failures, known }
   }
 
   /** A stored object's outcome; the message says when its own marking took it out of the collection. */

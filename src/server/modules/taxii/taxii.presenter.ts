@@ -8,6 +8,7 @@ import {
 import type { Tlp } from '../../../core/trust/label.js'
 import type { ScopedVersionRow } from '../intel/intel.query.js'
 import type { StatusDetail, TaxiiStatus } from './taxii.ingest.js'
+import { isTlp2Member } from './taxii.markings.js'
 import { versionOf, type TaxiiCollection, type TaxiiPage, type TaxiiVersion } from './taxii.service.js'
 
 /** The discovery resource: this server's one API root. */
@@ -80,13 +81,18 @@ export function presentVersions(page: TaxiiPage<TaxiiVersion>): Record<string, u
 /**
  * An envelope of stored objects as JSON text, built from the stored JSON. Each object leaves with the
  * TLP 2.0 marking of its label in `object_marking_refs` (its other markings kept), as every export
- * does: the label, not what the producer wrote, says how it may be shared.
+ * does: the label, not what the producer wrote, says how it may be shared. The TLP 2.0 marking
+ * definitions every collection holds (`tlp2Members`) leave as OASIS wrote them.
  */
 export function envelopeText(page: TaxiiPage<ScopedVersionRow>, tlps: ReadonlyMap<string, Tlp>): string {
   const objects: string[] = []
   for (const row of page.items) {
-    const tlp = tlps.get(row.label_id)
     const json = row.json
+    if (json !== undefined && isTlp2Member(row)) {
+      objects.push(json)
+      continue
+    }
+    const tlp = tlps.get(row.label_id)
     if (tlp === undefined || json === undefined) {
       continue
     }

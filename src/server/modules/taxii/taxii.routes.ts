@@ -19,6 +19,7 @@ import type { ScopedVersionRow } from '../intel/intel.query.js'
 import { importerOf } from '../intel/intel.service.js'
 import { findLabelTlps } from '../trust/label.repository.js'
 import { readStatus, TaxiiIngestQueue } from './taxii.ingest.js'
+import { isTlp2Member } from './taxii.markings.js'
 import {
   envelopeText,
   presentApiRoot,
@@ -37,6 +38,7 @@ import {
   readCollectionPage,
   readObjectVersions,
   TAXII_API_ROOT,
+  type TaxiiCollection,
   type TaxiiPage,
 } from './taxii.service.js'
 
@@ -196,14 +198,42 @@ export const taxiiRoutes: FastifyPluginAsync<ModuleDeps> = async (app, { store, 
 
   const hidden = { schema: { hide: true } }
 
-  /** A page whose objects carry `x_liaison_provenance` when the client asks (Liaison peers do). */
+  /**
+   * A page whose stored objects carry `x_liaison_provenance` when the client asks (Liaison peers
+   * do); the TLP 2.0 definitions every collection holds are nobody's and carry none.
+   */
   const provenanceAsked = async (
     request: FastifyRequest,
     page: TaxiiPage<ScopedVersionRow>,
-  ): Promise<TaxiiPage<ScopedVersionRow>> =>
-    request.headers[PROVENANCE_HEADER] === '1'
-      ? { ...page, items: await withProvenance(db, config, page.items) }
-      : page
+  ): Promise<TaxiiPage<ScopedVersionRow>> => {
+    if (request.headers[PROVENANCE_HEADER] !== '1') {
+      return page
+    }
+    const stored = page.items.filter((row) => !isTlp2Member(row))
+    const marked = await withProvenance(db, config, stored)
+    const byRow = new Map(stored.map((row, i) => [row, marked[i] ?? row]))
+    return { ...page, items: page.items.map((row) => byRow.get(row) ?? row) }
+  }
+
+  /**
+   * The envelope text of a page of objects; records the serve receipts of what a peer read (of the
+   * stored versions only: the TLP 2.0 definitions every collection holds are nobody's versions).
+   */
+  const servedEnvelope = async (
+    request: FastifyRequest,
+    principal: UserPrincipal,
+    collection: TaxiiCollection,
+    page: TaxiiPage<ScopedVersionRow>,
+  ): Promise<string> => {
+    const stored = page.items.filter((row) => !isTlp2Member(row))
+    const tlps = await findLabelTlps(
+      db,
+      stored.map((r) => r.label_id),
+    )
+    const text = envelopeText(await provenanceAsked(request, page), tlps)
+    await recordServedToPeer(db, principal, collection, stored, now())
+    return text
+  }
 
   /** Who asks, and the collection the path names (401, then 404 for another API root or collection). */
   const collectionFor = async (request: FastifyRequest<{ Params: CollectionParams }>) => {
@@ -263,13 +293,7 @@ export const taxiiRoutes: FastifyPluginAsync<ModuleDeps> = async (app, { store, 
       const filter = filterOf(request.query, 'objects')
       const page = await readCollectionPage(db, principal, collection, filter, { withJson: true })
       dateHeaders(reply, page)
-      const tlps = await findLabelTlps(
-        db,
-        page.items.map((r) => r.label_id),
-      )
-      const text = envelopeText(await provenanceAsked(request, page), tlps)
-      await recordServedToPeer(db, principal, collection, page.items, now())
-      return reply.send(text)
+      return reply.send(await servedEnvelope(request, principal, collection, page))
     },
   )
 
@@ -313,13 +337,7 @@ export const taxiiRoutes: FastifyPluginAsync<ModuleDeps> = async (app, { store, 
       const filter = filterOf(request.query, 'object')
       const page = await readCollectionPage(db, principal, collection, filter, { withJson: true, objectId })
       dateHeaders(reply, page)
-      const tlps = await findLabelTlps(
-        db,
-        page.items.map((r) => r.label_id),
-      )
-      const text = envelopeText(await provenanceAsked(request, page), tlps)
-      await recordServedToPeer(db, principal, collection, page.items, now())
-      return reply.send(text)
+      return reply.send(await servedEnvelope(request, principal, collection, page))
     },
   )
 

@@ -24,6 +24,7 @@ import {
 } from '../intel/intel.query.js'
 import { withVisibleRefs } from '../intel/intel.refs.js'
 import type { LabelScope } from '../trust/trust.sql.js'
+import { isTlp2DefinitionId, isTlp2Member, tlp2Members } from './taxii.markings.js'
 import {
   findCollectionByIdOrAlias,
   findCollectionsOfRoot,
@@ -320,7 +321,8 @@ function paged<T extends Ordered>(rows: readonly T[], limit: number): TaxiiPage<
  * One page of the object versions of a collection the caller may see, oldest date added first, with
  * the filters applied (`withJson` for objects, without for the manifest). Reads go through the
  * visibility rule (`pageVersionsInScope`), before the limit, so pages, `more` and the date headers
- * only ever reflect what the caller may see.
+ * only ever reflect what the caller may see. The TLP 2.0 marking definitions are members of every
+ * collection (`tlp2Members`), paged and filtered as any item.
  */
 export async function readCollectionPage(
   db: Db,
@@ -332,19 +334,29 @@ export async function readCollectionPage(
   assertReadable(collection)
   const limit = pageSize(filter)
   const ids = options.objectId === undefined ? filter.ids : [options.objectId]
-  const rows = specVersionMatches(filter)
+  const selection = selectionOf(filter.versions)
+  const stored = specVersionMatches(filter)
     ? await pageVersionsInScope(db, principal, collection.scope, {
         ...(ids === null ? {} : { ids }),
         ...(filter.types === null ? {} : { types: filter.types }),
         ...(filter.addedAfter === null ? {} : { addedAfter: filter.addedAfter }),
         ...(filter.next === null ? {} : { after: filter.next }),
-        versions: selectionOf(filter.versions),
+        versions: selection,
         limit: limit + 1,
         // The manifest too: what it lists must be what the objects endpoint gives (below).
         withJson: true,
       })
     : []
-  if (options.objectId !== undefined && rows.length === 0 && filter.next === null) {
+  const members = specVersionMatches(filter) ? tlp2MembersMatching(filter, ids, selection) : []
+  // Both lists are in TAXII order and the stored one holds the first limit + 1 of its kind: merged,
+  // their first limit + 1 are the collection's.
+  const rows = [...members, ...stored].sort(compareOrder).slice(0, limit + 1)
+  if (
+    options.objectId !== undefined &&
+    rows.length === 0 &&
+    filter.next === null &&
+    !isTlp2DefinitionId(options.objectId)
+  ) {
     // A filter that matches no version of a visible object is an empty answer; an object that is
     // missing, or hidden from the caller, is a 404 (the same 404).
     const copies = await findCopiesInScope(db, principal, collection.scope, options.objectId)
@@ -353,21 +365,57 @@ export async function readCollectionPage(
     }
   }
   const read = paged(rows, limit)
-  // What leaves names nothing the caller may not see: references to such objects are removed, and
-  // an object that is no valid STIX without them is left out (`withVisibleRefs`), of the objects
-  // and of the manifest alike. Paging stays as read: `more` and `next` follow every row.
-  const shown = await withVisibleRefs(db, principal, read.items, 'drop')
-  const page = {
+  const fixed = read.items.filter(isTlp2Member)
+  // A TLP 2.0 definition held as an object (imported with content) is the member listed above: the
+  // collection lists it once. What leaves names nothing the caller may not see: references to such
+  // objects are removed, and an object that is no valid STIX without them is left out
+  // (`withVisibleRefs`), of the objects and of the manifest alike. Paging stays as read: `more` and
+  // `next` follow every row.
+  let shown = await withVisibleRefs(
+    db,
+    principal,
+    read.items.filter((row) => !isTlp2Member(row) && !isTlp2DefinitionId(row.id)),
+    'drop',
+  )
+  if (options.objectId === undefined) {
+    // Expired indicators leave the feed (listings and manifest), as they leave exports; asked for by
+    // id they are still there.
+    const expiry = await expiryOfRows(db, shown, new Date().toISOString())
+    shown = shown.filter((_, i) => expiry[i] === null)
+  }
+  const items = [...fixed, ...shown].sort(compareOrder)
+  return {
     ...read,
-    items: options.withJson ? shown : shown.map(({ json: _, ...row }) => row),
+    items: options.withJson ? items : items.map(({ json: _, ...row }) => row),
   }
-  if (options.objectId !== undefined) {
-    return page
-  }
-  // Expired indicators leave the feed (listings and manifest), as they leave exports; asked for by
-  // id they are still there.
-  const expiry = await expiryOfRows(db, page.items, new Date().toISOString())
-  return { ...page, items: page.items.filter((_, i) => expiry[i] === null) }
+}
+
+/** The TLP 2.0 members of a collection that a listing's filters select (all have one version). */
+function tlp2MembersMatching(
+  filter: TaxiiFilter,
+  ids: readonly string[] | null,
+  selection: VersionSelection,
+): ScopedVersionRow[] {
+  const after = filter.next
+  return tlp2Members().filter(
+    (row) =>
+      (ids === null || ids.includes(row.id)) &&
+      (filter.types === null || filter.types.includes(row.type)) &&
+      (filter.addedAfter === null || row.added_at > filter.addedAfter) &&
+      (after === null ||
+        compareOrder(row, {
+          added_at: after.addedAt,
+          id: after.id,
+          owner_org_id: after.ownerOrgId,
+          modified: after.modified,
+        }) > 0) &&
+      // The one version is `created` (no `modified`): first, last and all select it, as does its
+      // timestamp.
+      (selection.all ||
+        selection.first ||
+        selection.last ||
+        (row.created !== null && selection.modified.includes(row.created))),
+  )
 }
 
 /**
@@ -382,7 +430,10 @@ export async function readObjectVersions(
   filter: TaxiiFilter,
 ): Promise<TaxiiPage<TaxiiVersion>> {
   assertReadable(collection)
-  const copies = await findCopiesInScope(db, principal, collection.scope, objectId)
+  // A TLP 2.0 definition is the collection's member, whatever copies of it are held as objects.
+  const copies = isTlp2DefinitionId(objectId)
+    ? tlp2Members().filter((row) => row.id === objectId)
+    : await findCopiesInScope(db, principal, collection.scope, objectId)
   if (copies.length === 0) {
     throw notFound('object', objectId)
   }
@@ -462,6 +513,12 @@ export async function deleteCollectionObject(
   }
   if (!collection.canRead || !collection.canWrite) {
     throw forbidden(`your role may not delete objects of collection ${collection.id}`)
+  }
+  if (isTlp2DefinitionId(objectId)) {
+    // After a 200 the object must be gone from the collection; these never are.
+    throw forbidden(
+      `${objectId} is a TLP 2.0 marking definition: every collection holds the five, and they are not deleted`,
+    )
   }
   const selected = specVersionMatches(filter)
     ? await pageVersionsInScope(db, principal, collection.scope, {
