@@ -27,7 +27,6 @@ import {
   findVisibleObject,
   findVisibleVersions,
   searchObjects,
-  type NeighbourCursor,
 } from './intel.query.js'
 import { importContent, importerOf } from './intel.service.js'
 import { countSightings, listSightings, recordSighting, summariseSightings } from './intel.sightings.js'
@@ -63,21 +62,17 @@ const RelatedSchema = Type.Object({
 /** Related objects each way on an object's own answer; the rest come a page at a time. */
 const RELATED_ON_PAGE = 200
 
-/** A page cursor of related objects, as the API gives it: the last (id, property) listed. */
-function encodeNeighbourCursor(cursor: NeighbourCursor): string {
-  return Buffer.from(JSON.stringify([cursor.id, cursor.property])).toString('base64url')
+/** A page cursor of related objects, as the API gives it: the id of the last one listed. */
+function encodeNeighbourCursor(id: string): string {
+  return Buffer.from(id).toString('base64url')
 }
 
-function decodeNeighbourCursor(text: string): NeighbourCursor {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'))
-    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) {
-      return { id: value[0] as string, property: value[1] as string }
-    }
-  } catch {
-    // Reported below.
+function decodeNeighbourCursor(text: string): string {
+  const id = Buffer.from(text, 'base64url').toString('utf8')
+  if (!/^[a-z0-9-]+--[0-9a-fA-F-]{36}$/.test(id)) {
+    throw badInput('after', 'is not a cursor this API gave (use relatedNext or next as they came)')
   }
-  throw badInput('after', 'is not a cursor this API gave (use relatedNext or next as they came)')
+  return id
 }
 
 /**
