@@ -1,5 +1,5 @@
 import { compareStixTimestamps, type StixObject } from '../../../core/stix/stix.js'
-import type { Db } from '../../store/store.js'
+import { rawSqliteOf, type Db } from '../../store/store.js'
 import { recordAudit, type AuditActor } from '../audit/audit.service.js'
 import { indexRowsOf } from './intel.import.js'
 import { deleteProvenance, findVersionLabels, recordDeletions } from './intel.provenance.js'
@@ -63,12 +63,15 @@ export async function deleteOwnVersions(
         latest = version
       }
     }
+    // On SQLite the index rows go in through the writing connection's prepared statements (the
+    // PostgreSQL path is not SQL SQLite reads).
+    const sqlite = rawSqliteOf(db)
     if (latest === null) {
-      await replaceIndex(trx, key.ownerOrgId, [key.id], [], [])
+      await replaceIndex(trx, key.ownerOrgId, [key.id], [], [], sqlite)
     } else if (latest.is_latest !== 1) {
       await setLatestVersions(trx, key.ownerOrgId, new Map([[key.id, latest.modified]]))
       const { observables, refs } = indexRowsOf([JSON.parse(latest.json) as StixObject], key.ownerOrgId)
-      await replaceIndex(trx, key.ownerOrgId, [key.id], observables, refs)
+      await replaceIndex(trx, key.ownerOrgId, [key.id], observables, refs, sqlite)
     }
     await recordAudit(
       trx,
