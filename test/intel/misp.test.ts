@@ -23,6 +23,7 @@ interface MispAttributeJson {
 interface MispEventJson {
   uuid: string
   info: string
+  Orgc?: { uuid: string; name: string }
   Attribute?: MispAttributeJson[]
   Tag?: { name: string }[]
 }
@@ -132,6 +133,33 @@ describe.each(STORE_KINDS)('MISP in and out (%s)', (kind) => {
     for (const tag of (source.Tag ?? []).map((t) => t.name).filter((t) => !t.startsWith('tlp:'))) {
       expect(tags, tag).toContain(tag)
     }
+    // The creating organisation keeps its name, and no second, empty event carries the identities.
+    expect(event?.Orgc).toMatchObject({ uuid: source.Orgc?.uuid, name: source.Orgc?.name })
+    expect(exported.body.response).toHaveLength(1)
+    // The exported event imported again adds nothing and changes nothing but the distribution the
+    // export gave the event (its label's audience: the source said none).
+    const stored = async () =>
+      new Map(
+        (await server.store.db.selectFrom('stix_objects').select(['id', 'json']).execute()).map((r) => [
+          r.id,
+          JSON.parse(r.json) as Record<string, unknown>,
+        ]),
+      )
+    const before = await stored()
+    const again = await client.request<{ created: number; updated: number; unchanged: number }>(
+      'POST',
+      '/api/v1/intel/import?source=roundtrip',
+      exported.body.response[0],
+    )
+    expect(again.status, again.text.slice(0, 300)).toBe(200)
+    expect(again.body.created, again.text.slice(0, 300)).toBe(0)
+    const after = await stored()
+    expect(after.size).toBe(before.size)
+    const changed = [...after].filter(([id, json]) => JSON.stringify(json) !== JSON.stringify(before.get(id)))
+    expect(changed.map(([id]) => id)).toEqual([`report--${source.uuid}`])
+    const { x_misp_distribution: distribution, ...report } = changed[0]?.[1] ?? {}
+    expect(distribution).toBe('0')
+    expect(report).toEqual(before.get(`report--${source.uuid}`))
   })
 
   it('exports events and attributes with the TLP and PAP of their label, not the producer’s tags', async () => {

@@ -125,6 +125,23 @@ function withLabelTlpForMisp(object: StixObject, tlp: Tlp): StixObject {
   return relabelled
 }
 
+/** The identity ids an object names at its top level (`created_by_ref`, `where_sighted_refs`, …). */
+function namedIdentities(object: StixObject): string[] {
+  const ids: string[] = []
+  for (const [property, value] of Object.entries(object)) {
+    if (property.endsWith('_ref') && typeof value === 'string' && value.startsWith('identity--')) {
+      ids.push(value)
+    } else if (property.endsWith('_refs') && Array.isArray(value)) {
+      for (const item of value) {
+        if (typeof item === 'string' && item.startsWith('identity--')) {
+          ids.push(item)
+        }
+      }
+    }
+  }
+  return ids
+}
+
 /** An object as it leaves Liaison: its TLP marking set to its label's TLP 2.0 marking. */
 export function withTlpMarking(object: StixObject, tlp: Tlp): StixObject {
   if (object.type === 'marking-definition') {
@@ -514,18 +531,33 @@ export async function* exportMispEvents(
     }
     const refs = Array.isArray(object.object_refs) ? object.object_refs : []
     const members = [entry]
+    const listed = new Set<string>([object.id])
     for (const ref of refs) {
       const member = typeof ref === 'string' ? objects.get(ref) : undefined
-      if (member !== undefined) {
+      if (member !== undefined && !listed.has(member.object.id)) {
         members.push(member)
+        listed.add(member.object.id)
         inReports.add(ref as string)
+      }
+    }
+    // The identities the event's objects name (its creator, who sighted what): MISP names them
+    // (Orgc, a sighting's Organisation), and an event without them comes back nameless.
+    for (const member of [...members]) {
+      for (const id of namedIdentities(member.object)) {
+        const identity = objects.get(id)
+        if (identity !== undefined && identity.object.type === 'identity' && !listed.has(id)) {
+          members.push(identity)
+          listed.add(id)
+          inReports.add(id)
+        }
       }
     }
     inReports.add(object.id)
     yield emit(members, object.id)
   }
   const rest = [...objects.values()].filter((e) => !inReports.has(e.object.id))
-  if (rest.length > 0) {
+  // Identities and marking definitions alone make no MISP event (it would hold nothing but its name).
+  if (rest.some((e) => e.object.type !== 'identity' && e.object.type !== 'marking-definition')) {
     yield emit(rest)
   }
   yield ']}'
