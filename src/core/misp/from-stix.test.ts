@@ -241,6 +241,34 @@ describe('toMispJson', () => {
   })
 })
 
+describe('flags MISP states on every attribute and object', () => {
+  it('writes deleted and disable_correlation false where nothing set them, true where the STIX says so', () => {
+    const revoked = sdo('indicator', '12121212-1212-4212-8212-121212121212', {
+      pattern: "[ipv4-addr:value = '192.0.2.77']",
+      pattern_type: 'stix',
+      valid_from: CREATED,
+      revoked: true,
+    })
+    const { event } = stixToMispEvent([...foreignBundle(), revoked])
+    const json = toMispJson(event).Event as {
+      Attribute: { value: string; deleted: unknown; disable_correlation: unknown }[]
+      Object?: { deleted: unknown; Attribute: { deleted: unknown; disable_correlation: unknown }[] }[]
+    }
+    expect(json.Attribute.length).toBeGreaterThan(3)
+    for (const attribute of json.Attribute) {
+      expect(attribute.deleted, attribute.value).toBe(attribute.value === '192.0.2.77')
+      expect(attribute.disable_correlation, attribute.value).toBe(false)
+    }
+    expect(json.Object?.length ?? 0).toBeGreaterThan(0)
+    for (const object of json.Object ?? []) {
+      expect(object.deleted).toBe(false)
+      for (const attribute of object.Attribute) {
+        expect([attribute.deleted, attribute.disable_correlation]).toEqual([false, false])
+      }
+    }
+  })
+})
+
 describe('the OASIS threat reports', () => {
   function bundle(name: string): StixObject[] {
     const parsed = JSON.parse(readFileSync(join(OASIS, 'threat-reports', name), 'utf8')) as {

@@ -132,7 +132,7 @@ export function stixToMispEvent(
 
 /** The `{ "Event": … }` JSON MISP accepts (absent optional fields left out, scalars as strings). */
 export function toMispJson(event: MispEvent): { Event: Record<string, JsonValue> } {
-  const json = toJson(event)
+  const json = toJson(withStatedFlags(event))
   return { Event: isRecord(json) ? jsonRecord(json) : {} }
 }
 
@@ -1220,6 +1220,32 @@ function addCluster(galaxies: MispGalaxy[], sdo: StixObject): void {
   }
   if (!galaxy.GalaxyCluster.some((known) => known.uuid === cluster.uuid && known.value === cluster.value)) {
     galaxy.GalaxyCluster.push(cluster)
+  }
+}
+
+/**
+ * The event as written out: `deleted` stated on every attribute and object, and `disable_correlation`
+ * on every attribute, false where the model leaves them out (it holds them only when true): the MISP
+ * format makes `deleted` a MUST, and MISP itself writes both.
+ */
+function withStatedFlags(event: MispEvent): MispEvent {
+  const stated = <T extends { deleted?: boolean; disable_correlation?: boolean }>(attribute: T): T => ({
+    ...attribute,
+    deleted: attribute.deleted ?? false,
+    disable_correlation: attribute.disable_correlation ?? false,
+  })
+  return {
+    ...event,
+    Attribute: event.Attribute.map(stated),
+    ...(event.Object === undefined
+      ? {}
+      : {
+          Object: event.Object.map((object) => ({
+            ...object,
+            deleted: object.deleted ?? false,
+            Attribute: object.Attribute.map(stated),
+          })),
+        }),
   }
 }
 
