@@ -76,12 +76,12 @@ describe.each(STORE_KINDS)('date added in commit order (%s)', (kind) => {
     const second = indicator()
     await importContent(store.db, importer, bundle([first]), request, new Date('2031-01-01T00:00:10.000Z'))
     await importContent(store.db, importer, bundle([second]), request, new Date('2031-01-01T00:00:05.000Z'))
-    expect(await addedAt(first.id)).toBe('2031-01-01T00:00:10.000Z')
-    // One millisecond after the last instant given: never the same instant twice either.
-    expect(await addedAt(second.id)).toBe('2031-01-01T00:00:10.001Z')
+    expect(await addedAt(first.id)).toBe('2031-01-01T00:00:10.000000Z')
+    // One microsecond after the last instant given: never the same instant twice either.
+    expect(await addedAt(second.id)).toBe('2031-01-01T00:00:10.000001Z')
     const third = indicator()
     await importContent(store.db, importer, bundle([third]), request, new Date('2031-01-01T00:01:00.000Z'))
-    expect(await addedAt(third.id)).toBe('2031-01-01T00:01:00.000Z')
+    expect(await addedAt(third.id)).toBe('2031-01-01T00:01:00.000000Z')
   })
 
   it('makes a write that starts while another is open wait, and dates it after; readers in between miss nothing', async () => {
@@ -142,11 +142,13 @@ describe.each(STORE_KINDS)('date added in commit order (%s)', (kind) => {
     await fastDone
     const slowAt = await addedAt(slow.id)
     const fastAt = await addedAt(fast.id)
-    expect(slowAt).toBe('2031-01-01T00:02:00.000Z')
-    expect(fastAt > slowAt).toBe(true)
-    // The reader goes on from its cursor and gets both, in commit order.
-    expect((await addedAt(slowRest.id)) === slowAt).toBe(true)
-    expect((await readAfter(during.last)).ids).toEqual([slow.id, slowRest.id].sort().concat(fast.id))
+    const slowRestAt = await addedAt(slowRest.id)
+    expect(slowAt).toBe('2031-01-01T00:02:00.000000Z')
+    // Each version of the import has its own instant, the later part after the earlier.
+    expect(slowRestAt).toBe('2031-01-01T00:02:00.000001Z')
+    expect(fastAt > slowRestAt).toBe(true)
+    // The reader goes on from its cursor and gets all three, in commit order.
+    expect((await readAfter(during.last)).ids).toEqual([slow.id, slowRest.id, fast.id])
   })
 
   it('dates tombstones in commit order too (federation passes deletions on by them)', async () => {
@@ -166,11 +168,56 @@ describe.each(STORE_KINDS)('date added in commit order (%s)', (kind) => {
       .where('id', 'in', [a.id, b.id])
       .execute()
     const at = new Map(tombstones.map((t) => [t.id, t.deleted_at]))
-    expect(at.get(a.id)).toBe('2031-06-01T00:00:00.000Z')
+    expect(at.get(a.id)).toBe('2031-06-01T00:00:00.000000Z')
     expect((at.get(b.id) ?? '') > (at.get(a.id) ?? '')).toBe(true)
     // And imports after it follow on.
     const c = indicator()
     await importContent(store.db, importer, bundle([c]), request, new Date('2031-01-01T00:00:00.000Z'))
     expect((await addedAt(c.id)) > (at.get(b.id) ?? '')).toBe(true)
+  })
+
+  it('gives each version of one import its own instant, increasing in the order stored', async () => {
+    const objects = [indicator(), indicator(), indicator(), indicator(), indicator()]
+    await importContent(store.db, importer, bundle(objects), request, new Date('2032-01-01T00:00:00.000Z'))
+    const rows = await store.db
+      .selectFrom('stix_objects')
+      .select(['id', 'added_at'])
+      .where(
+        'id',
+        'in',
+        objects.map((o) => o.id),
+      )
+      .orderBy('added_at')
+      .execute()
+    // Stored in id order, a microsecond apart, from the instant the import claimed.
+    expect(rows.map((r) => r.id)).toEqual(objects.map((o) => o.id).sort())
+    expect(rows.map((r) => r.added_at)).toEqual([
+      '2032-01-01T00:00:00.000000Z',
+      '2032-01-01T00:00:00.000001Z',
+      '2032-01-01T00:00:00.000002Z',
+      '2032-01-01T00:00:00.000003Z',
+      '2032-01-01T00:00:00.000004Z',
+    ])
+    // Batch by batch in one transaction too: the next batch starts after the last.
+    const batched = [indicator(), indicator(), indicator()]
+    await storeStixObjects(
+      store.db,
+      {
+        ...importContext(importer, request, 'stix', {
+          ...request.label,
+          ownerOrg: importer.orgId,
+          pap: 'clear',
+          sharingGroups: [],
+          recipients: [],
+        }),
+        batchSize: 1,
+      },
+      batched,
+      { problems: [], upgradedFrom20: false },
+      new Date('2032-01-01T00:00:00.000Z'),
+    )
+    const after = await Promise.all(batched.map((o) => addedAt(o.id)))
+    expect(new Set(after).size).toBe(3)
+    expect(after.every((at) => at > '2032-01-01T00:00:00.000004Z')).toBe(true)
   })
 })

@@ -17,11 +17,14 @@ import {
   type ManifestBody,
 } from '../helpers/taxii.js'
 
-/** The five definitions in TAXII order (one date added, then id). */
+/** The five definitions in TAXII order (by id, each a microsecond after the one before). */
 const DEFINITIONS = Object.values(OASIS_TLP2).sort((a, b) => (a.id < b.id ? -1 : 1))
 const GREEN = OASIS_TLP2.green.id
-/** The date added of the definitions, as TAXII writes it, and their one version. */
+/** The date added of the first definition, as TAXII writes it, and their one version. */
 const DEFINITIONS_ADDED = '2022-10-01T00:00:00.000000Z'
+/** The date added of each definition: a microsecond apart, in id order (no two share one). */
+const ADDED_OF = new Map(TLP2_DEFINITION_IDS.map((id, i) => [id, `2022-10-01T00:00:00.00000${i}Z`]))
+const LAST_DEFINITION_ADDED = '2022-10-01T00:00:00.000004Z'
 const DEFINITIONS_VERSION = '2022-10-01T00:00:00.000Z'
 
 /** The TAXII version of an object the objects endpoint returns: `modified`, else `created`. */
@@ -70,7 +73,7 @@ describe.each(STORE_KINDS)('TAXII serves the TLP 2.0 marking definitions (%s)', 
     expect(read.headers.get('x-taxii-date-added-first')).toBe(DEFINITIONS_ADDED)
     // Each marking an object names is a definition read before it (TLP:AMBER of the collection's
     // label, TLP:AMBER+STRICT of the object's own marking).
-    // (Objects of one POST share a date added: in id order.)
+    // (Objects of one POST are stored in id order, each at its own date added.)
     const postedIds = posted.map((o) => o.id).sort()
     expect(storedItems(objects).map((o) => o.id)).toEqual(postedIds)
     for (const [i, object] of objects.entries()) {
@@ -128,8 +131,10 @@ describe.each(STORE_KINDS)('TAXII serves the TLP 2.0 marking definitions (%s)', 
       ['match[spec_version]=2.1', 7],
       ['match[spec_version]=2.0', 0],
       ['added_after=2022-09-30T23:59:59Z', 7],
-      [`added_after=${DEFINITIONS_ADDED}`, 2],
-      ['match[type]=marking-definition&added_after=2022-10-01T00:00:00Z', 0],
+      [`added_after=${DEFINITIONS_ADDED}`, 6],
+      [`added_after=${LAST_DEFINITION_ADDED}`, 2],
+      ['match[type]=marking-definition&added_after=2022-10-01T00:00:00Z', 4],
+      [`match[type]=marking-definition&added_after=${LAST_DEFINITION_ADDED}`, 0],
       ['limit=3', 3],
       ['limit=5&match[version]=all', 5],
     ]
@@ -153,7 +158,7 @@ describe.each(STORE_KINDS)('TAXII serves the TLP 2.0 marking definitions (%s)', 
     expect(definitions.body.objects).toEqual(
       TLP2_DEFINITION_IDS.map((id) => ({
         id,
-        date_added: DEFINITIONS_ADDED,
+        date_added: ADDED_OF.get(id),
         version: DEFINITIONS_VERSION,
         media_type: 'application/stix+json;version=2.1',
       })),
@@ -221,14 +226,14 @@ describe.each(STORE_KINDS)('TAXII serves the TLP 2.0 marking definitions (%s)', 
       const one = await analyst.get<EnvelopeBody>(`${ROOT}collections/${target}/objects/${GREEN}/`)
       expect(one.status, one.text).toBe(200)
       expect(one.body).toEqual({ more: false, objects: [OASIS_TLP2.green] })
-      expect(one.headers.get('x-taxii-date-added-first')).toBe(DEFINITIONS_ADDED)
+      expect(one.headers.get('x-taxii-date-added-first')).toBe(ADDED_OF.get(GREEN))
     }
     const versions = await analyst.get<{ more: boolean; versions?: string[] }>(
       `${ROOT}collections/${collection}/objects/${GREEN}/versions/`,
     )
     expect(versions.body).toEqual({ more: false, versions: [DEFINITIONS_VERSION] })
     const later = await analyst.get<{ more: boolean; versions?: string[] }>(
-      `${ROOT}collections/${collection}/objects/${GREEN}/versions/?added_after=${DEFINITIONS_ADDED}`,
+      `${ROOT}collections/${collection}/objects/${GREEN}/versions/?added_after=${ADDED_OF.get(GREEN) ?? ''}`,
     )
     expect(later.body).toEqual({ more: false })
     // Another version of it is no error: the object is there, that version is not.

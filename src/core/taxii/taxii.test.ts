@@ -54,12 +54,14 @@ describe('TAXII media types', () => {
 describe('TAXII timestamps', () => {
   it('writes stored instants with exactly microseconds', () => {
     expect(toTaxiiTimestamp('2026-11-24T18:00:00.123Z')).toBe('2026-11-24T18:00:00.123000Z')
+    expect(toTaxiiTimestamp('2026-11-24T18:00:00.123456Z')).toBe('2026-11-24T18:00:00.123456Z')
     expect(toTaxiiTimestamp('2026-11-24T18:00:00Z')).toBe('2026-11-24T18:00:00.000000Z')
   })
 
   it('reads client timestamps down to the millisecond, refusing impossible dates', () => {
-    expect(parseTaxiiTimestamp('2026-11-24T18:00:00.123456Z')).toBe('2026-11-24T18:00:00.123Z')
-    expect(parseTaxiiTimestamp('2026-11-24T18:00:00Z')).toBe('2026-11-24T18:00:00.000Z')
+    expect(parseTaxiiTimestamp('2026-11-24T18:00:00.123456Z')).toBe('2026-11-24T18:00:00.123456Z')
+    expect(parseTaxiiTimestamp('2026-11-24T18:00:00.123456789Z')).toBe('2026-11-24T18:00:00.123456Z')
+    expect(parseTaxiiTimestamp('2026-11-24T18:00:00Z')).toBe('2026-11-24T18:00:00.000000Z')
     expect(parseTaxiiTimestamp('2026-02-30T00:00:00Z')).toBeNull()
     expect(parseTaxiiTimestamp('2026-11-24T18:00:00+01:00')).toBeNull()
     expect(parseTaxiiTimestamp('yesterday')).toBeNull()
@@ -77,8 +79,19 @@ describe('TAXII timestamps', () => {
 
 describe('TAXII filters', () => {
   it('round-trips the cursor and refuses foreign ones', () => {
-    const cursor = { addedAt: '2026-11-24T18:00:00.123Z', id: 'indicator--x', ownerOrgId: 'o', modified: '' }
+    const cursor = {
+      addedAt: '2026-11-24T18:00:00.123456Z',
+      id: 'indicator--x',
+      ownerOrgId: 'o',
+      modified: '',
+    }
     expect(TaxiiCursor.decode(TaxiiCursor.encode(cursor))).toEqual(cursor)
+    // A cursor given out when instants had milliseconds reads in today's format.
+    const old = { ...cursor, addedAt: '2026-11-24T18:00:00.123Z' }
+    expect(TaxiiCursor.decode(TaxiiCursor.encode(old))).toEqual({
+      ...cursor,
+      addedAt: '2026-11-24T18:00:00.123000Z',
+    })
     expect(TaxiiCursor.decode('abc')).toBeNull()
     expect(TaxiiCursor.decode('a b')).toBeNull()
   })
@@ -98,7 +111,7 @@ describe('TAXII filters', () => {
     expect(parsed).toEqual({
       ok: true,
       filter: {
-        addedAfter: '2026-11-24T18:00:00.000Z',
+        addedAfter: '2026-11-24T18:00:00.000000Z',
         limit: 50,
         next: null,
         ids: ['indicator--6770298f-0fd8-471a-ab8c-1c658a46574e'],

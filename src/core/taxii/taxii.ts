@@ -1,6 +1,7 @@
 // TAXII 2.1 (OASIS Standard, 10 June 2021) as plain values and pure rules: media types and content
 // negotiation, TAXII timestamps, the URL filters, and the paging cursor. No I/O.
 
+import { StoredInstant } from '../intel/instant.js'
 import { isStixId, isStixTimestamp, STIX_TYPE_RE } from '../stix/stix.js'
 
 /** Media type of every TAXII 2.1 resource and envelope, requests and answers. */
@@ -133,10 +134,12 @@ function versionIs21(range: MediaRange): boolean {
 }
 
 /**
- * A stored instant (`Date#toISOString`, milliseconds) as a TAXII timestamp, which has exactly
- * microsecond precision.
+ * A stored instant (six fractional digits, see `StoredInstant`) as a TAXII timestamp, which has
+ * exactly microsecond precision: the digits are kept, never cut (a client pages by them). Other
+ * precisions are padded or cut to six.
  *
  * @example
+ * toTaxiiTimestamp('2026-11-24T18:00:00.123456Z') // '2026-11-24T18:00:00.123456Z'
  * toTaxiiTimestamp('2026-11-24T18:00:00.123Z') // '2026-11-24T18:00:00.123000Z'
  */
 export function toTaxiiTimestamp(iso: string): string {
@@ -148,12 +151,14 @@ export function toTaxiiTimestamp(iso: string): string {
 }
 
 /**
- * A client's timestamp (`added_after`) as a stored instant (`Date#toISOString`), truncated to the
- * millisecond: stored instants have millisecond precision, so "strictly after" the truncated value
- * keeps exactly the instants strictly after the original. Null when it is no RFC 3339 UTC timestamp.
+ * A client's timestamp (`added_after`) as a stored instant (six fractional digits, see
+ * `StoredInstant`), truncated to the microsecond: stored instants have microsecond precision, so
+ * "strictly after" the truncated value keeps exactly the instants strictly after the original. Null
+ * when it is no RFC 3339 UTC timestamp.
  *
  * @example
- * parseTaxiiTimestamp('2026-11-24T18:00:00.123456Z') // '2026-11-24T18:00:00.123Z'
+ * parseTaxiiTimestamp('2026-11-24T18:00:00.123456789Z') // '2026-11-24T18:00:00.123456Z'
+ * parseTaxiiTimestamp('2026-11-24T18:00:00.5Z') // '2026-11-24T18:00:00.500000Z'
  */
 export function parseTaxiiTimestamp(value: string): string | null {
   const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/.exec(value)
@@ -161,7 +166,7 @@ export function parseTaxiiTimestamp(value: string): string | null {
     return null
   }
   const [, year, month, day, hour, minute, second] = match.map(Number)
-  const fraction = (match[7] ?? '').padEnd(3, '0').slice(0, 3)
+  const fraction = (match[7] ?? '').padEnd(6, '0').slice(0, 6)
   const ms = Date.UTC(year ?? 0, (month ?? 1) - 1, day ?? 0, hour ?? 0, minute ?? 0, second ?? 0)
   const date = new Date(ms)
   // Date.UTC rolls over (month 13, day 32): such a value is no timestamp.
@@ -242,7 +247,8 @@ export const TaxiiCursor = {
       return null
     }
     const [addedAt, id, ownerOrgId, modified] = value as [string, string, string, string]
-    return { addedAt, id, ownerOrgId, modified }
+    // A cursor given out before instants had microseconds holds a millisecond one.
+    return { addedAt: StoredInstant.normalize(addedAt), id, ownerOrgId, modified }
   },
 }
 

@@ -3,7 +3,8 @@ import type { ReceiptFilter } from '../../../core/federation/federation.schema.j
 import type { InstanceRef, Provenance } from '../../../core/federation/provenance.js'
 import type { Viewer } from '../../../core/trust/label.js'
 import type { Db, Trx } from '../../store/store.js'
-import type { VersionKey } from '../intel/intel.provenance.js'
+import { StoredInstant } from '../../../core/intel/instant.js'
+import type { DeletionCursor, VersionKey } from '../intel/intel.provenance.js'
 import type { StixObjectRow } from '../intel/intel.table.js'
 import { visibleLabelIds } from '../trust/trust.sql.js'
 import type {
@@ -435,6 +436,27 @@ export interface AddedCursor {
   readonly id: string
   readonly ownerOrgId: string
   readonly modified: string
+}
+
+/**
+ * The push cursor a peer row holds (JSON), or null. One written before instants had microseconds
+ * holds a millisecond instant: it is read in today's format, so it still compares with stored ones.
+ */
+export function readAddedCursor(json: string | null | undefined): AddedCursor | null {
+  if (json === null || json === undefined) {
+    return null
+  }
+  const cursor = JSON.parse(json) as AddedCursor
+  return { ...cursor, addedAt: StoredInstant.normalize(cursor.addedAt) }
+}
+
+/** The deletion cursor a peer row holds (JSON), or null; read as {@link readAddedCursor} reads. */
+export function readDeletionCursor(json: string | null | undefined): DeletionCursor | null {
+  if (json === null || json === undefined) {
+    return null
+  }
+  const cursor = JSON.parse(json) as DeletionCursor
+  return { ...cursor, deletedAt: StoredInstant.normalize(cursor.deletedAt) }
 }
 
 /** Local object versions after a position, in (date added, id, owner, modified) order: every label. */

@@ -1,7 +1,12 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { LiaisonError } from '../../errors.js'
-import { findDeletionsAfter, type DeletionCursor } from '../intel/intel.provenance.js'
-import { findFirstAddedAfter, findPeers, type AddedCursor } from './federation.repository.js'
+import { findDeletionsAfter } from '../intel/intel.provenance.js'
+import {
+  findFirstAddedAfter,
+  findPeers,
+  readAddedCursor,
+  readDeletionCursor,
+} from './federation.repository.js'
 import type { FederationPeerRow } from './federation.table.js'
 import { pruneReceipts, pruneTombstones } from './federation.service.js'
 import { syncPeer, type SyncDeps } from './federation.sync.js'
@@ -132,11 +137,10 @@ export function startFederationScheduler(
 
 /** True when local versions or deletions wait past the peer's push cursors. */
 async function hasPushBacklog(db: SyncDeps['db'], peer: FederationPeerRow): Promise<boolean> {
-  const cursor = peer.push_cursor === null ? null : (JSON.parse(peer.push_cursor) as AddedCursor)
+  const cursor = readAddedCursor(peer.push_cursor)
   if ((await findFirstAddedAfter(db, cursor, null)) !== null) {
     return true
   }
-  const deletions =
-    peer.deletion_cursor === null ? null : (JSON.parse(peer.deletion_cursor) as DeletionCursor)
+  const deletions = readDeletionCursor(peer.deletion_cursor)
   return (await findDeletionsAfter(db, deletions, 1, null)).length > 0
 }

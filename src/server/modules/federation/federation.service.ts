@@ -9,6 +9,7 @@ import type {
   UpdatePeerInput,
 } from '../../../core/federation/federation.schema.js'
 import type { InstanceRef } from '../../../core/federation/provenance.js'
+import { StoredInstant } from '../../../core/intel/instant.js'
 import { normaliseLabel, type SharingLabel, type Viewer } from '../../../core/trust/label.js'
 import type { Config } from '../../config.js'
 import { badInput, conflict, forbidden, notFound } from '../../errors.js'
@@ -34,10 +35,10 @@ import {
   findPullCursors,
   findVisibleReceipts,
   insertPeer,
+  readAddedCursor,
   updatePeerRow,
   upsertReceipts,
   versionReceipt,
-  type AddedCursor,
 } from './federation.repository.js'
 import type { FederationPeerRow, FederationReceiptRow } from './federation.table.js'
 
@@ -341,7 +342,7 @@ async function viewOf(
   const org = await findOrganisationById(db, row.org_id)
   let pushLagSeconds: number | null = null
   if (row.push_collection !== null) {
-    const cursor = row.push_cursor === null ? null : (JSON.parse(row.push_cursor) as AddedCursor)
+    const cursor = readAddedCursor(row.push_cursor)
     const waiting = await findFirstAddedAfter(db, cursor, viewer)
     pushLagSeconds = waiting === null ? null : Math.max(0, (now.getTime() - Date.parse(waiting)) / 1000)
   }
@@ -466,7 +467,8 @@ export const DeletionFeedCursor = {
       const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'))
       if (Array.isArray(value) && value.length === 4 && value.every((v) => typeof v === 'string')) {
         const [deletedAt, id, ownerOrgId, modified] = value as [string, string, string, string]
-        return { deletedAt, id, ownerOrgId, modified }
+        // A position given out before instants had microseconds holds a millisecond one.
+        return { deletedAt: StoredInstant.normalize(deletedAt), id, ownerOrgId, modified }
       }
     } catch {
       return null

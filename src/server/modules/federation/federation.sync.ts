@@ -6,7 +6,6 @@ import { LiaisonError, notFound } from '../../errors.js'
 import type { Db } from '../../store/store.js'
 import type { AuditActor } from '../audit/audit.service.js'
 import { findGroupIdsOfOrg } from '../group/group.repository.js'
-import type { DeletionCursor } from '../intel/intel.provenance.js'
 import { findOrganisationById } from '../org/org.repository.js'
 import { loadSecretKey, openCredentials } from './federation.credentials.js'
 import { PROVENANCE_HEADER } from './federation.envelope.js'
@@ -15,9 +14,10 @@ import { pushToPeer } from './federation.push.js'
 import {
   claimPeer,
   findPeerById,
+  readAddedCursor,
+  readDeletionCursor,
   releasePeer,
   updatePeerRow,
-  type AddedCursor,
 } from './federation.repository.js'
 import { pullLabelOf, thisInstance } from './federation.service.js'
 import type { FederationPeerRow } from './federation.table.js'
@@ -57,10 +57,6 @@ export interface SyncOptions {
    * syncs, soon after local writes, must not put off the next full sync (its pulls).
    */
   readonly keepSchedule?: boolean
-}
-
-function parseCursor<T>(json: string | null | undefined): T | null {
-  return json === null || json === undefined ? null : (JSON.parse(json) as T)
 }
 
 /** What one sync did, all of it (for operators; the API shows each caller what they may see). */
@@ -314,8 +310,8 @@ async function run(
         withProvenance: remote !== null,
         pageSize: peer.page_size,
         statusWaitMs: deps.statusWaitMs ?? 10_000,
-        cursor: parseCursor<AddedCursor>(current?.push_cursor),
-        deletionCursor: parseCursor<DeletionCursor>(current?.deletion_cursor),
+        cursor: readAddedCursor(current?.push_cursor),
+        deletionCursor: readDeletionCursor(current?.deletion_cursor),
       },
       now,
     )

@@ -18,9 +18,10 @@ import { rawSqliteOf, type Db, type Trx } from '../../store/store.js'
 import { recordAudit, type AuditActor } from '../audit/audit.service.js'
 import { ensureLabel, findLabels } from '../trust/label.repository.js'
 import {
-  claimIntelInstant,
+  claimIntelInstants,
   compareText,
   findHeldVersions,
+  holdIntelClock,
   insertStixObjects,
   refreshStatisticsAfter,
   replaceIndex,
@@ -315,8 +316,9 @@ export async function storeStixObjects(
   const batchSize = ctx.batchSize ?? STORE_BATCH
   const sqlite = rawSqliteOf(db)
   await db.transaction().execute(async (trx) => {
-    // First: the instant every version of this import is added at, in commit order.
-    const at = await claimIntelInstant(trx, now)
+    // First: the clock, held until commit, so the instants of this import follow commit order. Each
+    // batch then claims one instant of its own for each version it writes, from `at` on.
+    const at = await holdIntelClock(trx, now)
     // An object's label depends only on its own TLP marking and, for some MISP content, its own
     // narrower audience: one label row per (TLP, audience) seen.
     const labelIds = new Map<string, string>()
@@ -344,6 +346,7 @@ export async function storeStixObjects(
           labelIdOf,
           importId,
           at,
+          now,
           summary,
           sqlite,
         )
@@ -413,6 +416,7 @@ async function storeBatch(
   labelIdOf: (objectTlp: Tlp | null, narrower?: Audience) => Promise<string>,
   importId: string,
   at: string,
+  now: Date,
   summary: ImportSummary,
   sqlite: ReturnType<typeof rawSqliteOf>,
 ): Promise<void> {
@@ -449,9 +453,13 @@ async function storeBatch(
     const stricter = ctx.keepStrictHome
       ? receivedLabel(current, objectTlp, ctx.userId)
       : tightenToTlp(current, objectTlp, ctx.userId)
-    return ensureLabel(trx, stricter, new Date(at))
+    return ensureLabel(trx, stricter, now)
   }
   const inserts: StixObjectRow[] = []
+  // Versions whose content changes in place, written once the batch's instants are claimed.
+  const replacements: { key: VersionKey; change: Parameters<typeof replaceStixObjectContent>[2] }[] = []
+  // Every version the batch writes, in batch order: the order of the instants it gets.
+  const order: { added_at: string }[] = []
   const newLatest = new Map<string, string>()
   const heldBefore = new Set(held.byId.keys())
   const reindex = new Map<string, StixObject>()
@@ -493,19 +501,17 @@ async function storeBatch(
         summary.unchanged += 1
         continue
       }
-      await replaceStixObjectContent(
-        trx,
-        { id: object.id, modified, ownerOrgId: ctx.orgId },
-        {
-          json,
-          valid_until: validUntil,
-          revoked,
-          source: ctx.source,
-          import_id: importId,
-          added_at: at,
-          ...(tighter === null ? {} : { label_id: tighter }),
-        },
-      )
+      const change = {
+        json,
+        valid_until: validUntil,
+        revoked,
+        source: ctx.source,
+        import_id: importId,
+        added_at: '',
+        ...(tighter === null ? {} : { label_id: tighter }),
+      }
+      replacements.push({ key: { id: object.id, modified, ownerOrgId: ctx.orgId }, change })
+      order.push(change)
       if (tighter !== null) {
         mine?.labels.set(modified, tighter)
       }
@@ -524,7 +530,7 @@ async function storeBatch(
     } else {
       summary.updated += 1
     }
-    inserts.push({
+    const row: StixObjectRow = {
       id: object.id,
       modified,
       owner_org_id: ctx.orgId,
@@ -539,8 +545,11 @@ async function storeBatch(
       // Kept out of a four-eyes release of this import (which relabels its objects by import): the
       // release must not widen an object past its own narrower audience.
       import_id: ctx.heldForRelease === true && narrowed.has(object.id) ? null : importId,
-      added_at: at,
-    })
+      // Set below, from the instants claimed for the batch.
+      added_at: '',
+    }
+    inserts.push(row)
+    order.push(row)
     if (isLatest) {
       if (currentLatest !== null) {
         newLatest.set(object.id, modified)
@@ -559,6 +568,15 @@ async function storeBatch(
         })
       }
     }
+  }
+  // One instant per written version, each its own: versions of one import never share a date added,
+  // so a reader paging by date added alone (TAXII `added_after`) neither skips nor repeats any.
+  const instants = await claimIntelInstants(trx, now, order.length)
+  order.forEach((written, i) => {
+    written.added_at = instants.at(i)
+  })
+  for (const { key, change } of replacements) {
+    await replaceStixObjectContent(trx, key, change)
   }
   await insertStixObjects(trx, inserts, sqlite)
   await recordProvenance(trx, provenance, at)

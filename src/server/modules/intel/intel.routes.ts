@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import { StoredInstant } from '../../../core/intel/instant.js'
 import { extractIocs } from '../../../core/intel/ioc.js'
 import { SIGHTING_TYPES } from '../../../core/intel/sighting.js'
 import { AUDIENCES, PAP_LEVELS, TLP_LEVELS, type Viewer } from '../../../core/trust/label.js'
@@ -233,6 +234,11 @@ function viewerOf(request: FastifyRequest): Viewer {
   return request.auth?.principal ?? { kind: 'anonymous' }
 }
 
+/** A `date-time` the schema let through, in the stored format; sub-microsecond digits carried up. */
+function storedInstantOf(value: string): string {
+  return StoredInstant.parse(value, 'up') ?? StoredInstant.fromDate(new Date(value))
+}
+
 function filterOf(query: {
   type?: string[]
   added_after?: string
@@ -243,8 +249,9 @@ function filterOf(query: {
 }) {
   return {
     ...(query.type === undefined ? {} : { types: query.type }),
-    ...(query.added_after === undefined ? {} : { addedAfter: new Date(query.added_after).toISOString() }),
-    ...(query.added_before === undefined ? {} : { addedBefore: new Date(query.added_before).toISOString() }),
+    // In the stored format (microseconds), carried up: the filters are `>=` and `<`.
+    ...(query.added_after === undefined ? {} : { addedAfter: storedInstantOf(query.added_after) }),
+    ...(query.added_before === undefined ? {} : { addedBefore: storedInstantOf(query.added_before) }),
     ...(query.tlp === undefined ? {} : { tlp: query.tlp }),
     ...(query.source === undefined ? {} : { source: query.source }),
     ...(query.value === undefined ? {} : { value: query.value }),

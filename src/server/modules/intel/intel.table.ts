@@ -97,6 +97,6 @@ export interface StixDeletionTable {
 /** `intel_clock`: one row, the last instant given to a write of object versions or tombstones. */
 export interface IntelClockTable {
   id: number
-  /** Milliseconds since the epoch. */
-  last_ms: number
+  /** Microseconds since the epoch. */
+  last_us: number
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { Viewer } from '../../../core/trust/label.js'
 import type { Db, Trx } from '../../store/store.js'
 import { visibleLabelIds } from '../trust/trust.sql.js'
@@ -83,23 +84,59 @@ export async function setReleaseObjectCount(trx: Trx, id: string, count: number)
   await trx.updateTable('intel_releases').set({ object_count: count }).where('id', '=', id).execute()
 }
 
-/**
- * Moves the stored objects (every version) of one import and owner from one label to another, as
- * added at `addedAt` (they reach their audience now: readers by date added, TAXII clients and
- * federation peers, get them after what they already read); returns how many rows moved. Runs on the
- * label index: only rows under `fromLabelId` are looked at.
- */
-export async function relabelImportedObjects(
+/** Which rows of one import and owner under one label {@link relabelImportedObjects} moves. */
+export interface ImportedUnderLabel {
+  readonly importId: string
+  readonly ownerOrgId: string
+  readonly fromLabelId: string
+}
+
+/** The versions (id, modified) of one import and owner under one label, in date-added order. */
+export async function findImportedVersions(
   trx: Trx,
-  key: { importId: string; ownerOrgId: string; fromLabelId: string; toLabelId: string },
-  addedAt: string,
-): Promise<number> {
-  const result = await trx
-    .updateTable('stix_objects')
-    .set({ label_id: key.toLabelId, added_at: addedAt })
+  key: ImportedUnderLabel,
+): Promise<{ id: string; modified: string }[]> {
+  return trx
+    .selectFrom('stix_objects')
+    .select(['id', 'modified'])
     .where('label_id', '=', key.fromLabelId)
     .where('import_id', '=', key.importId)
     .where('owner_org_id', '=', key.ownerOrgId)
-    .executeTakeFirst()
-  return Number(result.numUpdatedRows)
+    .orderBy('added_at')
+    .orderBy('id')
+    .orderBy('modified')
+    .execute()
+}
+
+/** Rows per UPDATE … FROM (VALUES …): three bound parameters each, well under both stores' limits. */
+const RELABEL_CHUNK = 500
+
+/**
+ * Moves some stored versions of one import and owner from one label to another, each as added at its
+ * own instant (`addedAt(i)` for the i-th of `versions`: they reach their audience now, so readers by
+ * date added, TAXII clients and federation peers, get them after what they already read, and no two
+ * share an instant); returns how many rows moved.
+ */
+export async function relabelImportedObjects(
+  trx: Trx,
+  key: ImportedUnderLabel & { toLabelId: string },
+  versions: readonly { id: string; modified: string }[],
+  addedAt: (index: number) => string,
+): Promise<number> {
+  let moved = 0
+  for (let start = 0; start < versions.length; start += RELABEL_CHUNK) {
+    const rows = versions
+      .slice(start, start + RELABEL_CHUNK)
+      .map((v, i) => sql`(${v.id}, ${v.modified}, ${addedAt(start + i)})`)
+    // VALUES columns are column1, column2, … on both stores.
+    const result = await sql`
+      update stix_objects set label_id = ${key.toLabelId}, added_at = v.column3
+      from (values ${sql.join(rows)}) as v
+      where stix_objects.id = v.column1 and stix_objects.modified = v.column2
+        and stix_objects.owner_org_id = ${key.ownerOrgId} and stix_objects.label_id = ${key.fromLabelId}
+        and stix_objects.import_id = ${key.importId}
+    `.execute(trx)
+    moved += Number(result.numAffectedRows ?? 0)
+  }
+  return moved
 }

@@ -18,7 +18,7 @@ import { conflict, forbidden, notFound } from '../../errors.js'
 import type { Db } from '../../store/store.js'
 import { validateInput } from '../../validation.js'
 import { recordAudit, type AuditActor } from '../audit/audit.service.js'
-import { claimIntelInstant } from '../intel/intel.repository.js'
+import { claimIntelInstants, holdIntelClock } from '../intel/intel.repository.js'
 import { intelSettingsOf } from '../org/org.service.js'
 import { ensureLabel, findLabels, labelId } from '../trust/label.repository.js'
 import { labelFromInput } from '../trust/label.service.js'
@@ -27,6 +27,7 @@ import {
   findVisibleRelease,
   findVisibleReleases,
   insertRelease,
+  findImportedVersions,
   relabelImportedObjects,
   setReleaseObjectCount,
   type ReleaseFilter,
@@ -218,8 +219,9 @@ export async function approveRelease(
   // The import named its user as the recipient of objects marked TLP:RED; the held rows carry them.
   const fallbackRecipient = row.requested_by ?? ''
   const decided = await db.transaction().execute(async (trx) => {
-    // First: the instant the released objects are added at for their audience, in commit order.
-    const addedAt = await claimIntelInstant(trx, now)
+    // First: the clock, held until commit, so the released objects are added for their audience in
+    // commit order; each moved version then gets an instant of its own.
+    await holdIntelClock(trx, now)
     const decision = {
       status: 'approved' satisfies ReleaseStatus,
       decided_by: principal.userId,
@@ -245,16 +247,10 @@ export async function approveRelease(
     let objectCount = 0
     for (const [fromLabelId, tlp] of moves) {
       const toLabelId = await ensureLabel(trx, tightenToTlp(requested, tlp, fallbackRecipient), now)
-      objectCount += await relabelImportedObjects(
-        trx,
-        {
-          importId: row.import_id,
-          ownerOrgId: row.org_id,
-          fromLabelId,
-          toLabelId,
-        },
-        addedAt,
-      )
+      const key = { importId: row.import_id, ownerOrgId: row.org_id, fromLabelId }
+      const versions = await findImportedVersions(trx, key)
+      const instants = await claimIntelInstants(trx, now, versions.length)
+      objectCount += await relabelImportedObjects(trx, { ...key, toLabelId }, versions, (i) => instants.at(i))
     }
     await setReleaseObjectCount(trx, id, objectCount)
     await recordAudit(

@@ -1,16 +1,19 @@
 import { markingDefinitionForTlp, TLP2_CREATED, tlp2OfMarkingRef } from '../../../core/stix/stix.js'
+import { StoredInstant } from '../../../core/intel/instant.js'
 import { TLP_LEVELS } from '../../../core/trust/label.js'
 import type { ScopedVersionRow } from '../intel/intel.query.js'
 
 /**
- * The date added of the TLP 2.0 marking definitions in every collection: the day OASIS published
- * them, before anything a collection holds (stored objects are dated when stored).
+ * The date added of the first TLP 2.0 marking definition in every collection: the day OASIS
+ * published them, before anything a collection holds (stored objects are dated when stored). Each
+ * next one is a microsecond later, as stored versions are: no two share a date added.
  */
-export const TLP2_DATE_ADDED = TLP2_CREATED
+export const TLP2_DATE_ADDED = StoredInstant.normalize(TLP2_CREATED)
 
 /**
- * The five OASIS TLP 2.0 marking definitions as members of a collection, in TAXII order (one date
- * added, then id). Every object Liaison serves names the TLP 2.0 definition of its label, and STIX
+ * The five OASIS TLP 2.0 marking definitions as members of a collection, in TAXII order (by id, a
+ * microsecond apart from {@link TLP2_DATE_ADDED} on, so a client paging by `added_after` alone gets
+ * each once). Every object Liaison serves names the TLP 2.0 definition of its label, and STIX
  * 2.1 predefines only the TLP 1.0 ones (stix21.md §9.4), so a client must be able to read them.
  *
  * Why members and not companions added to each page: a member is an ordinary item of the
@@ -31,8 +34,10 @@ export const TLP2_DATE_ADDED = TLP2_CREATED
  * content) is not listed beside them: the collection lists each definition once, as this one.
  */
 export function tlp2Members(): ScopedVersionRow[] {
+  const first = StoredInstant.toMicros(TLP2_DATE_ADDED) ?? 0
   return TLP_LEVELS.map((tlp) => markingDefinitionForTlp(tlp))
-    .map((definition) => ({
+    .sort((a, b) => (a.id < b.id ? -1 : 1))
+    .map((definition, i) => ({
       id: definition.id,
       modified: '',
       owner_org_id: '',
@@ -40,10 +45,9 @@ export function tlp2Members(): ScopedVersionRow[] {
       created: TLP2_CREATED,
       valid_until: null,
       label_id: '',
-      added_at: TLP2_DATE_ADDED,
+      added_at: StoredInstant.fromMicros(first + i),
       json: JSON.stringify(definition),
     }))
-    .sort((a, b) => (a.id < b.id ? -1 : 1))
 }
 
 /** True for a row of {@link tlp2Members} (not a stored object version: those always have an owner). */
