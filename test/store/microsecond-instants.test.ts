@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deleteOwnVersions } from '../../src/server/modules/intel/intel.delete.js'
 import { importContent } from '../../src/server/modules/intel/intel.service.js'
 import { createOrganisation } from '../../src/server/modules/org/org.service.js'
-import * as microsecondInstants from '../../src/server/store/migrations/2026-11-26T0900-microsecond-instants.js'
+import * as microsecondInstants from '../../src/server/store/migrations/2026-11-25T1630-microsecond-instants.js'
 import type { Store } from '../../src/server/store/store.js'
 import { indicator } from '../helpers/stix.js'
 import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
@@ -17,7 +17,7 @@ const MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/
  * after every microsecond one of the same millisecond (`…00.123001Z`): the migration rewrites them
  * all to the one format, so old and new versions keep their order.
  */
-describe.each(STORE_KINDS)('migration 2026-11-26T0900-microsecond-instants (%s)', (kind) => {
+describe.each(STORE_KINDS)('migration 2026-11-25T1630-microsecond-instants (%s)', (kind) => {
   let location: TestStoreLocation
   let store: Store
   let importer: Parameters<typeof importContent>[1]
