@@ -5,7 +5,7 @@ import { STORE_KINDS } from '../helpers/stores.js'
 import { createApiKey, ROOT, TaxiiClient, type EnvelopeBody } from '../helpers/taxii.js'
 import type { ApiClient } from '../helpers/http.js'
 
-describe.each(STORE_KINDS)('TAXII DELETE of a version the index follows (%s)', (kind) => {
+describe.each(STORE_KINDS)('TAXII DELETE and bodies the standard names (%s)', (kind) => {
   let server: TestServer
   let analyst: TaxiiClient
   let api: ApiClient
@@ -53,5 +53,31 @@ describe.each(STORE_KINDS)('TAXII DELETE of a version the index follows (%s)', (
       .where('from_id', '=', older.id)
       .execute()
     expect(refs).toEqual([{ to_id: older.created_by_ref, property: 'created_by_ref' }])
+  })
+
+  it('ignores a Content-Type on a DELETE (no body), and answers a POST body that is not JSON with 422', async () => {
+    const probe = indicator()
+    await analyst.postAndWait('organisation', [probe])
+    const target = `${ROOT}collections/organisation/objects/${probe.id}/`
+    for (const contentType of ['application/taxii+json;version=2.1', 'text/plain']) {
+      const kept = indicator()
+      await analyst.postAndWait('organisation', [kept])
+      const res = await analyst.request('DELETE', `${ROOT}collections/organisation/objects/${kept.id}/`, {
+        headers: { 'content-type': contentType },
+      })
+      expect(res.status, `${contentType}: ${res.text}`).toBe(200)
+    }
+    const objects = `${ROOT}collections/organisation/objects/`
+    for (const body of ['{"objects": [', '']) {
+      const res = await analyst.request<{ description: string; http_status: string }>('POST', objects, {
+        body,
+        headers: { 'content-type': 'application/taxii+json;version=2.1' },
+      })
+      expect(res.status, `${JSON.stringify(body)}: ${res.text}`).toBe(422)
+      expect(res.body.http_status).toBe('422')
+      expect(res.body.description).toMatch(body === '' ? /empty/ : /not JSON/)
+    }
+    // Nothing was stored or deleted by them.
+    expect((await analyst.get(target)).status).toBe(200)
   })
 })

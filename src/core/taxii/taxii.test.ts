@@ -27,6 +27,8 @@ describe('TAXII media types', () => {
       'application/*',
       '*/*',
       'text/html, application/taxii+json;version=2.1;q=0.1',
+      // The most specific range decides: this one allows what the broader one refused.
+      'application/*;q=0, application/taxii+json;version=2.1',
     ]) {
       expect(acceptsTaxii(accept), String(accept)).toBe(true)
     }
@@ -36,6 +38,9 @@ describe('TAXII media types', () => {
       'application/stix+json;version=2.1',
       'application/taxii+json;q=0',
       'text/*',
+      // Refused explicitly, whatever broader range follows (RFC 9110: the most specific wins).
+      'application/taxii+json;q=0, */*',
+      'application/taxii+json;version=2.1;q=0, application/*',
     ]) {
       expect(acceptsTaxii(accept), accept).toBe(false)
     }
@@ -131,6 +136,11 @@ describe('TAXII filters', () => {
       return parsed.ok ? null : parsed.problem.parameter
     }
     expect(problem({ limit: '0' })).toBe('limit')
+    expect(problem({ limit: '-5' })).toBe('limit')
+    expect(problem({ limit: '1e3' })).toBe('limit')
+    // A limit larger than any page is a limit still: the server gives at most its own page size.
+    const huge = parseTaxiiFilter({ limit: '100000000000000000000' }, 'objects')
+    expect(huge.ok && huge.filter.limit).toBe(Number.MAX_SAFE_INTEGER)
     expect(problem({ 'match[version]': 'all,first' })).toBe('match[version]')
     expect(problem({ 'match[version]': 'first,first' })).toBe('match[version]')
     expect(problem({ 'match[type]': ['indicator', 'malware'] })).toBe('match[type]')

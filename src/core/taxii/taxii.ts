@@ -96,21 +96,29 @@ export function acceptsTaxii(accept: string | undefined): boolean {
   if (accept === undefined || accept.trim() === '') {
     return true
   }
-  return MediaRange.parseAll(accept).some((range) => {
-    if (range.q <= 0) {
-      return false
+  // The TAXII type's quality is that of the most specific range matching it (RFC 9110 §12.5.1):
+  // `application/taxii+json;q=0, */*` refuses it, however broad the rest.
+  let best: { specificity: number; q: number } | null = null
+  for (const range of MediaRange.parseAll(accept)) {
+    const specificity =
+      range.type === '*' && range.subtype === '*'
+        ? 0
+        : range.type !== 'application'
+          ? -1
+          : range.subtype === '*'
+            ? 1
+            : range.subtype === 'taxii+json' && versionIs21(range)
+              ? range.params.version === undefined
+                ? 2
+                : 3
+              : -1
+    if (specificity >= 0 && (best === null || specificity > best.specificity)) {
+      best = { specificity, q: range.q }
+    } else if (best !== null && specificity === best.specificity) {
+      best = { specificity, q: Math.max(best.q, range.q) }
     }
-    if (range.type === '*' && range.subtype === '*') {
-      return true
-    }
-    if (range.type !== 'application') {
-      return false
-    }
-    if (range.subtype === '*') {
-      return true
-    }
-    return range.subtype === 'taxii+json' && versionIs21(range)
-  })
+  }
+  return best !== null && best.q > 0
 }
 
 /**
@@ -338,10 +346,12 @@ export function parseTaxiiFilter(
   }
   let limit: number | null = null
   if (single.limit !== undefined) {
-    if (!/^[1-9][0-9]{0,8}$/.test(single.limit)) {
+    if (!/^[1-9][0-9]*$/.test(single.limit)) {
       return fail('limit', 'must be a positive integer')
     }
-    limit = Number(single.limit)
+    // Any positive integer is a limit (the server gives at most its own page size): a larger one
+    // than JavaScript counts exactly is as good as the largest it does.
+    limit = Math.min(Number(single.limit), Number.MAX_SAFE_INTEGER)
   }
   let next: TaxiiCursor | null = null
   if (single.next !== undefined) {

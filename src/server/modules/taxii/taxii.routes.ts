@@ -120,6 +120,18 @@ function rendered(error: FastifyError | LiaisonError): {
     return { status: 400, code: v.code, message: v.message, details: v.details }
   }
   const status = error.statusCode ?? 500
+  if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    // A body that is not JSON at all: unprocessable content (TAXII 2.1 §3), not a bad request.
+    return {
+      status: 422,
+      code: 'unprocessable_content',
+      message:
+        error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+          ? 'the body is empty: POST an envelope ({"objects": […]})'
+          : 'the body is not JSON: POST an envelope ({"objects": […]})',
+      details: { reason: error.code },
+    }
+  }
   if (status >= 400 && status < 500) {
     const code =
       status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'bad_request'
@@ -173,6 +185,11 @@ export const taxiiRoutes: FastifyPluginAsync<ModuleDeps> = async (app, { store, 
 
   // Who, then what they accept, then what they send: 401, 406, 415, before any work.
   app.addHook('onRequest', async (request) => {
+    if (request.method !== 'POST') {
+      // Only a POST has a body here: a Content-Type on a GET or DELETE (some clients always send
+      // one) says nothing, and must not make the server read an absent body.
+      delete request.headers['content-type']
+    }
     taxiiPrincipal(request)
     if (!acceptsTaxii(request.headers.accept)) {
       throw new LiaisonError(406, 'not_acceptable', `Accept must allow ${TAXII_MEDIA_TYPE}`, {
