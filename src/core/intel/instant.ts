@@ -10,6 +10,10 @@ export type StoredInstant = string
 const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/
 const STORED = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/
 
+/** The millisecond {@link StoredInstant.fromMicros} wrote last, and its text up to the milliseconds. */
+let lastMs = Number.NaN
+let lastMsText = ''
+
 /** Companion helpers for {@link StoredInstant}. */
 export const StoredInstant = {
   /** True when `value` is already in the stored format. */
@@ -25,8 +29,12 @@ export const StoredInstant = {
   fromMicros(micros: number): StoredInstant {
     const ms = Math.floor(micros / 1000)
     const rest = micros - ms * 1000
-    const iso = new Date(ms).toISOString()
-    return `${iso.slice(0, 23)}${String(rest).padStart(3, '0')}Z`
+    // An import names a million consecutive microseconds: a thousand share each millisecond's text.
+    if (ms !== lastMs) {
+      lastMs = ms
+      lastMsText = new Date(ms).toISOString().slice(0, 23)
+    }
+    return `${lastMsText}${String(rest).padStart(3, '0')}Z`
   },
   /** Microseconds since the epoch of a stored instant (or of any RFC 3339 timestamp), or null. */
   toMicros(value: string): number | null {
