@@ -216,12 +216,13 @@ async function insertRaw<T>(
 
 /**
  * Inserts object rows: on SQLite through a cached prepared statement on the transaction's own
- * connection (`sqlite`), on PostgreSQL one array per column.
+ * connection (`sqlite`: `rawSqliteOf(db)`), on PostgreSQL one array per column. `sqlite` is required,
+ * undefined only on PostgreSQL: the PostgreSQL path is no SQL SQLite reads.
  */
 export async function insertStixObjects(
   trx: Trx,
   rows: readonly StixObjectRow[],
-  sqlite?: SqliteDatabase.Database,
+  sqlite: SqliteDatabase.Database | undefined,
 ): Promise<void> {
   if (sqlite !== undefined) {
     await insertRaw(sqlite, 'stix_objects', STIX_COLUMNS, rows)
@@ -274,14 +275,18 @@ export async function setLatestVersions(
   }
 }
 
-/** Replaces the observable index and references of some objects of an owner (their latest versions). */
+/**
+ * Replaces the observable index and references of some objects of an owner (their latest versions).
+ * `sqlite` (`rawSqliteOf(db)`) is required, undefined only on PostgreSQL, as for
+ * {@link insertStixObjects}: a deletion that left it out wrote PostgreSQL SQL to SQLite.
+ */
 export async function replaceIndex(
   trx: Trx,
   ownerOrgId: string,
   ids: readonly string[],
   observables: readonly ObservableTable[],
   refs: readonly StixRefTable[],
-  sqlite?: SqliteDatabase.Database,
+  sqlite: SqliteDatabase.Database | undefined,
 ): Promise<void> {
   for (let i = 0; i < ids.length; i += ID_CHUNK) {
     const chunk = ids.slice(i, i + ID_CHUNK)
