@@ -5,6 +5,7 @@ import { createOrganisation } from '../../src/server/modules/org/org.service.js'
 import type { OrganisationRow } from '../../src/server/modules/org/org.table.js'
 import { createUser } from '../../src/server/modules/user/user.service.js'
 import type { UserRow } from '../../src/server/modules/user/user.table.js'
+import type { Importer } from '../../src/server/modules/intel/intel.service.js'
 import type { Store } from '../../src/server/store/store.js'
 
 /** The actor factories write as: an operator at the CLI. */
@@ -49,4 +50,14 @@ export async function createUserWithPassword(
     { mustChangePassword: overrides.mustChangePassword ?? false },
   )
   return { user, password }
+}
+
+/**
+ * A new national CSIRT called `name` and an importer acting for it as the CLI does (operator
+ * `osUser`, no user session): what store-level import tests import as.
+ */
+export async function cliImporter(store: Store, name: string, osUser: string): Promise<Importer> {
+  const actor: OperatorActor = { kind: 'cli', osUser }
+  const org = await createOrganisation(store.db, actor, { name, type: 'national-csirt' })
+  return { actor, orgId: org.id, groupIds: [], userId: randomUUID() }
 }

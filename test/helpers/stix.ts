@@ -3,6 +3,11 @@ import type { StixObject } from '../../src/core/stix/stix.js'
 
 let octet = 0
 
+/** A STIX bundle of `objects`, with a fresh id. */
+export function bundleOf(objects: readonly unknown[]): { type: 'bundle'; id: string; objects: unknown[] } {
+  return { type: 'bundle', id: `bundle--${randomUUID()}`, objects: [...objects] }
+}
+
 /**
  * A valid STIX 2.1 indicator with a fresh id and an address of its own (203.0.x.y, counted up per
  * test file); any property may be overridden.

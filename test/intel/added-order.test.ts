@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deleteOwnVersions } from '../../src/server/modules/intel/intel.delete.js'
 import { storeStixObjects } from '../../src/server/modules/intel/intel.import.js'
 import { importContent, importContext } from '../../src/server/modules/intel/intel.service.js'
-import { createOrganisation } from '../../src/server/modules/org/org.service.js'
 import type { Store } from '../../src/server/store/store.js'
-import { indicator } from '../helpers/stix.js'
+import { cliImporter } from '../helpers/factories.js'
+import { bundleOf, indicator } from '../helpers/stix.js'
 import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
 
 /**
@@ -29,9 +28,7 @@ describe.each(STORE_KINDS)('date added in commit order (%s)', (kind) => {
     store = await openTestStore(location)
     other = await openTestStore(location)
     reader = await openTestStore(location)
-    const operator = { kind: 'cli' as const, osUser: 'clock' }
-    const org = await createOrganisation(store.db, operator, { name: 'Clock CSIRT', type: 'national-csirt' })
-    importer = { actor: operator, orgId: org.id, groupIds: [], userId: randomUUID() }
+    importer = await cliImporter(store, 'Clock CSIRT', 'clock')
   })
   afterAll(async () => {
     await reader.close()
@@ -46,7 +43,7 @@ describe.each(STORE_KINDS)('date added in commit order (%s)', (kind) => {
     skipInvalid: false,
     source: 'clock',
   }
-  const bundle = (objects: unknown[]) => ({ type: 'bundle', id: `bundle--${randomUUID()}`, objects })
+  const bundle = bundleOf
 
   async function addedAt(id: string): Promise<string> {
     const row = await store.db

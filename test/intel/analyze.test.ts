@@ -6,8 +6,8 @@ import {
   ANALYZE_FIRST_AFTER_ROWS,
 } from '../../src/server/modules/intel/intel.repository.js'
 import { importContent } from '../../src/server/modules/intel/intel.service.js'
-import { createOrganisation } from '../../src/server/modules/org/org.service.js'
 import type { Store } from '../../src/server/store/store.js'
+import { cliImporter } from '../helpers/factories.js'
 import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
 
 /**
@@ -25,12 +25,7 @@ describe.each(STORE_KINDS)('statistics after imports (%s)', (kind) => {
   beforeAll(async () => {
     location = await createStoreLocation(kind)
     store = await openTestStore(location)
-    const operator = { kind: 'cli' as const, osUser: 'analyze' }
-    const org = await createOrganisation(store.db, operator, {
-      name: 'Analyze CSIRT',
-      type: 'national-csirt',
-    })
-    importer = { actor: operator, orgId: org.id, groupIds: [], userId: randomUUID() }
+    importer = await cliImporter(store, 'Analyze CSIRT', 'analyze')
   })
   afterAll(async () => {
     await store.close()

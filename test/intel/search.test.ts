@@ -9,7 +9,7 @@ import {
 import { importContent } from '../../src/server/modules/intel/intel.service.js'
 import { createOrganisation } from '../../src/server/modules/org/org.service.js'
 import type { Store } from '../../src/server/store/store.js'
-import { indicator } from '../helpers/stix.js'
+import { bundleOf, indicator } from '../helpers/stix.js'
 import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
 
 /**
@@ -44,7 +44,7 @@ describe.each(STORE_KINDS)('search pages among the newest versions (%s)', (kind)
       skipInvalid: false,
       source,
     })
-    const bundle = (objects: unknown[]) => ({ type: 'bundle', id: `bundle--${randomUUID()}`, objects })
+    const bundle = bundleOf
     const at = '2025-01-01T00:00:00.000Z'
     const malware = () => ({
       type: 'malware',

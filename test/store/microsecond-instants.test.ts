@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deleteOwnVersions } from '../../src/server/modules/intel/intel.delete.js'
 import { importContent } from '../../src/server/modules/intel/intel.service.js'
-import { createOrganisation } from '../../src/server/modules/org/org.service.js'
 import * as microsecondInstants from '../../src/server/store/migrations/2026-11-25T1630-microsecond-instants.js'
 import type { Store } from '../../src/server/store/store.js'
-import { indicator } from '../helpers/stix.js'
+import { cliImporter } from '../helpers/factories.js'
+import { bundleOf, indicator } from '../helpers/stix.js'
 import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
 
 const MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
@@ -25,9 +24,7 @@ describe.each(STORE_KINDS)('migration 2026-11-25T1630-microsecond-instants (%s)'
   beforeAll(async () => {
     location = await createStoreLocation(kind)
     store = await openTestStore(location)
-    const operator = { kind: 'cli' as const, osUser: 'micros' }
-    const org = await createOrganisation(store.db, operator, { name: 'Micros CSIRT', type: 'national-csirt' })
-    importer = { actor: operator, orgId: org.id, groupIds: [], userId: randomUUID() }
+    importer = await cliImporter(store, 'Micros CSIRT', 'micros')
   })
   afterAll(async () => {
     await store.close()
@@ -40,7 +37,7 @@ describe.each(STORE_KINDS)('migration 2026-11-25T1630-microsecond-instants (%s)'
     skipInvalid: false,
     source: 'micros',
   }
-  const bundle = (objects: unknown[]) => ({ type: 'bundle', id: `bundle--${randomUUID()}`, objects })
+  const bundle = bundleOf
 
   async function instants(): Promise<{ id: string; added_at: string }[]> {
     return store.db
