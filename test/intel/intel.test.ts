@@ -755,6 +755,17 @@ describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
     expect(back).toEqual([
       { direction: 'in', property: 'object_refs', id: report.id, type: 'report', name: 'Every probe' },
     ])
+    // A report the importer's organisation keeps to itself names the same member: its own users see
+    // it among the objects naming the member; another organisation's reader never does.
+    const { report: own } = namingEvery([members[0]?.id ?? ''], '2024-06-02T00:00:00.000Z')
+    const kept = await importJson(world.users.a1.client, [own], '?tlp=amber&audience=org')
+    expect(kept.status, kept.text).toBe(200)
+    expect((await relatedPages(reader, members[0]?.id ?? '', 'in', 5)).map((r) => r.id)).toEqual([report.id])
+    expect(
+      (await relatedPages(world.users.a2.client, members[0]?.id ?? '', 'in', 1)).map((r) => r.id).sort(),
+    ).toEqual([report.id, own.id].sort())
+    const hidden = await reader.request('GET', `/api/v1/intel/objects/${own.id}/related?direction=out`)
+    expect(hidden.status).toBe(404)
 
     const cut = await reader.get<{
       object: { object_refs: string[]; name: string }
@@ -772,6 +783,19 @@ describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
     )
     expect(bad.status, bad.text).toBe(400)
     expect(bad.text).toContain('after')
+    // So are a missing or unknown direction, a limit out of bounds and maxListItems below 1.
+    for (const [query, field] of [
+      ['', 'direction'],
+      ['?direction=sideways', 'direction'],
+      ['?direction=out&limit=0', 'limit'],
+    ] as const) {
+      const refused = await reader.request('GET', `/api/v1/intel/objects/${report.id}/related${query}`)
+      expect(refused.status, `${query}: ${refused.text}`).toBe(400)
+      expect(refused.text, query).toContain(field)
+    }
+    const zero = await reader.request('GET', `/api/v1/intel/objects/${report.id}?maxListItems=0`)
+    expect(zero.status, zero.text).toBe(400)
+    expect(zero.text).toContain('maxListItems')
     const missing = await reader.request(
       'GET',
       `/api/v1/intel/objects/report--${randomUUID()}/related?direction=in`,
