@@ -107,6 +107,49 @@ describe.each(STORE_KINDS)('MISP in and out (%s)', (kind) => {
     expect(hit.body.results[0]?.total).toBeGreaterThan(0)
   })
 
+  it('imports PyMISP’s objects of no event as a collection; refuses MISP documents that are no event, saying what they are', async () => {
+    const client = world.users.c1.client
+    // PyMISP's fixture writes 'a', 'b' for uuids (its tests compare serialisations): real ones here.
+    const text = readFileSync(path.join(MISP, 'pymisp/mispevent_testfiles/event_obj_attr_tag.json'), 'utf8')
+    const uuids = new Map<string, string>()
+    const withUuids = text.replace(/"([a-z])"/g, (_, letter: string) => {
+      const uuid = uuids.get(letter) ?? randomUUID()
+      uuids.set(letter, uuid)
+      return `"${uuid}"`
+    })
+    const objectsOnly = JSON.parse(withUuids) as {
+      Object: { name: string }[]
+    }
+    expect(Object.keys(objectsOnly)).toEqual(['Object'])
+    const imported = await client.post<{ created: number; rejected: number }>(
+      '/api/v1/intel/import?tlp=green&audience=org&source=objects-only',
+      objectsOnly,
+    )
+    expect(imported.status, imported.text.slice(0, 400)).toBe(200)
+    expect(imported.body.rejected).toBe(0)
+    const listed = await client.get<{ items: { object: { type: string } }[] }>(
+      '/api/v1/intel/objects?source=objects-only&limit=100',
+    )
+    const types = new Set(listed.body.items.map((i) => i.object.type))
+    expect(types.has('file'), [...types].join(', ')).toBe(true)
+    expect(types.has('report') || types.has('grouping')).toBe(false)
+
+    const before = await countStixRows(server.store.db)
+    for (const [file, what] of [
+      ['pymisp/mispevent_testfiles/galaxy.json', "not a MISP event but a galaxy ('Tea Matrix')"],
+      ['pymisp/sharing_groups.json', 'not a MISP event but a sharing group'],
+    ] as const) {
+      const content: unknown = JSON.parse(readFileSync(path.join(MISP, file), 'utf8'))
+      for (const query of ['', '?skipInvalid=true']) {
+        const res = await client.request('POST', `/api/v1/intel/import${query}`, content)
+        expect(res.status, `${file}${query}: ${res.text.slice(0, 300)}`).toBe(400)
+        expect(errorCode(res)).toBe('validation_failed')
+        expect(res.text, file).toContain(what)
+      }
+    }
+    expect(await countStixRows(server.store.db)).toBe(before)
+  })
+
   it('round-trips an event: uuids, attributes and tags come back', async () => {
     const source = corpusEvent('pymisp/57c4445b-c548-4654-af0b-4be3950d210f.json').Event
     const client = world.users.c1.client

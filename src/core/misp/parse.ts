@@ -148,6 +148,17 @@ function* collectEvents(
     events.push(yield* readEvent(value, `Event[${events.length}]`, problems, count))
     return
   }
+  // `{"Object": […]}` or `{"Attribute": […]}` alone (PyMISP writes an event so before it has its
+  // summary): elements of no event, read as a restSearch collection is.
+  if (isElementList(value)) {
+    events.push(yield* readCollection(value.Attribute, value.Object, where, problems, count))
+    return
+  }
+  const other = otherMispDocument(value)
+  if (other !== null) {
+    problems.push(mispProblem('error', where, null, 'Event', other))
+    return
+  }
   problems.push(
     mispProblem(
       'error',
@@ -156,6 +167,61 @@ function* collectEvents(
       'Event',
       'not a MISP event: no Event, response, info or uuid with content',
     ),
+  )
+}
+
+/** Only `Attribute` and `Object` lists: elements without an event. */
+function isElementList(value: Raw): boolean {
+  const keys = Object.keys(value)
+  return (
+    keys.length > 0 &&
+    keys.every((k) => k === 'Attribute' || k === 'Object') &&
+    keys.some((k) => Array.isArray(value[k]))
+  )
+}
+
+/**
+ * Why a MISP document that is no event cannot be imported, or null when it is none of those:
+ * a galaxy, a sharing group (MISP's API answers), an empty object.
+ */
+function otherMispDocument(value: Raw): string | null {
+  if ('GalaxyCluster' in value) {
+    const name = text(value.name)
+    return (
+      `not a MISP event but a galaxy${name === undefined ? '' : ` ('${name}')`}: galaxies are imported ` +
+      'with the event or attribute they are attached to (its Galaxy list)'
+    )
+  }
+  if ('SharingGroup' in value) {
+    return (
+      'not a MISP event but a sharing group: sharing groups are set up in Liaison ' +
+      '(liaison group create), not imported'
+    )
+  }
+  if (Object.keys(value).length === 0) {
+    return 'not a MISP event: an empty JSON object'
+  }
+  return null
+}
+
+/**
+ * True when content looks like MISP rather than STIX: an event (bare, or in an `Event` or `response`
+ * envelope), attributes or objects of no event, or another MISP document (a galaxy, a sharing group),
+ * which the MISP reader then names for what it is.
+ */
+export function looksLikeMisp(content: unknown): boolean {
+  const first = Array.isArray(content) ? (content[0] as unknown) : content
+  if (!isRecord(first)) {
+    return false
+  }
+  // A bare event: MISP's one-line summary, and no STIX type (PyMISP writes events without attributes).
+  return (
+    'Event' in first ||
+    'response' in first ||
+    ('info' in first && !('type' in first)) ||
+    isElementList(first) ||
+    'GalaxyCluster' in first ||
+    'SharingGroup' in first
   )
 }
 

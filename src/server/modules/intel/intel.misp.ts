@@ -63,11 +63,10 @@ export async function prepareMisp(
     read = reading.next()
   }
   const parsed = read.value
-  if (parsed.events.length === 0) {
-    throw new LiaisonError(400, 'validation_failed', 'content: no MISP event found', { field: 'content' })
-  }
   const errors = parsed.problems.filter((p) => p.severity === 'error')
-  if (errors.length > 0 && !skipInvalid) {
+  // Content holding no event at all (a galaxy, a sharing group) is refused with what it is, even
+  // with skipInvalid: there is no valid part to keep.
+  if (errors.length > 0 && (!skipInvalid || parsed.events.length === 0)) {
     const first = errors[0]
     throw new LiaisonError(
       400,
@@ -79,6 +78,9 @@ export async function prepareMisp(
         problemCount: errors.length,
       },
     )
+  }
+  if (parsed.events.length === 0) {
+    throw new LiaisonError(400, 'validation_failed', 'content: no MISP event found', { field: 'content' })
   }
   const broken = new Set(errors.flatMap((p) => (p.uuid === null ? [] : [p.uuid])))
   const objects: StixObject[] = []

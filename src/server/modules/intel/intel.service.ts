@@ -8,6 +8,7 @@ import {
   type SharingLabel,
 } from '../../../core/trust/label.js'
 import type { StixObject } from '../../../core/stix/stix.js'
+import { looksLikeMisp } from '../../../core/misp/parse.js'
 import type { Db } from '../../store/store.js'
 import type { AuditActor } from '../audit/audit.service.js'
 import { labelFromInput } from '../trust/label.service.js'
@@ -64,16 +65,6 @@ export function importerOf(principal: UserPrincipal): Importer {
     throw forbidden('viewers read intelligence; they do not import it')
   }
   return { actor: principal, orgId: principal.orgId, groupIds: principal.groupIds, userId: principal.userId }
-}
-
-/** True when the content looks like MISP (an event, an `Event` or `response` envelope). */
-export function looksLikeMisp(content: unknown): boolean {
-  const first = Array.isArray(content) ? (content[0] as unknown) : content
-  if (typeof first !== 'object' || first === null) {
-    return false
-  }
-  // A bare event: MISP's one-line summary, and no STIX type (PyMISP writes events without attributes).
-  return 'Event' in first || 'response' in first || ('info' in first && !('type' in first))
 }
 
 /**
