@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -148,6 +148,42 @@ describe.each(STORE_KINDS)('MISP in and out (%s)', (kind) => {
       }
     }
     expect(await countStixRows(server.store.db)).toBe(before)
+  })
+
+  it('packs a new malware sample (PyMISP: the file itself, encrypt set) as MISP does, once', async () => {
+    const client = world.users.c1.client
+    // PyMISP's malware.json: value 'bar.exe', the file base64 in data, no MD5 (MISP computes it).
+    const content = JSON.parse(
+      readFileSync(path.join(MISP, 'pymisp/mispevent_testfiles/malware.json'), 'utf8'),
+    ) as { Attribute: { data: string }[] }
+    const sample = Buffer.from(content.Attribute[0]?.data ?? '', 'base64')
+    const md5 = createHash('md5').update(sample).digest('hex')
+    const first = await client.post<{ created: number; unchanged: number; rejected: number }>(
+      '/api/v1/intel/import?source=malware-sample',
+      content,
+    )
+    expect(first.status, first.text.slice(0, 400)).toBe(200)
+    expect(first.body.rejected).toBe(0)
+    const again = await client.post<{ created: number; unchanged: number }>(
+      '/api/v1/intel/import?source=malware-sample',
+      content,
+    )
+    expect(again.body.created, 'the same sample packs to the same archive').toBe(0)
+    const files = await client.get<{
+      items: { object: { name?: string; hashes?: Record<string, string> } }[]
+    }>('/api/v1/intel/objects?source=malware-sample&type=file')
+    expect(files.body.items.map((i) => i.object)).toEqual([
+      expect.objectContaining({ name: 'bar.exe', hashes: { MD5: md5 } }),
+    ])
+    const exported = await client.get<{
+      response: { Event: { Attribute: { type: string; value: string; data?: string }[] } }[]
+    }>('/api/v1/intel/export?format=misp&source=malware-sample&include_expired=true')
+    const attribute = exported.body.response[0]?.Event.Attribute.find((a) => a.type === 'malware-sample')
+    expect(attribute?.value).toBe(`bar.exe|${md5}`)
+    // The archive holds the sample under its MD5, as MISP's do (read by the archive's own reader).
+    const zip = Buffer.from(attribute?.data ?? '', 'base64')
+    expect(zip.subarray(0, 4).toString('hex')).toBe('504b0304')
+    expect(zip.includes(Buffer.from(`${md5}.filename.txt`))).toBe(true)
   })
 
   it('round-trips an event: uuids, attributes and tags come back', async () => {

@@ -21,6 +21,7 @@ import {
   type MispTag,
 } from './misp.js'
 import { createHash } from 'node:crypto'
+import { packMalwareSample } from './encrypted-zip.js'
 import { isRfc4122Uuid, isUuid, uuidV5 } from './uuid.js'
 
 /** What {@link parseMispContent} found: the events it could read and everything wrong with them. */
@@ -428,7 +429,8 @@ function readAttribute(
       mispProblem('warning', path, uuid, 'category', `type '${type}' is not listed under '${category}'`),
     )
   }
-  const value = text(raw.value)
+  const sample = newMalwareSample(type, raw, path, uuid, problems)
+  const value = sample?.value ?? text(raw.value)
   if (value === undefined || value === '') {
     problems.push(mispProblem('error', path, uuid, 'value', 'missing'))
   } else if (type !== undefined) {
@@ -476,11 +478,41 @@ function readAttribute(
   if (deleted === true) {
     attribute.deleted = true
   }
-  const data = text(raw.data)
+  const data = sample?.data ?? text(raw.data)
   if (data !== undefined && data !== '') {
     attribute.data = data
   }
   return attribute
+}
+
+const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+/**
+ * A new malware sample as PyMISP sends one (`encrypt` set, the file itself in `data`, the value its
+ * name without the MD5), packed as MISP packs it on receipt: value `name|md5`, data the archive
+ * encrypted with "infected". Null for anything else (an existing sample's archive, other types).
+ */
+function newMalwareSample(
+  type: string | undefined,
+  raw: Raw,
+  path: string,
+  uuid: string,
+  problems: MispProblem[],
+): { value: string; data: string } | null {
+  const filename = text(raw.value)
+  const data = text(raw.data)
+  if (type !== 'malware-sample' || bool(raw.encrypt) !== true || filename === undefined || filename === '') {
+    return null
+  }
+  if (filename.includes('|') || data === undefined || data === '') {
+    return null
+  }
+  const base64 = data.replace(/\s+/g, '')
+  if (!BASE64_RE.test(base64)) {
+    problems.push(mispProblem('error', path, uuid, 'data', 'the sample (encrypt set) is not base64'))
+    return null
+  }
+  return packMalwareSample(filename, Buffer.from(base64, 'base64'))
 }
 
 function checkValue(type: string, value: string, path: string, uuid: string, problems: MispProblem[]): void {
