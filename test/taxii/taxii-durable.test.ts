@@ -19,6 +19,7 @@ import {
   TAXII_INGEST_PART,
   TAXII_STALE_MS,
   TaxiiIngestQueue,
+  type TaxiiEnvelopeItem,
 } from '../../src/server/modules/taxii/taxii.ingest.js'
 import { getCollection, TAXII_API_ROOT } from '../../src/server/modules/taxii/taxii.service.js'
 import { updateUser } from '../../src/server/modules/user/user.service.js'
@@ -113,7 +114,7 @@ describe.each(STORE_KINDS)('TAXII POSTs survive a restart (%s)', (kind) => {
   async function acceptPaused(
     token: string,
     collection: string,
-    objects: readonly unknown[],
+    objects: readonly TaxiiEnvelopeItem[],
   ): Promise<{ queue: TaxiiIngestQueue; statusId: string }> {
     const principal = await principalOf(store.db, token)
     const queue = new TaxiiIngestQueue(store.db, () => new Date(), silent, { paused: true })
@@ -349,7 +350,10 @@ describe.each(STORE_KINDS)('TAXII POSTs survive a restart (%s)', (kind) => {
     const poster = await createPoster()
     await updateOrganisation(store.db, TEST_OPERATOR, poster.orgId, { settings: { fourEyesRelease: true } })
     const held = indicator()
-    const stopped = await acceptPaused(poster.token, 'community', [held, { type: 'bogus' }])
+    const stopped = await acceptPaused(poster.token, 'community', [
+      held,
+      indicator({ pattern: "[ipv4-addr:value = '203.0.113.1'" }),
+    ])
     await stopped.queue.close()
     const node = await startNode()
     try {

@@ -274,7 +274,9 @@ describe.each(STORE_KINDS)('TAXII 2.1 server (%s)', (kind) => {
       const good = [indicator(), indicator()]
       const badPattern = indicator({ pattern: "[ipv4-addr:value = '198.51.100.1'" })
       const stix20 = { ...indicator(), spec_version: undefined }
-      const envelope = { objects: [good[0], badPattern, 42, stix20, good[1], good[0]] }
+      // Neither modified nor created: its version is the time of acceptance, in every poll.
+      const unversioned = { type: 'indicator', spec_version: '2.1', id: `indicator--${randomUUID()}` }
+      const envelope = { objects: [good[0], badPattern, unversioned, stix20, good[1], good[0]] }
       const res = await analyst.post(`${ROOT}collections/${collection}/objects/`, envelope)
       expect(res.status, res.text).toBe(202)
       expect(res.headers.get('content-type')).toBe(TAXII)
@@ -289,7 +291,7 @@ describe.each(STORE_KINDS)('TAXII 2.1 server (%s)', (kind) => {
       expect(res.body.pendings?.map((p) => p.id)).toEqual([
         good[0]?.id,
         badPattern.id,
-        '',
+        unversioned.id,
         stix20.id,
         good[1]?.id,
         good[0]?.id,
@@ -309,7 +311,10 @@ describe.each(STORE_KINDS)('TAXII 2.1 server (%s)', (kind) => {
       const failed = new Map(done.failures?.map((f) => [f.id, f.message ?? '']))
       expect(failed.get(badPattern.id)).toMatch(/pattern/)
       expect(failed.get(stix20.id)).toMatch(/spec_version/)
-      expect(failed.get('')).toMatch(/not a JSON object|object/i)
+      expect(failed.get(unversioned.id)).toMatch(/created|modified/)
+      const unversionedPending = res.body.pendings?.find((p) => p.id === unversioned.id)?.version
+      expect(unversionedPending).toMatch(TAXII_TIMESTAMP)
+      expect(done.failures?.find((f) => f.id === unversioned.id)?.version).toBe(unversionedPending)
       // Posting the same objects again is not an error either.
       const again = await analyst.postAndWait(collection, good)
       expect(again).toMatchObject({ success_count: 2, failure_count: 0 })
@@ -395,7 +400,10 @@ describe.each(STORE_KINDS)('TAXII 2.1 server (%s)', (kind) => {
       })
       const client = new TaxiiClient(server.url, await createApiKey(org.client))
       const held = indicator()
-      const status = await client.postAndWait('community', [held, { type: 'bogus' }])
+      const status = await client.postAndWait('community', [
+        held,
+        indicator({ pattern: "[ipv4-addr:value = '203.0.113.1'" }),
+      ])
       expect(status).toMatchObject({ success_count: 1, failure_count: 1 })
       expect(status.successes?.[0]?.message).toMatch(/four-eyes release/)
       expect((await other.get(`${ROOT}collections/community/objects/${held.id}/`)).status).toBe(404)

@@ -78,6 +78,15 @@ export interface StatusDetail {
   readonly message?: string
 }
 
+/**
+ * An item of a POSTed envelope as the route lets it through: a JSON object with a STIX identifier
+ * (its other properties are checked in the background, one object at a time).
+ */
+export interface TaxiiEnvelopeItem {
+  readonly id: string
+  readonly [property: string]: unknown
+}
+
 /** A status resource with its outcomes, as the presenter shows it. */
 export interface TaxiiStatus {
   readonly row: TaxiiStatusRow
@@ -108,6 +117,11 @@ interface HeldImport {
 interface Progress {
   readonly statusId: string
   readonly objects: readonly unknown[]
+  /**
+   * The id and version the status reports for each object, in envelope order: fixed at acceptance
+   * (`object_keys`), so that an object reads the same pending, succeeded or failed.
+   */
+  readonly keys: readonly StatusDetail[]
   /** Index of the next object to process. */
   next: number
   /** Number of the next part to record. */
@@ -145,12 +159,18 @@ function jobKey(collection: TaxiiCollection, importer: Importer): string {
   ])
 }
 
+/** A valid object of a part, with the id and version its status reports. */
+interface Checked {
+  readonly object: StixObject
+  readonly key: StatusDetail
+}
+
 /** A job's share of a part: its objects from `start` to `next`. */
 interface Slice {
   readonly job: Job
   readonly start: number
   readonly next: number
-  readonly valid: StixObject[]
+  readonly valid: Checked[]
   readonly failures: StatusDetail[]
   /** Successes that store nothing: TLP 2.0 marking definitions, which every collection holds. */
   readonly known: StatusDetail[]
@@ -163,16 +183,27 @@ class ClaimLost extends Error {
   }
 }
 
-/** The id and version a status reports for an item of an envelope (whatever it holds). */
-function keyOf(item: unknown, at: string): { id: string; version: string } {
-  const object = typeof item === 'object' && item !== null ? (item as Record<string, unknown>) : {}
-  const id = typeof object.id === 'string' ? object.id : ''
+/**
+ * The id and version a status reports for an item of an envelope, once, when it is accepted at `at`:
+ * its `modified`, else its `created`, else (an SCO has neither) the time of acceptance.
+ */
+function keyOf(item: TaxiiEnvelopeItem, at: string): StatusDetail {
   const version =
-    typeof object.modified === 'string'
-      ? object.modified
-      : typeof object.created === 'string'
-        ? object.created
+    typeof item.modified === 'string'
+      ? item.modified
+      : typeof item.created === 'string'
+        ? item.created
         : toTaxiiTimestamp(at)
+  return { id: item.id, version }
+}
+
+/** The `[id, version]` of every item of a pending status, in envelope order (none once complete). */
+function objectKeysOf(row: TaxiiStatusRow): [string, string][] {
+  // Written by this module only (accept), from the keys of the items.
+  return row.status === 'pending' ? (JSON.parse(row.object_keys) as [string, string][]) : []
+}
+
+function detailOf([id, version]: [string, string]): StatusDetail {
   return { id, version }
 }
 
@@ -244,13 +275,14 @@ export class TaxiiIngestQueue {
   /**
    * Accepts the objects of an envelope for a collection: records a pending status resource and the
    * objects, in one transaction (from then on they survive a restart), and queues the work. The
-   * caller has checked the envelope and the caller's right to write.
+   * caller has checked the envelope and the caller's right to write. The id and version the status
+   * reports for each object are fixed here, for good.
    */
   async accept(
     principal: UserPrincipal,
     importer: Importer,
     collection: TaxiiCollection,
-    objects: readonly unknown[],
+    objects: readonly TaxiiEnvelopeItem[],
     apiRoot: string,
   ): Promise<TaxiiStatus> {
     if (this.closed || this.queued + objects.length > TAXII_QUEUE_LIMIT) {
@@ -302,6 +334,7 @@ export class TaxiiIngestQueue {
       collection,
       importer,
       objects,
+      keys,
       source: `taxii:${collection.alias}`,
       key: jobKey(collection, importer),
       next: 0,
@@ -415,9 +448,15 @@ export class TaxiiIngestQueue {
       throw new Error(`TAXII status ${statusId}: its payload does not match its count of objects`)
     }
     const objects: readonly unknown[] = parsed
+    // The keys fixed at acceptance (by whichever process accepted it), never computed again.
+    const keys = objectKeysOf(status)
+    if (keys.length !== status.total_count) {
+      throw new Error(`TAXII status ${statusId}: its object keys do not match its count of objects`)
+    }
     const progress: Progress = {
       statusId,
       objects,
+      keys: keys.map(detailOf),
       next: status.total_count - status.pending_count,
       part: await countStatusParts(this.db, statusId),
     }
@@ -570,12 +609,12 @@ export class TaxiiIngestQueue {
     const provenance = await this.provenanceOf(job)
     const now = this.now()
     const at = now.toISOString()
-    const slices = await this.slicesOf(job, alone, at)
+    const slices = await this.slicesOf(job, alone)
     const valid = slices.flatMap((s) => s.valid)
     const recordAll = async (trx: Trx, stored: boolean) => {
       for (const slice of slices) {
         const successes = [
-          ...(stored ? slice.valid.map((o) => this.success(o, label, slice.job.importer.userId, at)) : []),
+          ...(stored ? slice.valid.map((v) => this.success(v, label, slice.job.importer.userId)) : []),
           ...slice.known,
         ]
         await this.record(trx, slice.job, successes, slice.failures, slice.next, at)
@@ -593,7 +632,7 @@ export class TaxiiIngestQueue {
             batchSize: TAXII_STORE_BATCH,
             inTransaction: (trx) => recordAll(trx, true),
           },
-          valid,
+          valid.map((v) => v.object),
           {
             problems: [],
             upgradedFrom20: false,
@@ -619,7 +658,7 @@ export class TaxiiIngestQueue {
         }
         this.log.error({ err: error, statusId: job.statusId }, 'TAXII POST part not stored')
         const reason = `not stored: ${reasonOf(error)}`
-        slices[0]!.failures.push(...valid.map((o) => ({ ...keyOf(o, at), message: reason })))
+        slices[0]!.failures.push(...valid.map((v) => ({ ...v.key, message: reason })))
         slices[0]!.valid.length = 0
       }
     }
@@ -631,7 +670,7 @@ export class TaxiiIngestQueue {
    * The slices of a part that begins with `job`'s next objects, each checked ({@link TAXII_STORE_BATCH}
    * objects between two turns of the event loop).
    */
-  private async slicesOf(job: Job, alone: boolean, at: string): Promise<Slice[]> {
+  private async slicesOf(job: Job, alone: boolean): Promise<Slice[]> {
     const chosen: { member: Job; start: number; items: readonly unknown[] }[] = []
     let room = TAXII_INGEST_PART
     for (const member of alone ? [job] : [job, ...this.jobs.filter((j) => j.key === job.key)]) {
@@ -651,14 +690,14 @@ export class TaxiiIngestQueue {
     }
     const slices: Slice[] = []
     for (const { member, start, items } of chosen) {
-      const valid: StixObject[] = []
+      const valid: Checked[] = []
       const failures: StatusDetail[] = []
       const known: StatusDetail[] = []
       for (let i = 0; i < items.length; i += TAXII_STORE_BATCH) {
         if (i > 0 || slices.length > 0) {
           await turn()
         }
-        const checked = this.check(items.slice(i, i + TAXII_STORE_BATCH), start + i, at)
+        const checked = this.check(member, start + i, start + Math.min(i + TAXII_STORE_BATCH, items.length))
         valid.push(...checked.valid)
         failures.push(...checked.failures)
         known.push(...checked.known)
@@ -715,11 +754,11 @@ export class TaxiiIngestQueue {
     const provenance = await this.provenanceOf(job)
     const now = this.now()
     const at = now.toISOString()
-    const valid: StixObject[] = []
+    const valid: Checked[] = []
     const failures: StatusDetail[] = []
     const known: StatusDetail[] = []
     for (let start = job.next; start < job.objects.length; start += TAXII_INGEST_PART) {
-      const part = this.check(job.objects.slice(start, start + TAXII_INGEST_PART), start, at)
+      const part = this.check(job, start, Math.min(start + TAXII_INGEST_PART, job.objects.length))
       valid.push(...part.valid)
       failures.push(...part.failures)
       known.push(...part.known)
@@ -754,7 +793,7 @@ export class TaxiiIngestQueue {
                 }
               },
             },
-            valid,
+            valid.map((v) => v.object),
             { problems: [], upgradedFrom20: false, rejectedCount: failures.length },
             now,
           )
@@ -788,14 +827,14 @@ export class TaxiiIngestQueue {
           message =
             'held for your organisation only until a second member approves its release (four-eyes release)'
         }
-        successes = valid.map((o) => ({ ...keyOf(o, at), ...(message === undefined ? {} : { message }) }))
+        successes = valid.map((v) => ({ ...v.key, ...(message === undefined ? {} : { message }) }))
       } catch (error) {
         if (error instanceof ClaimLost) {
           throw error
         }
         this.log.error({ err: error, statusId: job.statusId }, 'TAXII POST not stored')
         const reason = `not stored: ${reasonOf(error)}`
-        failures.push(...valid.map((o) => ({ ...keyOf(o, at), message: reason })))
+        failures.push(...valid.map((v) => ({ ...v.key, message: reason })))
       }
     }
     const next = job.objects.length
@@ -808,7 +847,7 @@ export class TaxiiIngestQueue {
   private async failRest(job: Progress, message: string): Promise<void> {
     const now = this.now()
     const at = now.toISOString()
-    const failures = job.objects.slice(job.next).map((o) => ({ ...keyOf(o, at), message }))
+    const failures = job.keys.slice(job.next).map((key) => ({ ...key, message }))
     const next = job.objects.length
     await this.db.transaction().execute((trx) => this.record(trx, job, [], failures, next, at))
     this.advance(job, next)
@@ -857,12 +896,20 @@ export class TaxiiIngestQueue {
    * would travel on to peers as an object of the poster's).
    */
   private check(
-    items: readonly unknown[],
+    job: Progress,
     start: number,
-    at: string,
-  ): { valid: StixObject[]; failures: StatusDetail[]; known: StatusDetail[] } {
-    if (items.length === 0) {
+    end: number,
+  ): { valid: Checked[]; failures: StatusDetail[]; known: StatusDetail[] } {
+    if (end <= start) {
       return { valid: [], failures: [], known: [] }
+    }
+    const items = job.objects.slice(start, end)
+    const keyAt = (index: number): StatusDetail => {
+      const key = job.keys[index]
+      if (key === undefined) {
+        throw new Error(`TAXII status ${job.statusId}: no key for object ${index}`)
+      }
+      return key
     }
     const result = validateStixContent(items, {
       ...IMPORT_CHECKS,
@@ -878,26 +925,25 @@ export class TaxiiIngestQueue {
     const failures: StatusDetail[] = []
     for (const [index, messages] of problems) {
       const more = messages.length > 3 ? ` (and ${messages.length - 3} more)` : ''
-      failures.push({ ...keyOf(items[index - start], at), message: messages.slice(0, 3).join('; ') + more })
+      failures.push({ ...keyAt(index), message: messages.slice(0, 3).join('; ') + more })
     }
-    const valid: StixObject[] = []
+    const valid: Checked[] = []
     const known: StatusDetail[] = []
     for (const entry of result.objects) {
       if (problems.has(entry.index)) {
         continue
       }
       if (isTlp2DefinitionId(entry.object.id)) {
-        known.push({ ...keyOf(entry.object, at), message: TLP2_DEFINITION_HELD })
+        known.push({ ...keyAt(entry.index), message: TLP2_DEFINITION_HELD })
         continue
       }
-      valid.push(entry.object)
+      valid.push({ object: entry.object, key: keyAt(entry.index) })
     }
     return { valid, failures, known }
   }
 
   /** A stored object's outcome; the message says when its own marking took it out of the collection. */
-  private success(object: StixObject, label: SharingLabel, userId: string, at: string): StatusDetail {
-    const key = keyOf(object, at)
+  private success({ object, key }: Checked, label: SharingLabel, userId: string): StatusDetail {
     const tlp = tlpOfObject(object)
     if (tlp === null) {
       return key
@@ -934,8 +980,8 @@ export async function readStatus(
   const parts = await findStatusParts(db, statusId)
   const successes = parts.flatMap((p) => JSON.parse(p.successes) as StatusDetail[])
   const failures = parts.flatMap((p) => JSON.parse(p.failures) as StatusDetail[])
-  const keys = row.status === 'pending' ? (JSON.parse(row.object_keys) as [string, string][]) : []
-  const pendings = keys.slice(keys.length - row.pending_count).map(([id, version]) => ({ id, version }))
+  const keys = objectKeysOf(row)
+  const pendings = keys.slice(keys.length - row.pending_count).map(detailOf)
   const stale =
     row.status === 'pending' &&
     !queue.holds(statusId) &&

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { UserPrincipal } from '../../../core/account/principal.js'
-import { isJsonObject } from '../../../core/stix/stix.js'
+import { isJsonObject, isStixId } from '../../../core/stix/stix.js'
 import {
   acceptsTaxii,
   isTaxiiContentType,
@@ -18,7 +18,7 @@ import { recordServedToPeer } from '../federation/federation.service.js'
 import type { ScopedVersionRow } from '../intel/intel.query.js'
 import { importerOf } from '../intel/intel.service.js'
 import { findLabelTlps } from '../trust/label.repository.js'
-import { readStatus, TaxiiIngestQueue } from './taxii.ingest.js'
+import { readStatus, TaxiiIngestQueue, type TaxiiEnvelopeItem } from './taxii.ingest.js'
 import { isTlp2Member } from './taxii.markings.js'
 import {
   envelopeText,
@@ -91,6 +91,49 @@ function filterOf(query: Query, set: TaxiiFilterSet): TaxiiFilter {
     throw new LiaisonError(400, 'validation_failed', `${parameter}: ${message}`, { field: parameter })
   }
   return parsed.filter
+}
+
+function hasStixId(item: Record<string, unknown>): item is TaxiiEnvelopeItem {
+  return isStixId(item.id)
+}
+
+/**
+ * The objects of a POSTed envelope (a bundle's `objects` are taken too): one or more, each a JSON
+ * object with a STIX identifier, since a status names every object by its id (TAXII 2.1
+ * `status-details`). Anything else is unprocessable content (422) naming the first item at fault,
+ * before anything is stored. The objects' other properties are checked one by one in the
+ * background, and reported in the status.
+ */
+function envelopeObjectsOf(body: unknown): TaxiiEnvelopeItem[] {
+  if (!isJsonObject(body) || !Array.isArray(body.objects) || body.objects.length === 0) {
+    throw new LiaisonError(
+      422,
+      'unprocessable_content',
+      'the body must be a TAXII envelope: an object whose "objects" lists one or more STIX objects',
+      { field: 'objects' },
+    )
+  }
+  const items: unknown[] = body.objects
+  const objects: TaxiiEnvelopeItem[] = []
+  for (const [index, item] of items.entries()) {
+    const refused = (reason: 'not_an_object' | 'no_id' | 'malformed_id', why: string) =>
+      new LiaisonError(
+        422,
+        'unprocessable_content',
+        `objects[${index}]: ${why}; nothing of this envelope was stored`,
+        { field: `objects[${index}]`, index, reason },
+      )
+    if (!isJsonObject(item)) {
+      throw refused('not_an_object', 'not a JSON object')
+    }
+    if (!hasStixId(item)) {
+      throw item.id === undefined
+        ? refused('no_id', 'no "id"')
+        : refused('malformed_id', '"id" is not a STIX identifier (<type>--<UUID>)')
+    }
+    objects.push(item)
+  }
+  return objects
 }
 
 /** `X-TAXII-Date-Added-First/Last` of the items of a page (none when it is empty). */
@@ -322,23 +365,12 @@ export const taxiiRoutes: FastifyPluginAsync<ModuleDeps> = async (app, { store, 
       if (!collection.canWrite) {
         throw forbidden(`your role may not add objects to collection ${collection.id}`)
       }
-      const importer = importerOf(principal)
-      const body: unknown = request.body
-      // An envelope (a bundle's `objects` are taken too); the objects themselves are checked one by
-      // one in the background and reported in the status.
-      if (!isJsonObject(body) || !Array.isArray(body.objects) || body.objects.length === 0) {
-        throw new LiaisonError(
-          422,
-          'unprocessable_content',
-          'the body must be a TAXII envelope: an object whose "objects" lists one or more STIX objects',
-          { field: 'objects' },
-        )
-      }
+      const objects = envelopeObjectsOf(request.body)
       const status = await queue.accept(
         principal,
-        importer,
+        importerOf(principal),
         collection,
-        body.objects as unknown[],
+        objects,
         request.params.apiRoot,
       )
       return reply.code(202).send(presentStatus(status))
