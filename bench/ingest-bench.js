@@ -189,7 +189,7 @@ floor.pragma('synchronous = NORMAL')
 floor.pragma('cache_size = -262144')
 floor.pragma('foreign_keys = OFF')
 const insertObject = floor.prepare(
-  'insert into stix_objects (id, modified, owner_org_id, type, created, valid_until, revoked, is_latest, label_id, json, source, import_id, added_at) values (?, ?, ?, ?, ?, null, 0, 1, ?, ?, ?, ?, ?)',
+  'insert into stix_objects (id, modified, owner_org_id, type, created, valid_until, revoked, is_latest, label_id, json, name, source, import_id, added_at) values (?, ?, ?, ?, ?, null, 0, 1, ?, ?, ?, ?, ?, ?)',
 )
 const insertObservable = floor.prepare(
   "insert into observables (object_id, owner_org_id, kind, key, range_start, range_end, network, origin) values (?, ?, 'ipv4-addr', ?, ?, ?, 0, 'pattern')",
@@ -210,6 +210,7 @@ floor.transaction(() => {
       object.created,
       floorLabel,
       JSON.stringify(object),
+      typeof object.name === 'string' ? object.name : null,
       'bench',
       floorImport,
       addedAt,

@@ -159,6 +159,13 @@ describe.each(STORE_KINDS)('observables with long values (%s)', (kind) => {
     expect(keys.every((k) => /^[a-z]+#sha256:[0-9a-f]{64}$/.test(k.key))).toBe(true)
     const stored = await analyst.get<{ object: { name: string } }>(`/api/v1/intel/objects/${file.id}`)
     expect(stored.body.object.name).toBe(file.name)
+    // The copy of the name in a column of its own (for lists of related objects) writes it U+FFFD.
+    const column = await server.store.db
+      .selectFrom('stix_objects')
+      .select('name')
+      .where('id', '=', file.id)
+      .execute()
+    expect(column.map((r) => r.name)).toEqual(['evil\uFFFD.exe'])
     // A NUL in a text kept in a column of its own (the import's source): SQLite holds it, PostgreSQL
     // cannot, and says so rather than answering an internal error; nothing is stored.
     const other = indicator()

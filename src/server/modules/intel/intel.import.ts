@@ -503,6 +503,7 @@ async function storeBatch(
       }
       const change = {
         json,
+        name: nameOf(object),
         valid_until: validUntil,
         revoked,
         source: ctx.source,
@@ -541,6 +542,7 @@ async function storeBatch(
       is_latest: isLatest && currentLatest === null ? 1 : 0,
       label_id: narrowed.get(object.id) ?? labelOfTlp.get(tlpOfObject(object)) ?? '',
       json,
+      name: nameOf(object),
       source: ctx.source,
       // Kept out of a four-eyes release of this import (which relabels its objects by import): the
       // release must not widen an object past its own narrower audience.
@@ -735,4 +737,12 @@ export function narrowedTo(label: SharingLabel, audience: Audience): SharingLabe
   }
   // Narrower than the label, which is then wider than any sharing group: no groups to keep.
   return { ...label, audience: audience === 'group' ? 'org' : audience, sharingGroups: [] }
+}
+
+/**
+ * What the `name` column holds for an object: its `name`, when a string, a NUL in it written as
+ * U+FFFD (PostgreSQL's text holds no NUL; the object's JSON keeps the name as it came).
+ */
+function nameOf(object: StixObject): string | null {
+  return typeof object.name === 'string' ? object.name.replaceAll('\u0000', '\uFFFD') : null
 }

@@ -269,7 +269,7 @@ export async function findVisibleNeighbours(
   for (let i = 0; i < ids.length; i += KEY_CHUNK) {
     const rows = await db
       .selectFrom('stix_objects as s')
-      .select(['s.id', 's.type', jsonTextOfObject(db, 'name').as('name')])
+      .select(['s.id', 's.type', 's.name'])
       .where('s.id', 'in', ids.slice(i, i + KEY_CHUNK))
       .where('s.is_latest', '=', 1)
       .where('s.label_id', 'in', visibleLabelIds(db, viewer))
@@ -475,8 +475,8 @@ async function reportsContaining(
 
 const KEY_CHUNK = 500
 
-/** A top-level string property of the stored JSON of `s`, as text, on either store. */
-function jsonTextOfObject(db: Db, property: string) {
+/** A top-level property of the stored JSON of `s`, as text, on either store (the column is text on both). */
+export function jsonTextOfObject(db: Db, property: string) {
   const column = sql.ref('s.json')
   return rawSqliteOf(db) === undefined
     ? sql<string | null>`(${column}::json ->> ${sql.lit(property)})`

@@ -124,6 +124,7 @@ const STIX_COLUMNS = [
   'is_latest',
   'label_id',
   'json',
+  'name',
   'source',
   'import_id',
   'added_at',
@@ -235,7 +236,10 @@ export async function insertStixObjects(
 export async function replaceStixObjectContent(
   trx: Trx,
   key: { id: string; modified: string; ownerOrgId: string },
-  change: Pick<StixObjectRow, 'json' | 'valid_until' | 'revoked' | 'source' | 'import_id' | 'added_at'> &
+  change: Pick<
+    StixObjectRow,
+    'json' | 'name' | 'valid_until' | 'revoked' | 'source' | 'import_id' | 'added_at'
+  > &
     Partial<Pick<StixObjectRow, 'label_id'>>,
 ): Promise<void> {
   await trx

@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder, type RawBuilder } from 'kysely'
+import { sql, type ExpressionBuilder } from 'kysely'
 import type { UserPrincipal } from '../../../core/account/principal.js'
 import { classifyValue } from '../../../core/intel/observable.js'
 import {
@@ -11,10 +11,10 @@ import { isMeta, isSco, isSro, type StixObject } from '../../../core/stix/stix.j
 import type { Viewer } from '../../../core/trust/label.js'
 import { badInput, forbidden, LiaisonError, notFound } from '../../errors.js'
 import type { Database } from '../../store/database.js'
-import { rawSqliteOf, type Db } from '../../store/store.js'
+import type { Db } from '../../store/store.js'
 import { getOrganisation } from '../org/org.service.js'
 import { visibleLabelIds } from '../trust/trust.sql.js'
-import { findHiddenIds, findVisibleObject, visibleObjects } from './intel.query.js'
+import { findHiddenIds, findVisibleObject, jsonTextOfObject, visibleObjects } from './intel.query.js'
 import { importContent, importerOf, type ImportLabelRequest } from './intel.service.js'
 import type { StixObjectRow } from './intel.table.js'
 
@@ -72,14 +72,6 @@ type ReportScope = ExpressionBuilder<
   'r' | 's'
 >
 
-/** A top-level property of the stored JSON of `s` as text, on either store (the column is text on both). */
-function jsonText(db: Db, property: string): RawBuilder<string | null> {
-  const column = sql.ref('s.json')
-  return rawSqliteOf(db) === undefined
-    ? sql<string | null>`(${column}::json ->> ${sql.lit(property)})`
-    : sql<string | null>`json_extract(${column}, ${sql.lit(`$.${property}`)})`
-}
-
 /**
  * The SQL twin of {@link sightingKindOf}: which references make `s` a report about the referenced
  * object (a sighting through `sighting_of_ref`, an opinion or expiration note through `object_refs`).
@@ -92,7 +84,7 @@ function reportCondition(db: Db) {
         eb('r.property', '=', 'object_refs'),
         eb.or([
           eb('s.type', '=', 'opinion'),
-          eb.and([eb('s.type', '=', 'note'), eb(jsonText(db, 'x_misp_sighting_type'), '=', '2')]),
+          eb.and([eb('s.type', '=', 'note'), eb(jsonTextOfObject(db, 'x_misp_sighting_type'), '=', '2')]),
         ]),
       ]),
     ])
@@ -100,23 +92,23 @@ function reportCondition(db: Db) {
 
 /** The columns every report row carries: who, what kind, how often, when. */
 function reportColumns(db: Db) {
-  const mispType = jsonText(db, 'x_misp_sighting_type')
+  const mispType = jsonTextOfObject(db, 'x_misp_sighting_type')
   return [
     's.id as id',
     's.owner_org_id as owner_org_id',
     's.added_at as added_at',
     sql<SightingKind>`case
       when s.type = 'sighting' then 'sighting'
-      when s.type = 'opinion' and (${jsonText(db, 'opinion')} = 'strongly-disagree' or ${mispType} = '1')
+      when s.type = 'opinion' and (${jsonTextOfObject(db, 'opinion')} = 'strongly-disagree' or ${mispType} = '1')
         then 'false-positive'
       when s.type = 'opinion' then 'opinion'
       else 'expiration' end`.as('kind'),
     sql<number>`case when s.type = 'sighting'
-      then coalesce(cast(${jsonText(db, 'count')} as bigint), 1) else 0 end`.as('cnt'),
+      then coalesce(cast(${jsonTextOfObject(db, 'count')} as bigint), 1) else 0 end`.as('cnt'),
     sql<string | null>`case when s.type = 'sighting'
-      then coalesce(${jsonText(db, 'first_seen')}, s.created) end`.as('first_seen'),
+      then coalesce(${jsonTextOfObject(db, 'first_seen')}, s.created) end`.as('first_seen'),
     sql<string | null>`case when s.type = 'sighting'
-      then coalesce(${jsonText(db, 'last_seen')}, ${jsonText(db, 'first_seen')}, s.created) end`.as(
+      then coalesce(${jsonTextOfObject(db, 'last_seen')}, ${jsonTextOfObject(db, 'first_seen')}, s.created) end`.as(
       'last_seen',
     ),
   ] as const

@@ -15,6 +15,8 @@ export interface StixObjectTable {
   label_id: string
   /** The whole object, as imported (custom and x_ properties intact). */
   json: string
+  /** The object's `name` when it has one (a copy of the JSON's, read without parsing it). */
+  name: string | null
   /** Where it came from, e.g. `file:apt1.json` or `misp:<event uuid>`. */
   source: string | null
   import_id: string | null

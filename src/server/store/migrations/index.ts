@@ -16,6 +16,7 @@ import * as intelIndexes from './2026-11-25T0600-intel-indexes.js'
 import * as longObservableKeys from './2026-11-25T0900-long-observable-keys.js'
 import * as refOrderIndexes from './2026-11-25T1600-ref-order-indexes.js'
 import * as microsecondInstants from './2026-11-25T1630-microsecond-instants.js'
+import * as objectNames from './2026-11-25T1900-object-names.js'
 
 /**
  * Every migration, in order; the key is the migration's name in `kysely_migration`.
@@ -39,4 +40,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25T0900-long-observable-keys': longObservableKeys,
   '2026-11-25T1600-ref-order-indexes': refOrderIndexes,
   '2026-11-25T1630-microsecond-instants': microsecondInstants,
+  '2026-11-25T1900-object-names': objectNames,
 }
