@@ -77,6 +77,87 @@ interface ExternalReference {
   description?: unknown
 }
 
+/** Properties the page shows in rows of their own, in its other sections, or not at all. */
+const PROPERTIES_SHOWN_APART = new Set([
+  'type',
+  'id',
+  'spec_version',
+  'name',
+  'value',
+  'description',
+  'pattern',
+  'valid_from',
+  'valid_until',
+  'labels',
+  'external_references',
+  'hashes',
+  'payload_bin',
+  'mime_type',
+  'decryption_key',
+  'created',
+  'modified',
+  'object_marking_refs',
+  'granular_markings',
+  'extensions',
+  'x_liaison_provenance',
+])
+
+/** Most entries of a list property written out as one row (longer lists are in the raw JSON). */
+const LIST_PROPERTY_ITEMS = 20
+
+/**
+ * The object's other properties with a readable value (text, numbers, booleans, short lists of
+ * them), by name: references are listed as related objects, nested values are in the raw JSON.
+ */
+function otherProperties(object: StixObject): [string, string][] {
+  const rows: [string, string][] = []
+  for (const [name, value] of Object.entries(object)) {
+    if (PROPERTIES_SHOWN_APART.has(name) || name.endsWith('_ref') || name.endsWith('_refs')) {
+      continue
+    }
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      rows.push([name, String(value)])
+    } else if (
+      Array.isArray(value) &&
+      value.length > 0 &&
+      value.length <= LIST_PROPERTY_ITEMS &&
+      value.every((v) => typeof v === 'string' || typeof v === 'number')
+    ) {
+      rows.push([name, value.join(', ')])
+    }
+  }
+  return rows
+}
+
+/** An artifact's content: its size and type, and a download of it as it is stored. */
+function ArtifactPayload({ object }: { object: StixObject }) {
+  const payload = text(object, 'payload_bin') ?? ''
+  const mimeType = text(object, 'mime_type')
+  const key = text(object, 'decryption_key')
+  const bytes = Math.floor((payload.replace(/=+$/, '').length * 3) / 4)
+  const download = () => {
+    const binary = atob(payload)
+    const content = Uint8Array.from(binary, (c) => c.charCodeAt(0))
+    const url = URL.createObjectURL(new Blob([content], { type: mimeType ?? 'application/octet-stream' }))
+    const link = document.createElement('a')
+    link.href = url
+    link.download = `${object.id}${mimeType === 'application/zip' ? '.zip' : '.bin'}`
+    link.click()
+    setTimeout(() => URL.revokeObjectURL(url), 10_000)
+  }
+  return (
+    <Group gap="sm">
+      <Text size="sm">
+        {bytes.toLocaleString('en')} bytes{mimeType === null ? '' : `, ${mimeType}`}
+        {key === null ? '' : ` (encrypted; password “${key}”)`}
+      </Text>
+      <Button size="compact-xs" variant="default" onClick={download}>
+        Download
+      </Button>
+    </Group>
+  )
+}
+
 function Properties({ object }: { object: StixObject }) {
   const rows: [string, React.ReactNode][] = []
   const add = (name: string, value: React.ReactNode) => {
@@ -140,6 +221,18 @@ function Properties({ object }: { object: StixObject }) {
       </List>
     ),
   )
+  const hashes = object.hashes
+  if (typeof hashes === 'object' && hashes !== null && !Array.isArray(hashes)) {
+    for (const [algorithm, digest] of Object.entries(hashes as Record<string, unknown>)) {
+      if (typeof digest === 'string') {
+        add(algorithm, <Code data-testid={`hash-${algorithm}`}>{digest}</Code>)
+      }
+    }
+  }
+  add('Content', text(object, 'payload_bin') === null ? null : <ArtifactPayload object={object} />)
+  for (const [name, value] of otherProperties(object)) {
+    add(name, value)
+  }
   add('Created', timestamp(object, 'created'))
   add('Modified', timestamp(object, 'modified'))
   add('STIX id', <Code>{object.id}</Code>)

@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CORPUS_DIR } from '../helpers/corpus.js'
+import { expectWebBuilt, launchChromium, logIn, type Person } from '../helpers/browser.js'
+import type { ApiClient } from '../helpers/http.js'
+import { startTestServer, type TestServer } from '../helpers/server.js'
+
+/** PyMISP's new malware sample: the file itself (`encrypt` set), which the import packs as MISP does. */
+const MALWARE = path.join(CORPUS_DIR, 'misp', 'pymisp', 'mispevent_testfiles', 'malware.json')
+
+describe('a malware sample in Chromium: the object pages show its hashes and download its archive', () => {
+  let server: TestServer
+  let browser: Browser
+  let analyst: Person
+  let client: ApiClient
+
+  beforeAll(async () => {
+    server = await startTestServer('sqlite')
+    expectWebBuilt(server)
+    const importer = await server.loginAsNewUser({ role: 'analyst' })
+    analyst = { email: importer.email, password: importer.password }
+    client = importer.client
+    const imported = await client.post('/api/v1/intel/import', JSON.parse(readFileSync(MALWARE, 'utf8')))
+    expect(imported.status, imported.text).toBe(200)
+    browser = await launchChromium()
+  }, 60_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+  })
+
+  async function only(type: string): Promise<Record<string, unknown>> {
+    const res = await client.get<{ items: { object: Record<string, unknown> }[] }>(
+      `/api/v1/intel/objects?type=${type}`,
+    )
+    expect(res.body.items, type).toHaveLength(1)
+    return res.body.items[0]?.object ?? {}
+  }
+
+  it('shows the file’s MD5, and downloads the artifact’s encrypted archive byte for byte', async () => {
+    const file = await only('file')
+    const artifact = await only('artifact')
+    const { context, page } = await logIn(browser, server.url, analyst)
+    await page.goto(`${server.url}/intelligence/objects/${String(file.id)}`)
+    const md5 = (file.hashes as Record<string, string>).MD5 ?? ''
+    expect(md5).toMatch(/^[0-9a-f]{32}$/)
+    await expect.poll(() => page.getByTestId('hash-MD5').textContent()).toBe(md5)
+
+    await page.goto(`${server.url}/intelligence/objects/${String(artifact.id)}`)
+    const properties = page.getByTestId('object-properties')
+    await expect.poll(() => properties.textContent()).toContain('application/zip')
+    expect(await properties.textContent()).toContain('(encrypted; password “infected”)')
+    // Properties without a row of their own are listed by name (the raw JSON is not opened).
+    expect(await properties.textContent()).toContain('encryption_algorithm')
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download' }).click(),
+    ])
+    expect(download.suggestedFilename()).toBe(`${String(artifact.id)}.zip`)
+    const saved = readFileSync(await download.path())
+    expect(saved.toString('base64')).toBe(artifact.payload_bin)
+    expect(saved.subarray(0, 4).toString('hex')).toBe('504b0304')
+    await context.close()
+  })
+})
