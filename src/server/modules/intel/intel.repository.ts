@@ -206,12 +206,18 @@ async function insertRaw<T>(
     )
     cache.set(table, statement)
   }
+  // One array of parameters, refilled for each row (no array and closure per row: a MISP
+  // mega-event inserts millions of rows).
+  const parameters = new Array<unknown>(columns.length)
   for (let i = 0; i < rows.length; i++) {
     if (i > 0 && i % ROWS_PER_TURN === 0) {
       await turn()
     }
     const row = rows[i] as T
-    statement.run(...columns.map((c) => row[c] as unknown))
+    for (let c = 0; c < columns.length; c++) {
+      parameters[c] = row[columns[c] as keyof T & string]
+    }
+    statement.run(parameters)
   }
 }
 
