@@ -308,7 +308,8 @@ export const intelRoutes: FastifyPluginAsyncTypebox<{
           { additionalProperties: false },
         ),
         body: Type.Unknown({
-          description: 'STIX bundle, object or array; MISP event, {"Event":…} or {"response":[…]}',
+          description:
+            'STIX bundle, object or array; MISP event, {"Event":…} or {"response":[…]}, or MISP attributes or objects of no event (restSearch, {"Object":[…]})',
         }),
         response: withErrors({ 200: ImportSummarySchema }),
       },
