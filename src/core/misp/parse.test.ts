@@ -1,5 +1,5 @@
 import { CORPUS_DIR } from '../../../test/helpers/corpus.js'
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -192,6 +192,31 @@ describe('parseMispContent validation', () => {
     expect(problems).toHaveLength(1)
     expect(problems[0]).toMatchObject({ path: 'Event[0].Attribute[1]', uuid, field: 'value' })
     expect(problems[0]?.message).toContain(message)
+  })
+
+  it('packs a new malware sample (encrypt set) only from base64, and leaves an existing one as it is', () => {
+    const sample = { type: 'malware-sample', category: 'Payload delivery', value: 'a.exe', encrypt: true }
+    const bad = check({ ...sample, data: 'not base64!' })
+    expect(bad.problems).toEqual([expect.objectContaining({ uuid: bad.uuid, field: 'data' })])
+    // Without its file there is nothing to hash: the value stays one part, and says so.
+    expect(check(sample).problems).toEqual([expect.objectContaining({ field: 'value' })])
+    const packed = parseMispContent({
+      Event: event({ Attribute: [attribute({ ...sample, data: 'ewp9Cg==' })] }),
+    })
+    expect(errors(packed.problems)).toEqual([])
+    const md5 = createHash('md5').update(Buffer.from('ewp9Cg==', 'base64')).digest('hex')
+    expect(packed.events[0]?.Attribute[0]?.value).toBe(`a.exe|${md5}`)
+    expect(packed.events[0]?.Attribute[0]?.data?.startsWith('UEsDB')).toBe(true)
+    // An existing sample (name|md5, its archive in data) is kept as sent, encrypt or not.
+    const existing = parseMispContent({
+      Event: event({
+        Attribute: [attribute({ ...sample, value: `a.exe|${'0'.repeat(32)}`, data: 'UEsDBA==' })],
+      }),
+    })
+    expect(existing.events[0]?.Attribute[0]).toMatchObject({
+      value: `a.exe|${'0'.repeat(32)}`,
+      data: 'UEsDBA==',
+    })
   })
 
   it('accepts regkey|value data holding a bar', () => {

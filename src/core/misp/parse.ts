@@ -430,10 +430,11 @@ function readAttribute(
     )
   }
   const sample = newMalwareSample(type, raw, path, uuid, problems)
-  const value = sample?.value ?? text(raw.value)
+  const packed = sample === 'refused' ? null : sample
+  const value = packed?.value ?? text(raw.value)
   if (value === undefined || value === '') {
     problems.push(mispProblem('error', path, uuid, 'value', 'missing'))
-  } else if (type !== undefined) {
+  } else if (type !== undefined && sample !== 'refused') {
     checkValue(type, value, path, uuid, problems)
   }
   const toIds = bool(raw.to_ids)
@@ -478,7 +479,7 @@ function readAttribute(
   if (deleted === true) {
     attribute.deleted = true
   }
-  const data = sample?.data ?? text(raw.data)
+  const data = packed?.data ?? text(raw.data)
   if (data !== undefined && data !== '') {
     attribute.data = data
   }
@@ -490,7 +491,8 @@ const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=
 /**
  * A new malware sample as PyMISP sends one (`encrypt` set, the file itself in `data`, the value its
  * name without the MD5), packed as MISP packs it on receipt: value `name|md5`, data the archive
- * encrypted with "infected". Null for anything else (an existing sample's archive, other types).
+ * encrypted with "infected". Null for anything else (an existing sample's archive, other types);
+ * 'refused' when the file is not base64 (the problem, on `data`, is recorded).
  */
 function newMalwareSample(
   type: string | undefined,
@@ -498,7 +500,7 @@ function newMalwareSample(
   path: string,
   uuid: string,
   problems: MispProblem[],
-): { value: string; data: string } | null {
+): { value: string; data: string } | 'refused' | null {
   const filename = text(raw.value)
   const data = text(raw.data)
   if (type !== 'malware-sample' || bool(raw.encrypt) !== true || filename === undefined || filename === '') {
@@ -510,7 +512,7 @@ function newMalwareSample(
   const base64 = data.replace(/\s+/g, '')
   if (!BASE64_RE.test(base64)) {
     problems.push(mispProblem('error', path, uuid, 'data', 'the sample (encrypt set) is not base64'))
-    return null
+    return 'refused'
   }
   return packMalwareSample(filename, Buffer.from(base64, 'base64'))
 }
