@@ -180,6 +180,12 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
               for (const problem of summary.problems.slice(0, 50)) {
                 output.out(`  rejected: ${problem.message}`)
               }
+              for (const warning of summary.warnings.items.slice(0, 20)) {
+                output.out(`  warning: ${warning.message}`)
+              }
+              if (summary.warnings.total > 20) {
+                output.out(`  … and ${summary.warnings.total - 20} more warnings`)
+              }
               if (summary.problems.length > 50) {
                 output.out(`  … and ${summary.problems.length - 50} more`)
               }

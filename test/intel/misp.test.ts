@@ -186,6 +186,54 @@ describe.each(STORE_KINDS)('MISP in and out (%s)', (kind) => {
     expect(zip.includes(Buffer.from(`${md5}.filename.txt`))).toBe(true)
   })
 
+  it('says in warnings what it read other than written: proposals left out, to_ids missing', async () => {
+    const client = world.users.c1.client
+    type Warned = {
+      created: number
+      warnings: { total: number; items: { property: string; message: string }[] }
+    }
+    // PyMISP's proposals.json: one proposal on the event, one on its attribute; to_ids given.
+    const proposals = await client.post<Warned>(
+      '/api/v1/intel/import?source=proposals',
+      corpusEvent('pymisp/mispevent_testfiles/proposals.json'),
+    )
+    expect(proposals.status, proposals.text.slice(0, 300)).toBe(200)
+    expect(proposals.body.created).toBeGreaterThan(0)
+    const left = proposals.body.warnings.items.filter((w) => w.property === 'ShadowAttribute')
+    expect(left.map((w) => w.message)).toEqual([
+      expect.stringMatching(/^Event\[0\] \([0-9a-f-]{36}\): ShadowAttribute: 1 proposal\(s\) not imported/),
+      expect.stringMatching(
+        /^Event\[0\]\.Attribute\[0\] \([0-9a-f-]{36}\): ShadowAttribute: 1 proposal\(s\) not imported/,
+      ),
+    ])
+    const event = {
+      uuid: randomUUID(),
+      info: 'warnings',
+      date: '2025-01-01',
+      published: true,
+      timestamp: '1735689600',
+      Orgc: { uuid: randomUUID(), name: 'CIRCL' },
+      Attribute: [
+        { uuid: randomUUID(), type: 'domain', category: 'Network activity', value: 'warned.example' },
+      ],
+    }
+    const missing = await client.post<Warned>('/api/v1/intel/import?source=warnings', { Event: event })
+    expect(missing.status, missing.text.slice(0, 300)).toBe(200)
+    expect(missing.body.warnings.total).toBe(missing.body.warnings.items.length)
+    const toIds = missing.body.warnings.items.find((w) => w.property === 'to_ids')
+    expect(toIds?.message).toContain('missing or not a boolean; read as false')
+    // STIX content has nothing read other than written.
+    const stix = await client.post<Warned>('/api/v1/intel/import', {
+      type: 'bundle',
+      id: `bundle--${randomUUID()}`,
+      objects: [
+        { type: 'ipv4-addr', spec_version: '2.1', id: `ipv4-addr--${randomUUID()}`, value: '198.51.100.77' },
+      ],
+    })
+    expect(stix.status, stix.text.slice(0, 300)).toBe(200)
+    expect(stix.body.warnings).toEqual({ total: 0, items: [] })
+  })
+
   it('round-trips an event: uuids, attributes and tags come back', async () => {
     const source = corpusEvent('pymisp/57c4445b-c548-4654-af0b-4be3950d210f.json').Event
     const client = world.users.c1.client

@@ -356,6 +356,7 @@ function* readEvent(
   } else {
     event.timestamp = timestamp
   }
+  noteProposals(raw, path, uuid, problems)
   const publishTimestamp = readTimestamp(raw, 'publish_timestamp', path, uuid, problems)
   if (publishTimestamp !== undefined) {
     event.publish_timestamp = publishTimestamp
@@ -437,6 +438,7 @@ function readAttribute(
   } else if (type !== undefined && sample !== 'refused') {
     checkValue(type, value, path, uuid, problems)
   }
+  noteProposals(raw, path, uuid, problems)
   const toIds = bool(raw.to_ids)
   if (toIds === undefined) {
     problems.push(mispProblem('warning', path, uuid, 'to_ids', 'missing or not a boolean; read as false'))
@@ -484,6 +486,25 @@ function readAttribute(
     attribute.data = data
   }
   return attribute
+}
+
+/**
+ * Proposals (`ShadowAttribute`: changes other organisations suggest, awaiting the event owner's
+ * approval) are no content of the event: not imported, and said so.
+ */
+function noteProposals(raw: Raw, path: string, uuid: string, problems: MispProblem[]): void {
+  const proposals = raw.ShadowAttribute
+  if (Array.isArray(proposals) && proposals.length > 0) {
+    problems.push(
+      mispProblem(
+        'warning',
+        path,
+        uuid,
+        'ShadowAttribute',
+        `${proposals.length} proposal(s) not imported: proposals await the event owner's approval and are no content of the event`,
+      ),
+    )
+  }
 }
 
 const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/

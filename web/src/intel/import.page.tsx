@@ -32,10 +32,18 @@ import {
   type ImportSummaryWire,
 } from './intel.api.js'
 
-function ProblemsTable({ problems, caption }: { problems: ImportProblem[]; caption: string }) {
+function ProblemsTable({
+  problems,
+  caption,
+  testId = 'import-problems',
+}: {
+  problems: ImportProblem[]
+  caption: string
+  testId?: string
+}) {
   return (
     <Table.ScrollContainer minWidth={720}>
-      <Table striped data-testid="import-problems">
+      <Table striped data-testid={testId}>
         <Table.Caption>{caption}</Table.Caption>
         <Table.Thead>
           <Table.Tr>
@@ -148,6 +156,17 @@ export function ImportSummary({ summary }: { summary: ImportSummaryWire }) {
         ) : null}
         {summary.problems.length > 0 ? (
           <ProblemsTable problems={summary.problems} caption="Objects left out, and why" />
+        ) : null}
+        {summary.warnings.total > 0 ? (
+          <ProblemsTable
+            problems={summary.warnings.items}
+            testId="import-warnings"
+            caption={
+              summary.warnings.items.length < summary.warnings.total
+                ? `Warnings: read other than written, imported all the same (the first ${summary.warnings.items.length} of ${summary.warnings.total})`
+                : 'Warnings: read other than written, imported all the same'
+            }
+          />
         ) : null}
         <Anchor component={Link} to="/intelligence" size="sm">
           See the objects

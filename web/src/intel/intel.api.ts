@@ -123,6 +123,8 @@ export interface ImportSummaryWire {
   rejected: number
   problems: ImportProblem[]
   upgradedFrom20: boolean
+  /** What was read other than written and imported all the same: the first 100, and how many. */
+  warnings: { total: number; items: ImportProblem[] }
   /** Set when the organisation's four-eyes release holds the objects until a second member approves. */
   release?: { id: string; status: 'pending' } | null
   /** Imported values on enabled warninglists (known-benign): flagged, not blocked. */

@@ -126,6 +126,11 @@ export interface PreparedContent {
   objects: StixObject[]
   /** Problems of rejected objects (with `skipInvalid`); empty otherwise. */
   problems: ImportProblem[]
+  /**
+   * What was read other than written, and imported all the same (a MISP attribute without `to_ids`,
+   * read as false; MISP proposals, not imported): the import's warnings.
+   */
+  warnings?: ImportProblem[]
   upgradedFrom20: boolean
   /** TLP the content declares as a whole (a MISP event's tag), if any. */
   tlpHint: Tlp | null

@@ -155,6 +155,7 @@ export async function prepareMisp(
   return {
     objects: objects.filter((_, index) => !bad.has(index)),
     problems: [...problems, ...invalid],
+    warnings: parsed.problems.filter((p) => p.severity === 'warning').map((p, i) => asStixProblem(p, i)),
     upgradedFrom20: false,
     tlpHint,
     audienceHint,

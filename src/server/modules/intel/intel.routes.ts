@@ -135,6 +135,13 @@ const ImportSummarySchema = Type.Object({
   rejected: Type.Integer(),
   problems: Type.Array(ProblemSchema),
   upgradedFrom20: Type.Boolean(),
+  warnings: Type.Object(
+    { total: Type.Integer(), items: Type.Array(ProblemSchema, { description: 'at most 100' }) },
+    {
+      description:
+        'what was read other than written and imported all the same (MISP: an attribute without to_ids read as false, proposals not imported, …)',
+    },
+  ),
   release: Type.Optional(
     Type.Union(
       [Type.Object({ id: Type.String({ format: 'uuid' }), status: Type.Enum(['pending']) }), Type.Null()],

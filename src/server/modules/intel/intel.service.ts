@@ -19,6 +19,7 @@ import {
   storeStixObjects,
   tlpOfObject,
   type ImportContext,
+  type ImportProblem,
   type ImportSummary,
 } from './intel.import.js'
 import { openWarninglistMatcher } from '../warninglist/warninglist.service.js'
@@ -105,7 +106,13 @@ export async function importContent(
   )
   const hits = await openWarninglistHits(db)
   await hits.add(prepared.objects)
-  return finishImport(db, importer, request, { summary, label, held, hits: hits.result() }, now)
+  return finishImport(
+    db,
+    importer,
+    request,
+    { summary, label, held, hits: hits.result(), warnings: prepared.warnings ?? [] },
+    now,
+  )
 }
 
 /** What the label of an import depends on in its content. */
@@ -177,7 +184,13 @@ export async function finishImport(
   db: Db,
   importer: Importer,
   request: ImportRequest,
-  done: { summary: ImportSummary; label: SharingLabel; held: SharingLabel | null; hits: WarninglistHits },
+  done: {
+    summary: ImportSummary
+    label: SharingLabel
+    held: SharingLabel | null
+    hits: WarninglistHits
+    warnings?: readonly ImportProblem[]
+  },
   now: Date,
 ): Promise<ImportResult> {
   const { summary, label, held } = done
@@ -192,12 +205,17 @@ export async function finishImport(
           { importId: summary.importId, held, requested: label, source: request.source },
           now,
         )
+  const warnings = done.warnings ?? []
   return {
     ...summary,
+    warnings: { total: warnings.length, items: warnings.slice(0, IMPORT_WARNINGS_LIMIT) },
     warninglistHits: done.hits,
     release: release === null ? null : { id: release.id, status: 'pending' },
   }
 }
+
+/** Warnings listed at most in an import's summary; `total` counts them all. */
+export const IMPORT_WARNINGS_LIMIT = 100
 
 /** Hits listed at most in an import's summary; `total` counts them all. */
 export const WARNINGLIST_HITS_LIMIT = 1000
@@ -211,6 +229,8 @@ export interface WarninglistHits {
 
 /** What an import did, which of its values are on enabled warninglists, and its four-eyes release. */
 export interface ImportResult extends ImportSummary {
+  /** What was read other than written and imported all the same: the first ones, and how many. */
+  warnings: { total: number; items: ImportProblem[] }
   warninglistHits: WarninglistHits
   /** Set when the organisation's four-eyes release holds the objects (organisation only) for approval. */
   release: { id: string; status: 'pending' } | null
