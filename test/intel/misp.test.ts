@@ -222,6 +222,22 @@ describe.each(STORE_KINDS)('MISP in and out (%s)', (kind) => {
     expect(missing.body.warnings.total).toBe(missing.body.warnings.items.length)
     const toIds = missing.body.warnings.items.find((w) => w.property === 'to_ids')
     expect(toIds?.message).toContain('missing or not a boolean; read as false')
+    // Many warnings: all counted, the first 100 listed.
+    const many = await client.post<Warned>('/api/v1/intel/import?source=warnings', {
+      Event: {
+        ...event,
+        uuid: randomUUID(),
+        Attribute: Array.from({ length: 150 }, (_, i) => ({
+          uuid: randomUUID(),
+          type: 'domain',
+          category: 'Network activity',
+          value: `warned-${i}.example`,
+        })),
+      },
+    })
+    expect(many.status, many.text.slice(0, 300)).toBe(200)
+    expect(many.body.warnings.total).toBeGreaterThanOrEqual(150)
+    expect(many.body.warnings.items).toHaveLength(100)
     // STIX content has nothing read other than written.
     const stix = await client.post<Warned>('/api/v1/intel/import', {
       type: 'bundle',

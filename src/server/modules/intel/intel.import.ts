@@ -122,6 +122,23 @@ export interface StixBatches {
 }
 
 /** Content checked and turned into STIX objects, ready to store. */
+/** Warnings listed at most in an import's summary; `total` counts them all. */
+export const IMPORT_WARNINGS_LIMIT = 100
+
+/** An import's warnings: how many, and the first {@link IMPORT_WARNINGS_LIMIT}. */
+export interface ImportWarnings {
+  total: number
+  items: ImportProblem[]
+}
+
+/** The first {@link IMPORT_WARNINGS_LIMIT} of `warnings` made into problems, and how many there are. */
+export function importWarnings<T>(
+  warnings: readonly T[],
+  toProblem: (w: T, i: number) => ImportProblem,
+): ImportWarnings {
+  return { total: warnings.length, items: warnings.slice(0, IMPORT_WARNINGS_LIMIT).map(toProblem) }
+}
+
 export interface PreparedContent {
   objects: StixObject[]
   /** Problems of rejected objects (with `skipInvalid`); empty otherwise. */
@@ -130,7 +147,7 @@ export interface PreparedContent {
    * What was read other than written, and imported all the same (a MISP attribute without `to_ids`,
    * read as false; MISP proposals, not imported): the import's warnings.
    */
-  warnings?: ImportProblem[]
+  warnings?: ImportWarnings
   upgradedFrom20: boolean
   /** TLP the content declares as a whole (a MISP event's tag), if any. */
   tlpHint: Tlp | null

@@ -6,7 +6,7 @@ import type { StixObject } from '../../../core/stix/stix.js'
 import { validateStixContent, type StixProblem } from '../../../core/stix/validate.js'
 import { Audience, Pap, Tlp } from '../../../core/trust/label.js'
 import { LiaisonError } from '../../errors.js'
-import { IMPORT_CHECKS, type ImportProblem, type PreparedContent } from './intel.import.js'
+import { IMPORT_CHECKS, importWarnings, type ImportProblem, type PreparedContent } from './intel.import.js'
 
 /** A MISP problem in the shape every import reports. */
 function asStixProblem(problem: MispProblem, index: number): ImportProblem {
@@ -155,7 +155,10 @@ export async function prepareMisp(
   return {
     objects: objects.filter((_, index) => !bad.has(index)),
     problems: [...problems, ...invalid],
-    warnings: parsed.problems.filter((p) => p.severity === 'warning').map((p, i) => asStixProblem(p, i)),
+    warnings: importWarnings(
+      parsed.problems.filter((p) => p.severity === 'warning'),
+      asStixProblem,
+    ),
     upgradedFrom20: false,
     tlpHint,
     audienceHint,

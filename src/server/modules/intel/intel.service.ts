@@ -19,7 +19,7 @@ import {
   storeStixObjects,
   tlpOfObject,
   type ImportContext,
-  type ImportProblem,
+  type ImportWarnings,
   type ImportSummary,
 } from './intel.import.js'
 import { openWarninglistMatcher } from '../warninglist/warninglist.service.js'
@@ -110,7 +110,13 @@ export async function importContent(
     db,
     importer,
     request,
-    { summary, label, held, hits: hits.result(), warnings: prepared.warnings ?? [] },
+    {
+      summary,
+      label,
+      held,
+      hits: hits.result(),
+      ...(prepared.warnings === undefined ? {} : { warnings: prepared.warnings }),
+    },
     now,
   )
 }
@@ -189,7 +195,7 @@ export async function finishImport(
     label: SharingLabel
     held: SharingLabel | null
     hits: WarninglistHits
-    warnings?: readonly ImportProblem[]
+    warnings?: ImportWarnings
   },
   now: Date,
 ): Promise<ImportResult> {
@@ -205,17 +211,13 @@ export async function finishImport(
           { importId: summary.importId, held, requested: label, source: request.source },
           now,
         )
-  const warnings = done.warnings ?? []
   return {
     ...summary,
-    warnings: { total: warnings.length, items: warnings.slice(0, IMPORT_WARNINGS_LIMIT) },
+    warnings: done.warnings ?? { total: 0, items: [] },
     warninglistHits: done.hits,
     release: release === null ? null : { id: release.id, status: 'pending' },
   }
 }
-
-/** Warnings listed at most in an import's summary; `total` counts them all. */
-export const IMPORT_WARNINGS_LIMIT = 100
 
 /** Hits listed at most in an import's summary; `total` counts them all. */
 export const WARNINGLIST_HITS_LIMIT = 1000
@@ -230,7 +232,7 @@ export interface WarninglistHits {
 /** What an import did, which of its values are on enabled warninglists, and its four-eyes release. */
 export interface ImportResult extends ImportSummary {
   /** What was read other than written and imported all the same: the first ones, and how many. */
-  warnings: { total: number; items: ImportProblem[] }
+  warnings: ImportWarnings
   warninglistHits: WarninglistHits
   /** Set when the organisation's four-eyes release holds the objects (organisation only) for approval. */
   release: { id: string; status: 'pending' } | null
