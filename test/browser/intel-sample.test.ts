@@ -9,8 +9,10 @@ import { startTestServer, type TestServer } from '../helpers/server.js'
 
 /** PyMISP's new malware sample: the file itself (`encrypt` set), which the import packs as MISP does. */
 const MALWARE = path.join(CORPUS_DIR, 'misp', 'pymisp', 'mispevent_testfiles', 'malware.json')
+/** PyMISP's event with proposals (ShadowAttribute), which are no content of the event. */
+const PROPOSALS = path.join(CORPUS_DIR, 'misp', 'pymisp', 'mispevent_testfiles', 'proposals.json')
 
-describe('a malware sample in Chromium: the object pages show its hashes and download its archive', () => {
+describe('MISP specifics in Chromium: a malware sample’s hashes and archive, an import’s warnings', () => {
   let server: TestServer
   let browser: Browser
   let analyst: Person
@@ -63,6 +65,20 @@ describe('a malware sample in Chromium: the object pages show its hashes and dow
     const saved = readFileSync(await download.path())
     expect(saved.toString('base64')).toBe(artifact.payload_bin)
     expect(saved.subarray(0, 4).toString('hex')).toBe('504b0304')
+    await context.close()
+  })
+
+  it('lists on the import page what an import read other than written: MISP proposals left out', async () => {
+    const { context, page } = await logIn(browser, server.url, analyst)
+    await page.goto(`${server.url}/intelligence/import`)
+    const form = page.getByTestId('import-form')
+    await form.locator('input[type="file"]').setInputFiles(PROPOSALS)
+    await form.getByRole('button', { name: 'Import' }).click()
+    await page.getByTestId('import-summary').waitFor()
+    const warnings = page.getByTestId('import-warnings')
+    await expect.poll(() => warnings.textContent()).toContain('ShadowAttribute')
+    expect(await warnings.textContent()).toContain('1 proposal(s) not imported')
+    expect(await warnings.textContent()).toContain('imported all the same')
     await context.close()
   })
 })
