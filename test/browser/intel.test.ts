@@ -143,6 +143,23 @@ describe('intelligence in Chromium: import, search, object page', () => {
     expect(href).toContain('format=stix')
     await page.getByRole('button', { name: 'Cancel' }).click()
 
+    // Part of a name, in any case: among the malware, the two WEBC2 ones; the filter is kept in the
+    // address and named in the export dialog.
+    const searchForm = page.getByTestId('intel-search-form')
+    await searchForm.getByLabel('Name').fill('webc2')
+    await searchForm.getByRole('button', { name: 'Search' }).click()
+    await expect.poll(() => new URL(page.url()).searchParams.get('name')).toBe('webc2')
+    await expect.poll(() => page.getByTestId('objects-total').textContent()).toBe('2 objects')
+    expect(await table.textContent()).toContain('WEBC2-UGX')
+    await page.getByRole('button', { name: 'Export' }).click()
+    expect(await page.getByTestId('export-link').getAttribute('href')).toContain('name=webc2')
+    await page.getByRole('button', { name: 'Cancel' }).click()
+    await searchForm.getByLabel('Name').fill('')
+    await searchForm.getByRole('button', { name: 'Search' }).click()
+    await expect
+      .poll(() => page.getByTestId('objects-total').textContent())
+      .toBe(malwareCount === 1 ? '1 object' : `${malwareCount} objects`)
+
     // An object page: its label in words, its properties and its raw JSON.
     await table.locator('tbody tr').first().getByRole('link').click()
     await page.waitForURL((location) => location.pathname.startsWith('/intelligence/objects/malware--'))

@@ -575,6 +575,7 @@ describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
           id,
           created: '2024-05-01T00:00:00.000Z',
           modified: '2024-05-01T00:00:00.000Z',
+          name: `Leak probe ${i}`,
           pattern: `[ipv4-addr:value = '192.0.2.${i + 1}'] OR [domain-name:value = 'leakprobe.example']`,
           pattern_type: 'stix',
           valid_from: '2024-05-01T00:00:00Z',
@@ -594,6 +595,10 @@ describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
       idsOf: ids,
       missingId: () => `indicator--${randomUUID()}`,
     })
+    // A name to search for is some text: an empty one is a 400 naming the parameter.
+    const empty = await world.users.a1.client.get('/api/v1/intel/objects?name=')
+    expect(empty.status, empty.text).toBe(400)
+    expect(empty.text).toContain('name')
     for (const principal of world.principals) {
       const expected = probes
         .filter((p) => p.visibleTo(principal))
@@ -607,6 +612,9 @@ describe.each(STORE_KINDS)('threat intelligence store (%s)', (kind) => {
         `correlate as ${principal.name}`,
       ).toEqual(expected)
       expect(correlation.body.results[0]?.total).toBe(expected.length)
+      const byName = await principal.client.get('/api/v1/intel/objects?name=LEAK%20PROBE&limit=1000')
+      expect(byName.status, byName.text.slice(0, 200)).toBe(200)
+      expect(ids(byName.body).sort(), `search by name as ${principal.name}`).toEqual(expected)
       const exported = await principal.client.get<{ objects: { id: string; type: string }[] }>(
         '/api/v1/intel/export?format=stix&source=leakprobe',
       )

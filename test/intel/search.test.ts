@@ -109,6 +109,7 @@ describe.each(STORE_KINDS)('search pages among the newest versions (%s)', (kind)
     ['a source', { source: 'second' }],
     ['a TLP', { tlp: ['green'] }],
     ['a value', { value: '203.0.0.5' }],
+    ['a name', { name: 'AGAIN' }],
   ]
 
   it.each(FILTERS)('gives the pages of the whole-store search: %s', async (_, filter) => {
@@ -117,6 +118,28 @@ describe.each(STORE_KINDS)('search pages among the newest versions (%s)', (kind)
       const whole = await pages(filter, limit, WHOLE)
       expect(windowed).toEqual(whole)
     }
+  })
+
+  it('finds names containing a text, whatever its case, % and _ as themselves, only among what the viewer may see', async () => {
+    const named = async (name: string) => {
+      const { rows, total } = await searchObjects(store.db, viewer, { name, limit: 500, offset: 0 }, WHOLE)
+      expect(rows).toHaveLength(total)
+      return rows.map((r) => (JSON.parse(r.json) as { name: string }).name)
+    }
+    const again = await named('AGAIN')
+    expect(again).toHaveLength(15)
+    expect(again.every((n) => n.endsWith(' again'))).toBe(true)
+    expect(await named('again')).toEqual(again)
+    // "family" names the nine malware; the other organisation's own indicators ("probe …", TLP:AMBER,
+    // organisation only) are not found by their names, while the copy it shares with us is.
+    expect(await named('family ')).toHaveLength(9)
+    const probes = await named('probe')
+    // Ours (60, 15 of them renamed "… again", and 50), and the shared copy: not their 40 others.
+    expect(probes).toHaveLength(60 + 50 + 1)
+    // Wildcards of LIKE are matched as themselves: no name holds them.
+    expect(await named('%')).toEqual([])
+    expect(await named('probe_')).toEqual([])
+    expect(await named('\\')).toEqual([])
   })
 
   it('pages newest first, each visible latest version once', async () => {

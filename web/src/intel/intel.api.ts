@@ -200,6 +200,8 @@ export const INTEL_PAGE_SIZE = 25
 export interface IntelFilter {
   /** An observable value: IP, domain, URL, hash, e-mail address. */
   value?: string
+  /** Text the object's name contains (a threat actor, a malware, a campaign, a report, …). */
+  name?: string
   type?: string[]
   tlp?: Tlp[]
   /** Where the objects came from: the import's source (file name, feed, `api`, `sighting`, …). */
@@ -232,6 +234,9 @@ export function parseIntelFilter(search: Record<string, unknown>): IntelFilter {
   const filter: IntelFilter = {}
   if (typeof search.value === 'string' && search.value.trim() !== '') {
     filter.value = search.value.trim().slice(0, 2000)
+  }
+  if (typeof search.name === 'string' && search.name.trim() !== '') {
+    filter.name = search.name.trim().slice(0, 500)
   }
   const types = asList(search.type).filter(
     (t): t is string => typeof t === 'string' && /^[a-z0-9-]{1,100}$/.test(t),
@@ -270,10 +275,21 @@ function dayBoundary(day: string, end: boolean): string {
     : new Date(year, month - 1, date).toISOString()
 }
 
-function filterParams({ value, type, tlp, source, addedAfter, addedBefore }: IntelFilter): URLSearchParams {
+function filterParams({
+  value,
+  name,
+  type,
+  tlp,
+  source,
+  addedAfter,
+  addedBefore,
+}: IntelFilter): URLSearchParams {
   const params = new URLSearchParams()
   if (value !== undefined && value !== '') {
     params.set('value', value)
+  }
+  if (name !== undefined && name !== '') {
+    params.set('name', name)
   }
   for (const t of type ?? []) {
     params.append('type', t)
@@ -296,6 +312,7 @@ function filterParams({ value, type, tlp, source, addedAfter, addedBefore }: Int
 function filterKey(filter: IntelFilter) {
   return {
     value: filter.value ?? '',
+    name: filter.name ?? '',
     type: filter.type ?? [],
     tlp: filter.tlp ?? [],
     source: filter.source ?? '',

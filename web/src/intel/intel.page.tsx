@@ -82,6 +82,7 @@ function ExportDialog({
   const [allVersions, setAllVersions] = useState(false)
   const filters = [
     filter.value === undefined ? null : `value “${filter.value}”`,
+    filter.name === undefined ? null : `name containing “${filter.name}”`,
     filter.type === undefined ? null : `types ${filter.type.join(', ')}`,
     filter.tlp === undefined ? null : filter.tlp.map(tlpText).join(', '),
     filter.source === undefined ? null : `source “${filter.source}”`,
@@ -177,6 +178,7 @@ export function IntelligencePage() {
   const expired = useQuery({ ...expiredQuery(search), enabled: expiredView })
   const objects = expiredView ? expired : current
   const [value, setValue] = useState(search.value ?? '')
+  const [name, setName] = useState(search.name ?? '')
   const [source, setSource] = useState(search.source ?? '')
   const [exporting, setExporting] = useState(false)
   const items: (StoredObjectWire | ExpiredObjectWire)[] = objects.data?.items ?? []
@@ -186,11 +188,13 @@ export function IntelligencePage() {
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault()
     const trimmed = value.trim()
+    const trimmedName = name.trim()
     const trimmedSource = source.trim()
     void navigate({
       search: (previous) => ({
         ...previous,
         value: trimmed === '' ? undefined : trimmed,
+        name: trimmedName === '' ? undefined : trimmedName,
         source: trimmedSource === '' ? undefined : trimmedSource,
         page: undefined,
       }),
@@ -263,6 +267,15 @@ export function IntelligencePage() {
               maxLength={2000}
               value={value}
               onChange={(event) => setValue(event.currentTarget.value)}
+            />
+            <TextInput
+              label="Name"
+              description="Part of its name: an actor, a malware, a report"
+              type="search"
+              w={260}
+              maxLength={500}
+              value={name}
+              onChange={(event) => setName(event.currentTarget.value)}
             />
             <TextInput
               label="Source"

@@ -20,6 +20,8 @@ export interface ObjectFilter {
   tlp?: readonly string[]
   /** Only objects from this source (e.g. `file:apt1.json`). */
   source?: string
+  /** Only objects whose name contains this text, case-insensitively (ASCII letters on SQLite). */
+  name?: string
   /** Only objects carrying this observable value (any kind: IP, domain, hash, …). */
   value?: string
   /** Leave out expired indicators (the default for exports); needs `expiry`. */
@@ -74,6 +76,15 @@ export function visibleObjects(db: Db, viewer: Viewer, filter: ObjectFilter, new
   }
   if (filter.source !== undefined) {
     query = query.where('s.source', '=', filter.source)
+  }
+  if (filter.name !== undefined) {
+    // `%`, `_` and `\` of the text are matched as themselves.
+    const pattern = `%${filter.name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    query = query.where(
+      rawSqliteOf(db) === undefined
+        ? sql<boolean>`s.name ilike ${pattern} escape '\\'`
+        : sql<boolean>`s.name like ${pattern} escape '\\'`,
+    )
   }
   if (filter.excludeRevoked === true) {
     query = query.where('s.revoked', '=', 0)

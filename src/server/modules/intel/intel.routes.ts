@@ -116,6 +116,13 @@ const FilterQuery = {
   value: Type.Optional(
     Type.String({ maxLength: VALUE_MAX, description: 'objects carrying this observable value' }),
   ),
+  name: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 500,
+      description: 'objects whose name contains this text (case-insensitive; on SQLite for ASCII letters)',
+    }),
+  ),
 }
 
 const ProblemSchema = Type.Object({
@@ -253,6 +260,7 @@ function filterOf(query: {
   tlp?: string[]
   source?: string
   value?: string
+  name?: string
 }) {
   return {
     ...(query.type === undefined ? {} : { types: query.type }),
@@ -262,6 +270,7 @@ function filterOf(query: {
     ...(query.tlp === undefined ? {} : { tlp: query.tlp }),
     ...(query.source === undefined ? {} : { source: query.source }),
     ...(query.value === undefined ? {} : { value: query.value }),
+    ...(query.name === undefined ? {} : { name: query.name }),
   }
 }
 
