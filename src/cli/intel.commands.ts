@@ -234,6 +234,7 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
         .default([]),
     )
     .option('--source <source>', 'only objects from this source (e.g. file:apt1.json)')
+    .option('--name <text>', 'only objects whose name contains this text (case-insensitive)')
     .option('--include-expired', 'keep indicators past valid_until')
     .option('--all-versions', 'every version, not only the latest of each copy (STIX and CSV)')
     .option(
@@ -250,6 +251,7 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
         addedBefore?: string
         tlp: string[]
         source?: string
+        name?: string
         includeExpired?: boolean
         allVersions?: boolean
         forBlocking?: boolean
@@ -285,6 +287,7 @@ export function addIntelCommands(program: Command, deps: IntelCommandDeps): void
             ...(addedBefore === undefined ? {} : { addedBefore }),
             ...(opts.tlp.length === 0 ? {} : { tlp: opts.tlp }),
             ...(opts.source === undefined ? {} : { source: opts.source }),
+            ...(opts.name === undefined ? {} : { name: nameFilter(opts.name) }),
             excludeExpired: opts.includeExpired !== true,
             forBlocking: opts.forBlocking === true,
             allVersions: opts.allVersions === true,
@@ -376,4 +379,12 @@ async function importFile(
     throw badInput(file, `not readable JSON: ${error instanceof Error ? error.message : 'unknown error'}`)
   }
   return importContent(db, importer, content, request)
+}
+
+/** The text of `--name`: some text (an empty one would match every named object: refused). */
+function nameFilter(text: string): string {
+  if (text.trim() === '') {
+    throw badInput('name', 'give some text the names must contain')
+  }
+  return text
 }

@@ -369,6 +369,27 @@ describe.each(STORE_KINDS)('liaison CLI (%s)', (kind) => {
       'file:apt1.json',
     ])
     expect(csv.stdout.trim().split('\r\n')).toHaveLength(77)
+    // By part of a name, in any case: APT1's two WEBC2 malware (their names), nothing else.
+    const named = await liaison(location, [
+      'export',
+      '--format',
+      'stix',
+      '--as',
+      'handler@cert-cli.example',
+      '--name',
+      'webc2',
+    ])
+    expect(named.code, named.stderr).toBe(0)
+    const namedObjects = (JSON.parse(named.stdout) as { objects: { type: string; name?: string }[] }).objects
+    expect(
+      namedObjects
+        .filter((o) => o.type !== 'marking-definition')
+        .map((o) => o.name)
+        .sort(),
+    ).toEqual(['WEBC2 Backdoor', 'WEBC2-UGX'])
+    const blank = await liaison(location, ['export', '--format', 'stix', '--name', ' '])
+    expect(blank.code).toBe(2)
+    expect(blank.stderr).toContain('name')
     const mispOut = await liaison(location, [
       'export',
       '--format',
