@@ -2,9 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
+import { afterAll, beforeAll } from 'vitest'
 import type { StoreKind } from '../../src/server/config.js'
 import { migrateToLatest } from '../../src/server/store/migrate.js'
 import { openStore, type Store } from '../../src/server/store/store.js'
+import type { Importer } from '../../src/server/modules/intel/intel.service.js'
+import { cliImporter } from './factories.js'
 
 /** Stores every store test runs on: SQLite always, PostgreSQL when LIAISON_TEST_DATABASE_URL is set. */
 export const STORE_KINDS: StoreKind[] = process.env.LIAISON_TEST_DATABASE_URL
@@ -68,4 +71,47 @@ export async function openTestStore(location: TestStoreLocation): Promise<Store>
   const store = openStore({ dataDir: location.dataDir, databaseUrl: location.databaseUrl })
   await migrateToLatest(store)
   return store
+}
+
+/** A suite's own store and an organisation importing into it from the CLI (see {@link importerSuite}). */
+export interface ImporterSuite {
+  readonly location: TestStoreLocation
+  readonly store: Store
+  readonly importer: Importer
+}
+
+/**
+ * Opens a store of the suite's own (migrated, on `kind`) with an organisation named `orgName` that
+ * imports as the CLI user `osUser`, before the suite's tests; closes and drops it after them. Call
+ * it in a `describe` body; read `store` and `importer` in hooks and tests.
+ */
+export function importerSuite(kind: StoreKind, orgName: string, osUser: string): ImporterSuite {
+  let opened: ImporterSuite | undefined
+  let location: TestStoreLocation | undefined
+  beforeAll(async () => {
+    location = await createStoreLocation(kind)
+    const store = await openTestStore(location)
+    opened = { location, store, importer: await cliImporter(store, orgName, osUser) }
+  })
+  afterAll(async () => {
+    await opened?.store.close()
+    await location?.drop()
+  })
+  const current = (): ImporterSuite => {
+    if (opened === undefined) {
+      throw new Error('importerSuite: read store and importer in hooks and tests, not while collecting')
+    }
+    return opened
+  }
+  return {
+    get location() {
+      return current().location
+    },
+    get store() {
+      return current().store
+    },
+    get importer() {
+      return current().importer
+    },
+  }
 }

@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   ANALYZE_AFTER_ROWS,
   ANALYZE_FIRST_AFTER_ROWS,
 } from '../../src/server/modules/intel/intel.repository.js'
 import { importContent } from '../../src/server/modules/intel/intel.service.js'
-import type { Store } from '../../src/server/store/store.js'
-import { cliImporter } from '../helpers/factories.js'
-import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
+import { importerSuite, openTestStore, STORE_KINDS } from '../helpers/stores.js'
 
 /**
  * Imports refresh PostgreSQL's planner statistics once they have stored enough together, instead of
@@ -18,19 +16,7 @@ import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation
  * its plans are pinned: test/intel/query-plans.test.ts).
  */
 describe.each(STORE_KINDS)('statistics after imports (%s)', (kind) => {
-  let location: TestStoreLocation
-  let store: Store
-  let importer: Parameters<typeof importContent>[1]
-
-  beforeAll(async () => {
-    location = await createStoreLocation(kind)
-    store = await openTestStore(location)
-    importer = await cliImporter(store, 'Analyze CSIRT', 'analyze')
-  })
-  afterAll(async () => {
-    await store.close()
-    await location.drop()
-  })
+  const suite = importerSuite(kind, 'Analyze CSIRT', 'analyze')
 
   const bundle = (count: number) => ({
     type: 'bundle',
@@ -57,41 +43,41 @@ describe.each(STORE_KINDS)('statistics after imports (%s)', (kind) => {
   async function lastAnalyzed(): Promise<string | null> {
     const row = await sql<{ at: string | null }>`
       select last_analyze::text as at from pg_stat_user_tables where relname = 'stix_objects'
-    `.execute(store.db)
+    `.execute(suite.store.db)
     return row.rows[0]?.at ?? null
   }
 
   it(`refreshes them once imports have stored ${ANALYZE_AFTER_ROWS} objects together (${ANALYZE_FIRST_AFTER_ROWS} in a store never analyzed), not before`, async () => {
     if (kind === 'sqlite') {
-      await importContent(store.db, importer, bundle(ANALYZE_AFTER_ROWS), request)
+      await importContent(suite.store.db, suite.importer, bundle(ANALYZE_AFTER_ROWS), request)
       // SQLite plans by the statistics its schema states, which an import leaves as they are.
       const stats = await sql<{ stat: string }>`
         select stat from sqlite_stat1 where tbl = 'stix_objects' and idx = 'stix_objects_latest_type_idx'
-      `.execute(store.db)
+      `.execute(suite.store.db)
       expect(stats.rows.map((r) => r.stat)).toEqual(['1000000 500000 20000 10000'])
       return
     }
     // A store never analyzed: statistics once the first imports add up to a few objects …
-    await importContent(store.db, importer, bundle(ANALYZE_FIRST_AFTER_ROWS / 2), request)
+    await importContent(suite.store.db, suite.importer, bundle(ANALYZE_FIRST_AFTER_ROWS / 2), request)
     // (Statistics of this backend reach the shared view within a second or so.)
     await new Promise((resolve) => setTimeout(resolve, 1500))
     expect(await lastAnalyzed()).toBeNull()
-    await importContent(store.db, importer, bundle(ANALYZE_FIRST_AFTER_ROWS / 2), request)
+    await importContent(suite.store.db, suite.importer, bundle(ANALYZE_FIRST_AFTER_ROWS / 2), request)
     await expect.poll(lastAnalyzed, { timeout: 10_000 }).not.toBeNull()
     const first = await lastAnalyzed()
     // … then two imports that stay below the bar together …
-    await importContent(store.db, importer, bundle(100), request)
-    await importContent(store.db, importer, bundle(ANALYZE_AFTER_ROWS / 2), request)
+    await importContent(suite.store.db, suite.importer, bundle(100), request)
+    await importContent(suite.store.db, suite.importer, bundle(ANALYZE_AFTER_ROWS / 2), request)
     await new Promise((resolve) => setTimeout(resolve, 1500))
     expect(await lastAnalyzed()).toBe(first)
     // … and a third, no larger, that takes them past it.
-    await importContent(store.db, importer, bundle(ANALYZE_AFTER_ROWS / 2), request)
+    await importContent(suite.store.db, suite.importer, bundle(ANALYZE_AFTER_ROWS / 2), request)
     await expect.poll(lastAnalyzed, { timeout: 10_000 }).not.toBe(first)
     const second = await lastAnalyzed()
     // Another process on the same store begins from the count at that refresh, not from nothing.
-    const next = await openTestStore(location)
+    const next = await openTestStore(suite.location)
     try {
-      await importContent(next.db, importer, bundle(ANALYZE_FIRST_AFTER_ROWS * 2), request)
+      await importContent(next.db, suite.importer, bundle(ANALYZE_FIRST_AFTER_ROWS * 2), request)
       await new Promise((resolve) => setTimeout(resolve, 1500))
       expect(await lastAnalyzed()).toBe(second)
     } finally {

@@ -1,12 +1,10 @@
 import type { Kysely } from 'kysely'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { deleteOwnVersions } from '../../src/server/modules/intel/intel.delete.js'
 import { importContent } from '../../src/server/modules/intel/intel.service.js'
 import * as microsecondInstants from '../../src/server/store/migrations/2026-11-25T1630-microsecond-instants.js'
-import type { Store } from '../../src/server/store/store.js'
-import { cliImporter } from '../helpers/factories.js'
 import { bundleOf, indicator } from '../helpers/stix.js'
-import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
+import { importerSuite, STORE_KINDS } from '../helpers/stores.js'
 
 const MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 const MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/
@@ -17,19 +15,7 @@ const MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/
  * all to the one format, so old and new versions keep their order.
  */
 describe.each(STORE_KINDS)('migration 2026-11-25T1630-microsecond-instants (%s)', (kind) => {
-  let location: TestStoreLocation
-  let store: Store
-  let importer: Parameters<typeof importContent>[1]
-
-  beforeAll(async () => {
-    location = await createStoreLocation(kind)
-    store = await openTestStore(location)
-    importer = await cliImporter(store, 'Micros CSIRT', 'micros')
-  })
-  afterAll(async () => {
-    await store.close()
-    await location.drop()
-  })
+  const suite = importerSuite(kind, 'Micros CSIRT', 'micros')
 
   const request = {
     format: 'stix' as const,
@@ -40,7 +26,7 @@ describe.each(STORE_KINDS)('migration 2026-11-25T1630-microsecond-instants (%s)'
   const bundle = bundleOf
 
   async function instants(): Promise<{ id: string; added_at: string }[]> {
-    return store.db
+    return suite.store.db
       .selectFrom('stix_objects')
       .select(['id', 'added_at'])
       .orderBy('added_at')
@@ -50,16 +36,22 @@ describe.each(STORE_KINDS)('migration 2026-11-25T1630-microsecond-instants (%s)'
 
   it('rewrites millisecond instants so they sort with microsecond ones, and the clock goes on after them', async () => {
     const old = [indicator(), indicator(), indicator({ modified: '2025-01-01T00:00:00.000Z' })]
-    await importContent(store.db, importer, bundle(old), request, new Date('2033-01-01T00:00:00.123Z'))
+    await importContent(
+      suite.store.db,
+      suite.importer,
+      bundle(old),
+      request,
+      new Date('2033-01-01T00:00:00.123Z'),
+    )
     const gone = old[2]
     await deleteOwnVersions(
-      store.db,
-      importer.actor,
-      { id: gone?.id ?? '', ownerOrgId: importer.orgId, modified: ['2025-01-01T00:00:00.000Z'] },
+      suite.store.db,
+      suite.importer.actor,
+      { id: gone?.id ?? '', ownerOrgId: suite.importer.orgId, modified: ['2025-01-01T00:00:00.000Z'] },
       new Date('2033-01-01T00:00:00.124Z'),
     )
     // A migration gets an untyped handle, as Kysely's Migrator gives it.
-    const schemaDb = store.db as unknown as Kysely<unknown>
+    const schemaDb = suite.store.db as unknown as Kysely<unknown>
     // Back to how a store before it looks: millisecond instants, a millisecond clock.
     await microsecondInstants.down(schemaDb)
     expect((await instants()).every((r) => MILLIS.test(r.added_at))).toBe(true)
@@ -69,12 +61,18 @@ describe.each(STORE_KINDS)('migration 2026-11-25T1630-microsecond-instants (%s)'
       '2033-01-01T00:00:00.123000Z',
       '2033-01-01T00:00:00.123000Z',
     ])
-    const tombstones = await store.db.selectFrom('stix_deletions').select('deleted_at').execute()
+    const tombstones = await suite.store.db.selectFrom('stix_deletions').select('deleted_at').execute()
     expect(tombstones.map((t) => t.deleted_at)).toEqual(['2033-01-01T00:00:00.124000Z'])
 
     // Written in the same millisecond as the old ones (a clock that reads earlier, even): after them.
     const fresh = [indicator(), indicator()]
-    await importContent(store.db, importer, bundle(fresh), request, new Date('2033-01-01T00:00:00.123Z'))
+    await importContent(
+      suite.store.db,
+      suite.importer,
+      bundle(fresh),
+      request,
+      new Date('2033-01-01T00:00:00.123Z'),
+    )
     const all = await instants()
     expect(all.every((r) => MICROS.test(r.added_at))).toBe(true)
     expect(

@@ -1,34 +1,20 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { importContent } from '../../src/server/modules/intel/intel.service.js'
 import * as objectNames from '../../src/server/store/migrations/2026-11-25T1900-object-names.js'
-import type { Store } from '../../src/server/store/store.js'
-import { cliImporter } from '../helpers/factories.js'
 import { bundleOf, indicator } from '../helpers/stix.js'
-import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
+import { importerSuite, STORE_KINDS } from '../helpers/stores.js'
 
 /**
  * Versions keep their name in a column of their own (lists of related objects name them without
  * parsing the JSON): imports write it, and the migration fills it for versions stored before.
  */
 describe.each(STORE_KINDS)('migration 2026-11-25T1900-object-names (%s)', (kind) => {
-  let location: TestStoreLocation
-  let store: Store
-  let importer: Parameters<typeof importContent>[1]
-
-  beforeAll(async () => {
-    location = await createStoreLocation(kind)
-    store = await openTestStore(location)
-    importer = await cliImporter(store, 'Names CSIRT', 'names')
-  })
-  afterAll(async () => {
-    await store.close()
-    await location.drop()
-  })
+  const suite = importerSuite(kind, 'Names CSIRT', 'names')
 
   async function names(): Promise<Map<string, string | null>> {
-    const rows = await store.db.selectFrom('stix_objects').select(['id', 'modified', 'name']).execute()
+    const rows = await suite.store.db.selectFrom('stix_objects').select(['id', 'modified', 'name']).execute()
     return new Map(rows.map((r) => [`${r.id} ${r.modified}`, r.name]))
   }
 
@@ -46,7 +32,7 @@ describe.each(STORE_KINDS)('migration 2026-11-25T1900-object-names (%s)', (kind)
       modified: '2025-01-01T00:00:00.000Z',
       name: 42,
     }
-    await importContent(store.db, importer, bundleOf([named, renamed, nameless, file, odd]), {
+    await importContent(suite.store.db, suite.importer, bundleOf([named, renamed, nameless, file, odd]), {
       format: 'stix',
       label: { tlp: 'green', audience: 'community' },
       skipInvalid: false,
@@ -61,7 +47,7 @@ describe.each(STORE_KINDS)('migration 2026-11-25T1900-object-names (%s)', (kind)
     ])
     expect(await names()).toEqual(expected)
     // A migration gets an untyped handle, as Kysely's Migrator gives it.
-    const schemaDb = store.db as unknown as Kysely<unknown>
+    const schemaDb = suite.store.db as unknown as Kysely<unknown>
     await objectNames.down(schemaDb)
     await objectNames.up(schemaDb)
     expect(await names()).toEqual(expected)
