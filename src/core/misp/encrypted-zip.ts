@@ -82,6 +82,26 @@ const DOS_TIME = 0
 const DOS_DATE = (0 << 9) | (1 << 5) | 1
 
 /**
+ * The fields a local file header and its central directory entry share, from `at` on (4 in the
+ * one, 6 in the other): version needed, flags, method, time, date, checksum, sizes, name length.
+ */
+function writeEntryFields(
+  header: Buffer,
+  at: number,
+  entry: { crc: number; stored: number; size: number; nameLength: number },
+): void {
+  header.writeUInt16LE(20, at) // version needed: 2.0 (deflate, encryption)
+  header.writeUInt16LE(0x0001, at + 2) // flags: encrypted
+  header.writeUInt16LE(8, at + 4) // method: deflate
+  header.writeUInt16LE(DOS_TIME, at + 6)
+  header.writeUInt16LE(DOS_DATE, at + 8)
+  header.writeUInt32LE(entry.crc, at + 10)
+  header.writeUInt32LE(entry.stored, at + 14)
+  header.writeUInt32LE(entry.size, at + 18)
+  header.writeUInt16LE(entry.nameLength, at + 22)
+}
+
+/**
  * A ZIP archive of `entries`, each deflated and encrypted with `password` (ZipCrypto).
  *
  * @example
@@ -102,30 +122,14 @@ export function encryptedZip(entries: readonly ZipEntry[], password: string): Bu
     header[11] = crc >>> 24
     const keys = new ZipCryptoKeys(password)
     const sealed = Buffer.concat([keys.encrypt(header), keys.encrypt(compressed)])
+    const fields = { crc, stored: sealed.length, size: entry.data.length, nameLength: name.length }
     const local = Buffer.alloc(30)
     local.writeUInt32LE(0x04034b50, 0)
-    local.writeUInt16LE(20, 4) // version needed: 2.0 (deflate, encryption)
-    local.writeUInt16LE(0x0001, 6) // flags: encrypted
-    local.writeUInt16LE(8, 8) // method: deflate
-    local.writeUInt16LE(DOS_TIME, 10)
-    local.writeUInt16LE(DOS_DATE, 12)
-    local.writeUInt32LE(crc, 14)
-    local.writeUInt32LE(sealed.length, 18)
-    local.writeUInt32LE(entry.data.length, 22)
-    local.writeUInt16LE(name.length, 26)
-    local.writeUInt16LE(0, 28)
+    writeEntryFields(local, 4, fields)
     const central = Buffer.alloc(46)
     central.writeUInt32LE(0x02014b50, 0)
     central.writeUInt16LE(20, 4) // made by: 2.0, MS-DOS attributes
-    central.writeUInt16LE(20, 6)
-    central.writeUInt16LE(0x0001, 8)
-    central.writeUInt16LE(8, 10)
-    central.writeUInt16LE(DOS_TIME, 12)
-    central.writeUInt16LE(DOS_DATE, 14)
-    central.writeUInt32LE(crc, 16)
-    central.writeUInt32LE(sealed.length, 20)
-    central.writeUInt32LE(entry.data.length, 24)
-    central.writeUInt16LE(name.length, 28)
+    writeEntryFields(central, 6, fields)
     central.writeUInt32LE(offset, 42)
     locals.push(local, name, sealed)
     centrals.push(central, name)
