@@ -71,7 +71,11 @@ async function client() {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'liaison-taxii-bench-'))
   // `--profile <dir>` writes a CPU profile of the server there.
   const profile = option('profile', null)
-  const nodeArgs = profile === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`]
+  // The server runs with the flags of `npm start`.
+  const nodeArgs = [
+    '--max-semi-space-size=64',
+    ...(profile === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`]),
+  ]
   // PostgreSQL: a database of the run's own (the counts below assume an empty store), dropped after.
   const scratch = databaseUrl === null ? null : await scratchDatabase(databaseUrl)
   const serverArgs =
