@@ -1,7 +1,7 @@
 import { compareStixTimestamps, type StixObject } from '../../../core/stix/stix.js'
 import { rawSqliteOf, type Db } from '../../store/store.js'
 import { recordAudit, type AuditActor } from '../audit/audit.service.js'
-import { indexRowsOf } from './intel.import.js'
+import { indexRowsOf } from './intel.prepare.js'
 import { deleteProvenance, findVersionLabels, recordDeletions } from './intel.provenance.js'
 import {
   claimIntelInstant,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { StixObject } from '../../../core/stix/stix.js'
-import { indexRowsInTurns, indexRowsOf, INDEX_ROWS_STEP, uniqueVersionsInIdOrder } from './intel.import.js'
+import { uniqueVersionsInIdOrder } from './intel.import.js'
+import { indexRowsInTurns, indexRowsOf, INDEX_ROWS_STEP } from './intel.prepare.js'
 
 const object = (id: string, modified: string, name: string): StixObject => ({
   type: 'indicator',

@@ -6,7 +6,8 @@ import type { StixObject } from '../../../core/stix/stix.js'
 import { validateStixContent, type StixProblem } from '../../../core/stix/validate.js'
 import { Audience, Pap, Tlp } from '../../../core/trust/label.js'
 import { LiaisonError } from '../../errors.js'
-import { IMPORT_CHECKS, importWarnings, type ImportProblem, type PreparedContent } from './intel.import.js'
+import { importWarnings, type ImportProblem, type PreparedContent } from './intel.import.js'
+import { IMPORT_CHECKS } from './intel.prepare.js'
 
 /** A MISP problem in the shape every import reports. */
 function asStixProblem(problem: MispProblem, index: number): ImportProblem {

@@ -14,14 +14,13 @@ import type { AuditActor } from '../audit/audit.service.js'
 import { labelFromInput } from '../trust/label.service.js'
 import { prepareMisp } from './intel.misp.js'
 import {
-  observablesOfObject,
   prepareStix,
   storeStixObjects,
-  tlpOfObject,
   type ImportContext,
   type ImportWarnings,
   type ImportSummary,
 } from './intel.import.js'
+import { observablesOfObject, tlpOfObject } from './intel.prepare.js'
 import { openWarninglistMatcher } from '../warninglist/warninglist.service.js'
 import { badInput, forbidden } from '../../errors.js'
 import { heldLabelFor, requestRelease } from '../release/release.service.js'

@@ -6,13 +6,8 @@ import { stixVersionEvidence, validateStixContent } from '../../../core/stix/val
 import { Tlp } from '../../../core/trust/label.js'
 import { badInput } from '../../errors.js'
 import type { Db } from '../../store/store.js'
-import {
-  IMPORT_CHECKS,
-  importRefusal,
-  storeStixObjects,
-  tlpOfObject,
-  type ImportProblem,
-} from './intel.import.js'
+import { importRefusal, storeStixObjects, type ImportProblem } from './intel.import.js'
+import { IMPORT_CHECKS, tlpOfObject } from './intel.prepare.js'
 import {
   finishImport,
   importContext,

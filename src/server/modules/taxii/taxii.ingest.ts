@@ -13,7 +13,8 @@ import type { Db, Trx } from '../../store/store.js'
 import { principalOf } from '../auth/principal.js'
 import { isPeerOrganisation, peerProvenanceOf } from '../federation/federation.repository.js'
 import { findGroupIdsOfOrg } from '../group/group.repository.js'
-import { IMPORT_CHECKS, storeStixObjects, tlpOfObject, type ImportSummary } from '../intel/intel.import.js'
+import { storeStixObjects, type ImportSummary } from '../intel/intel.import.js'
+import { IMPORT_CHECKS, tlpOfObject } from '../intel/intel.prepare.js'
 import {
   finishImport,
   importContext,
