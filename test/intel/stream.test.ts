@@ -1,7 +1,7 @@
 // Large STIX files are imported piece by piece (two passes over the file): the result must be the
 // same as importing the whole content, on both stores.
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -35,6 +35,24 @@ async function holdings(store: Store, orgId: string): Promise<string[]> {
     .where('s.owner_org_id', '=', orgId)
     .execute()
   return rows.map((r) => `${r.id} ${r.modified} ${r.is_latest} ${r.tlp} ${r.json}`).sort()
+}
+
+/**
+ * An organisation's observable and reference rows (built on the worker thread for a streamed
+ * import, on the importing thread for a whole one), the owner left out.
+ */
+async function indexRows(store: Store, orgId: string): Promise<string[]> {
+  const observables = await store.db
+    .selectFrom('observables')
+    .select(['object_id', 'kind', 'key', 'range_start', 'range_end', 'network', 'origin'])
+    .where('owner_org_id', '=', orgId)
+    .execute()
+  const refs = await store.db
+    .selectFrom('stix_refs')
+    .select(['from_id', 'property', 'to_id'])
+    .where('owner_org_id', '=', orgId)
+    .execute()
+  return [...observables, ...refs].map((r) => JSON.stringify(Object.values(r))).sort()
 }
 
 function indicator(i: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -105,6 +123,10 @@ describe.each(STORE_KINDS)('streaming import of large STIX files (%s)', (kind) =
     expect(streamedRows).toEqual(wholeRows)
     expect(streamedRows.every((r) => r.includes(' X '))).toBe(true)
     expect(streamedRows.find((r) => r.includes('second occurrence'))).toBeDefined()
+    const index = await indexRows(store, streamed.orgId)
+    // One observable an object, and the TLP:RED marking the last one references.
+    expect(index).toHaveLength(12_002)
+    expect(index).toEqual(await indexRows(store, whole.orgId))
   })
 
   it('reports progress batch by batch, also for content imported whole', async () => {
@@ -138,6 +160,32 @@ describe.each(STORE_KINDS)('streaming import of large STIX files (%s)', (kind) =
     await importContent(store.db, whole, apt1, request({ tlp: 'green' }))
     await importStixFile(store.db, streamed, file(apt1), request({ tlp: 'green' }))
     expect(await holdings(store, streamed.orgId)).toEqual(await holdings(store, whole.orgId))
+    const index = await indexRows(store, streamed.orgId)
+    expect(index.filter((r) => r.includes('_ref')).length).toBeGreaterThan(10)
+    expect(index).toEqual(await indexRows(store, whole.orgId))
+  })
+
+  it('refuses a file that changes between its check and its storing, and stores nothing of it', async () => {
+    // The second pass reads the file again (on the worker thread): rewritten once checked, with half
+    // the objects, it would have stored half; the import fails whole after storing some of its parts.
+    const objects = Array.from({ length: 12_000 }, (_, i) => indicator(300_000 + i))
+    const name = file({ type: 'bundle', id: `bundle--${randomUUID()}`, objects })
+    const size = statSync(name).size
+    const someone = await importer()
+    const error = await importStixFile(store.db, someone, name, {
+      ...request(),
+      onCheck: (bytes) => {
+        if (bytes === size) {
+          writeFileSync(name, JSON.stringify({ type: 'bundle', objects: objects.slice(0, 6000) }))
+        }
+      },
+    }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(LiaisonError)
+    expect((error as LiaisonError).message).toMatch(
+      /the file changed while it was imported: checked with 12000 objects, it now holds 6000 objects/,
+    )
+    expect(await holdings(store, someone.orgId)).toEqual([])
+    expect(await indexRows(store, someone.orgId)).toEqual([])
   })
 
   it('refuses a broken bundle whole with the same problems as a whole import, or stores its valid part', async () => {

@@ -9,6 +9,7 @@ import { Provenance } from '../../../core/federation/provenance.js'
 import { equalityComparisons, parsePattern } from '../../../core/stix/pattern.js'
 import { tlpOfMarkingRef, type StixObject } from '../../../core/stix/stix.js'
 import { Tlp } from '../../../core/trust/label.js'
+import type { ErrorCode, ErrorDetails } from '../../errors.js'
 import type { ObservableTable, StixRefTable } from './intel.table.js'
 
 // What an import computes of each object before it stores it: the checks, the label's TLP, the
@@ -337,3 +338,28 @@ export function decodePrepared(fields: PreparedFields): PreparedVersion[] {
   }
   return out
 }
+
+/** What the importing thread asks of a worker that prepares a large file's objects. */
+export interface PrepareJob {
+  /** The bundle file, checked already. */
+  readonly file: string
+  /** Indexes of the objects the check rejected (an import with `skipInvalid`): left out. */
+  readonly rejected: readonly number[]
+  /** How many objects the check read: a file that holds others now has changed since. */
+  readonly count: number
+}
+
+/** What the worker sends: a part's prepared versions ({@link encodePrepared}), the end, or a failure. */
+export type PrepareMessage =
+  /** A part, and how many objects the file has held up to its end. */
+  | { readonly kind: 'part'; readonly fields: PreparedFields; readonly count: number }
+  | { readonly kind: 'done'; readonly count: number; readonly bundle: boolean }
+  | {
+      readonly kind: 'failed'
+      readonly message: string
+      /** Set when the failure is a {@link LiaisonError} (a file that no longer parses): its parts. */
+      readonly error: { status: number; code: ErrorCode; details: ErrorDetails } | null
+    }
+
+/** Parts the worker prepares ahead of the store (each 5,000 objects): enough to keep both busy. */
+export const PARTS_AHEAD = 3

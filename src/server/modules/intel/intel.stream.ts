@@ -1,13 +1,20 @@
-import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
-import { BundleScanner, NotABundleError } from '../../../core/stix/bundle-scanner.js'
 import type { StixObject } from '../../../core/stix/stix.js'
 import { stixVersionEvidence, validateStixContent } from '../../../core/stix/validate.js'
 import { Tlp } from '../../../core/trust/label.js'
-import { badInput } from '../../errors.js'
+import { badInput, LiaisonError } from '../../errors.js'
+import { startModuleThread } from '../../threads.js'
 import type { Db } from '../../store/store.js'
 import { importRefusal, storeStixObjects, type ImportProblem } from './intel.import.js'
-import { IMPORT_CHECKS, tlpOfObject } from './intel.prepare.js'
+import { readBundleParts } from './intel.bundle-file.js'
+import {
+  decodePrepared,
+  IMPORT_CHECKS,
+  tlpOfObject,
+  type PreparedVersion,
+  type PrepareJob,
+  type PrepareMessage,
+} from './intel.prepare.js'
 import {
   finishImport,
   importContext,
@@ -20,8 +27,6 @@ import {
 
 /** Files smaller than this are read whole (fast, and every shape of content is accepted). */
 export const STREAM_THRESHOLD_BYTES = 32 * 1024 * 1024
-/** Objects parsed, validated and stored together. */
-const PART = 5000
 /** Problems kept in full; beyond this only counted. */
 const PROBLEMS_KEPT = 1000
 
@@ -30,52 +35,80 @@ export async function isLargeFile(file: string): Promise<boolean> {
   return (await stat(file)).size >= STREAM_THRESHOLD_BYTES
 }
 
-/** The objects of a bundle file, parsed, in parts of {@link PART}, each with its first index. */
-async function* readParts(
-  file: string,
-  onBytes?: (bytes: number) => void,
-): AsyncGenerator<{ start: number; objects: unknown[] }, Record<string, unknown> | null> {
-  const scanner = new BundleScanner()
-  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1024 * 1024 })
-  let part: unknown[] = []
-  let start = 0
-  let read = 0
+/**
+ * The valid objects of a checked bundle file, prepared to store on a worker thread
+ * (intel.stream.worker.ts) part by part, ahead of the store: while this thread stores a part, the
+ * worker reads, parses and prepares the next ones. The worker ends when the parts do, or when the
+ * store stops taking them (a failure, which rolls the import back).
+ */
+async function* preparedParts(job: PrepareJob): AsyncGenerator<{ readonly prepared: PreparedVersion[] }> {
+  const worker = startModuleThread(new URL('./intel.stream.worker.js', import.meta.url), job)
+  const arrived: PrepareMessage[] = []
+  // What the thread's events tell (in an object: the loop below reads what the callbacks set).
+  const thread: { failure: Error | null; ended: boolean } = { failure: null, ended: false }
+  let wake: (() => void) | null = null
+  worker.on('message', (message: PrepareMessage) => {
+    arrived.push(message)
+    wake?.()
+  })
+  worker.on('error', (error) => {
+    thread.failure = error
+    wake?.()
+  })
+  worker.on('exit', () => {
+    thread.ended = true
+    wake?.()
+  })
   try {
-    for await (const chunk of stream as AsyncIterable<string>) {
-      read += Buffer.byteLength(chunk)
-      onBytes?.(read)
-      for (const text of scanner.push(chunk)) {
-        part.push(JSON.parse(text))
-        if (part.length === PART) {
-          yield { start, objects: part }
-          start += part.length
-          part = []
+    for (;;) {
+      const message = arrived.shift()
+      if (message === undefined) {
+        if (thread.failure !== null) {
+          throw thread.failure
         }
+        if (thread.ended) {
+          throw new Error(`the thread preparing ${job.file} stopped before its end`)
+        }
+        await new Promise<void>((resolve) => (wake = resolve))
+        wake = null
+        continue
       }
+      if (message.kind === 'failed') {
+        // As the worker threw it: a file that no longer parses is bad input, as in the check.
+        throw message.error === null
+          ? new Error(`preparing ${job.file}: ${message.message}`)
+          : new LiaisonError(message.error.status, message.error.code, message.message, message.error.details)
+      }
+      // The file is read twice: one rewritten in between is refused (the transaction rolls back).
+      const changed =
+        message.kind === 'done' ? message.count !== job.count || !message.bundle : message.count > job.count
+      if (changed) {
+        const holds =
+          message.kind === 'done' && !message.bundle
+            ? 'no STIX bundle'
+            : `${message.count}${message.kind === 'part' ? ' or more' : ''} objects`
+        throw badInput(
+          job.file,
+          `the file changed while it was imported: checked with ${job.count} objects, it now holds ${holds}; nothing was imported`,
+        )
+      }
+      if (message.kind === 'done') {
+        return
+      }
+      worker.postMessage('more')
+      yield { prepared: decodePrepared(message.fields) }
     }
-    scanner.finish()
-  } catch (error) {
-    if (error instanceof NotABundleError) {
-      return null
-    }
-    if (error instanceof SyntaxError) {
-      throw badInput(file, `not a readable STIX bundle: ${error.message}`)
-    }
-    throw error
   } finally {
-    stream.destroy()
+    await worker.terminate()
   }
-  if (part.length > 0) {
-    yield { start, objects: part }
-  }
-  return scanner.header
 }
 
 /**
  * Imports a large STIX 2.1 bundle file without holding it whole: a first pass parses and validates
  * it part by part (every problem reported, the label decided by the strictest marking as for any
  * import), a second pass reads it again and stores the valid objects part by part inside one
- * transaction — atomic as every import. Returns null when the file is not a STIX 2.1 bundle (STIX
+ * transaction — atomic as every import. The second pass reads and prepares on a worker thread
+ * while this one stores. Returns null when the file is not a STIX 2.1 bundle (STIX
  * 2.0 to upgrade, a single object or a list): the caller then imports it whole.
  */
 export async function importStixFile(
@@ -96,7 +129,7 @@ export async function importStixFile(
   let first: unknown = null
   const hits = await openWarninglistHits(db)
   const size = (await stat(file)).size
-  const parts = readParts(file, (bytes) => request.onCheck?.(bytes, size))
+  const parts = readBundleParts(file, (bytes) => request.onCheck?.(bytes, size))
   let next = await parts.next()
   while (next.done !== true) {
     const { start, objects } = next.value
@@ -159,15 +192,10 @@ export async function importStixFile(
     audienceHint: null,
     anyRed,
   })
-  async function* valid(): AsyncGenerator<readonly StixObject[]> {
-    for await (const { start, objects } of readParts(file)) {
-      yield objects.filter((_, i) => !rejected.has(start + i)) as StixObject[]
-    }
-  }
   const summary = await storeStixObjects(
     db,
     importContext(importer, request, 'stix', held ?? label),
-    { total: count - rejected.size, batches: valid() },
+    { total: count - rejected.size, batches: preparedParts({ file, rejected: [...rejected], count }) },
     { problems, upgradedFrom20: false, rejectedCount: rejected.size },
     now,
   )
