@@ -9,6 +9,7 @@ import { LiaisonError } from '../../src/server/errors.js'
 import { importContent, type Importer } from '../../src/server/modules/intel/intel.service.js'
 import { importStixFile } from '../../src/server/modules/intel/intel.stream.js'
 import { createOrganisation } from '../../src/server/modules/org/org.service.js'
+import { importWarninglist } from '../../src/server/modules/warninglist/warninglist.service.js'
 import type { Store } from '../../src/server/store/store.js'
 import { CORPUS_DIR } from '../helpers/corpus.js'
 import { createUserWithPassword } from '../helpers/factories.js'
@@ -17,7 +18,7 @@ import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation
 const OPERATOR = { kind: 'cli' as const, osUser: 'stream-test' }
 const RED = 'marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed'
 
-function request(overrides: { skipInvalid?: boolean; tlp?: 'green' } = {}) {
+function request(overrides: { skipInvalid?: boolean; tlp?: 'green' | undefined } = {}) {
   return {
     format: 'stix' as const,
     label: overrides.tlp === undefined ? {} : { tlp: overrides.tlp },
@@ -129,6 +130,50 @@ describe.each(STORE_KINDS)('streaming import of large STIX files (%s)', (kind) =
     expect(index).toEqual(await indexRows(store, whole.orgId))
   })
 
+  it('with a TLP given, stores in one pass what a whole import stores, the file read once', async () => {
+    const objects = Array.from({ length: 12_000 }, (_, i) => indicator(400_000 + i))
+    objects.push(indicator(499_999, { object_marking_refs: [RED] }))
+    objects.push(indicator(400_003, { name: 'second occurrence' }))
+    const bundle = { type: 'bundle', id: `bundle--${randomUUID()}`, objects }
+    const whole = await importer()
+    const streamed = await importer()
+    const a = await importContent(store.db, whole, bundle, request({ tlp: 'green' }))
+    const checked: number[] = []
+    const progress: [number, number][] = []
+    const b = await importStixFile(store.db, streamed, file(bundle), {
+      ...request({ tlp: 'green' }),
+      onCheck: (done) => checked.push(done),
+      onProgress: (done, total) => progress.push([done, total]),
+    })
+    expect(checked).toEqual([])
+    // Every object read, the repeated one too (as a whole import counts its progress).
+    expect(progress.at(-1)).toEqual([12_002, 12_002])
+    expect((b?.created ?? 0) + (b?.updated ?? 0)).toBe(a.created + a.updated + 1)
+    expect(await holdings(store, streamed.orgId)).toEqual(
+      (await holdings(store, whole.orgId)).map((r) => r.replace(whole.orgId, streamed.orgId)),
+    )
+    // The one TLP:RED object is red, the rest green, as in the whole import.
+    expect((await holdings(store, streamed.orgId)).filter((r) => r.includes(' red ')).length).toBe(1)
+    expect(await indexRows(store, streamed.orgId)).toEqual(await indexRows(store, whole.orgId))
+  })
+
+  it('refuses TLP:RED content with nobody to name in one pass too, and stores nothing', async () => {
+    const objects = Array.from({ length: 6000 }, (_, i) => indicator(500_000 + i))
+    objects.push(indicator(599_999, { object_marking_refs: [RED] }))
+    const bundle = { type: 'bundle', id: `bundle--${randomUUID()}`, objects }
+    const nobody = { ...(await importer()), userId: '' }
+    const wholeError = await importContent(store.db, nobody, bundle, request({ tlp: 'green' })).catch(
+      (e: unknown) => e,
+    )
+    const streamError = await importStixFile(store.db, nobody, file(bundle), request({ tlp: 'green' })).catch(
+      (e: unknown) => e,
+    )
+    expect(wholeError).toBeInstanceOf(LiaisonError)
+    expect((streamError as LiaisonError).message).toBe((wholeError as LiaisonError).message)
+    expect(await holdings(store, nobody.orgId)).toEqual([])
+    expect(await indexRows(store, nobody.orgId)).toEqual([])
+  })
+
   it('reports progress batch by batch, also for content imported whole', async () => {
     const objects = Array.from({ length: 12_001 }, (_, i) => indicator(200_000 + i))
     const bundle = { type: 'bundle', id: `bundle--${randomUUID()}`, objects }
@@ -188,54 +233,98 @@ describe.each(STORE_KINDS)('streaming import of large STIX files (%s)', (kind) =
     expect(await indexRows(store, someone.orgId)).toEqual([])
   })
 
-  it('refuses a broken bundle whole with the same problems as a whole import, or stores its valid part', async () => {
-    // Problems in two different parts: a broken pattern, and modified before created.
-    const objects = Array.from({ length: 6000 }, (_, i) => indicator(i))
-    objects[10] = indicator(10, { pattern: "[ipv4-addr:value = '10.0.0.1'" })
-    objects[5500] = indicator(5500, { modified: '2024-01-01T00:00:00.000Z' })
-    const broken = { type: 'bundle', id: `bundle--${randomUUID()}`, objects }
-    const brokenFile = file(broken)
-    const someone = await importer()
-    const wholeError = await importContent(store.db, someone, broken, request()).catch((e: unknown) => e)
-    const streamError = await importStixFile(store.db, someone, brokenFile, request()).catch(
-      (e: unknown) => e,
-    )
-    expect(wholeError).toBeInstanceOf(LiaisonError)
-    expect(streamError).toBeInstanceOf(LiaisonError)
-    expect((streamError as LiaisonError).details).toEqual((wholeError as LiaisonError).details)
-    expect((streamError as LiaisonError).message).toBe((wholeError as LiaisonError).message)
-    expect(await holdings(store, someone.orgId)).toEqual([])
-    // --skip-invalid: the valid part, the same rejections.
-    const lenientWhole = await importContent(store.db, someone, broken, request({ skipInvalid: true }))
-    const other = await importer()
-    const lenientStream = await importStixFile(store.db, other, brokenFile, request({ skipInvalid: true }))
-    expect(lenientStream?.rejected).toBe(2)
-    expect(lenientStream?.rejected).toBe(lenientWhole.rejected)
-    expect(lenientStream?.created).toBe(lenientWhole.created)
-    expect(lenientStream?.problems).toEqual(lenientWhole.problems)
-    expect(await holdings(store, other.orgId)).toEqual(await holdings(store, someone.orgId))
-  })
+  it.each([
+    ['two passes', undefined],
+    ['one pass', 'green' as const],
+  ])(
+    'refuses a broken bundle whole with the same problems as a whole import, or stores its valid part (%s)',
+    async (_, tlp) => {
+      // Problems in two different parts: a broken pattern, and modified before created.
+      const objects = Array.from({ length: 6000 }, (_, i) => indicator(i))
+      objects[10] = indicator(10, { pattern: "[ipv4-addr:value = '10.0.0.1'" })
+      objects[5500] = indicator(5500, { modified: '2024-01-01T00:00:00.000Z' })
+      const broken = { type: 'bundle', id: `bundle--${randomUUID()}`, objects }
+      const brokenFile = file(broken)
+      const someone = await importer()
+      const wholeError = await importContent(store.db, someone, broken, request({ tlp })).catch(
+        (e: unknown) => e,
+      )
+      const streamError = await importStixFile(store.db, someone, brokenFile, request({ tlp })).catch(
+        (e: unknown) => e,
+      )
+      expect(wholeError).toBeInstanceOf(LiaisonError)
+      expect(streamError).toBeInstanceOf(LiaisonError)
+      expect((streamError as LiaisonError).details).toEqual((wholeError as LiaisonError).details)
+      expect((streamError as LiaisonError).message).toBe((wholeError as LiaisonError).message)
+      expect(await holdings(store, someone.orgId)).toEqual([])
+      // --skip-invalid: the valid part, the same rejections.
+      const lenientWhole = await importContent(store.db, someone, broken, request({ skipInvalid: true, tlp }))
+      const other = await importer()
+      const lenientStream = await importStixFile(
+        store.db,
+        other,
+        brokenFile,
+        request({ skipInvalid: true, tlp }),
+      )
+      expect(lenientStream?.rejected).toBe(2)
+      expect(lenientStream?.rejected).toBe(lenientWhole.rejected)
+      expect(lenientStream?.created).toBe(lenientWhole.created)
+      expect(lenientStream?.problems).toEqual(lenientWhole.problems)
+      expect(await holdings(store, other.orgId)).toEqual(await holdings(store, someone.orgId))
+    },
+  )
 
-  it('leaves STIX 2.0, lists, single objects and MISP to the whole import, and names broken JSON', async () => {
-    const someone = await importer()
-    const stix20 = {
-      type: 'bundle',
-      id: `bundle--${randomUUID()}`,
-      spec_version: '2.0',
-      objects: [
-        { type: 'identity', id: `identity--${randomUUID()}`, name: 'x', identity_class: 'organization' },
-      ],
-    }
-    expect(await importStixFile(store.db, someone, file(stix20), request())).toBeNull()
-    expect(await importStixFile(store.db, someone, file([indicator(1)]), request())).toBeNull()
-    expect(await importStixFile(store.db, someone, file({ Event: { info: 'misp' } }), request())).toBeNull()
-    const truncated = file(
-      null,
-      JSON.stringify({ type: 'bundle', objects: [indicator(1), indicator(2)] }).slice(0, -20),
+  it.each([
+    ['two passes', undefined],
+    ['one pass', 'green' as const],
+  ])(
+    'leaves STIX 2.0, lists, single objects and MISP to the whole import, and names broken JSON (%s)',
+    async (_, tlp) => {
+      const someone = await importer()
+      const stix20 = {
+        type: 'bundle',
+        id: `bundle--${randomUUID()}`,
+        spec_version: '2.0',
+        objects: [
+          { type: 'identity', id: `identity--${randomUUID()}`, name: 'x', identity_class: 'organization' },
+        ],
+      }
+      expect(await importStixFile(store.db, someone, file(stix20), request({ tlp }))).toBeNull()
+      expect(await importStixFile(store.db, someone, file([indicator(1)]), request({ tlp }))).toBeNull()
+      expect(
+        await importStixFile(store.db, someone, file({ Event: { info: 'misp' } }), request({ tlp })),
+      ).toBeNull()
+      const truncated = file(
+        null,
+        JSON.stringify({ type: 'bundle', objects: [indicator(1), indicator(2)] }).slice(0, -20),
+      )
+      const error = await importStixFile(store.db, someone, truncated, request({ tlp })).catch(
+        (e: unknown) => e,
+      )
+      expect(error).toBeInstanceOf(LiaisonError)
+      expect((error as LiaisonError).message).toMatch(/not a readable STIX bundle: .*at character/)
+      expect(await holdings(store, someone.orgId)).toEqual([])
+    },
+  )
+
+  it('flags the same warninglist hits in one pass, in two and whole (the last test: it enables a list)', async () => {
+    await importWarninglist(
+      store.db,
+      OPERATOR,
+      JSON.parse(
+        readFileSync(path.join(CORPUS_DIR, 'misp/warninglists/rfc1918/list.json'), 'utf8'),
+      ) as unknown,
     )
-    const error = await importStixFile(store.db, someone, truncated, request()).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(LiaisonError)
-    expect((error as LiaisonError).message).toMatch(/not a readable STIX bundle: .*at character/)
-    expect(await holdings(store, someone.orgId)).toEqual([])
+    // Private addresses, every one on the list; one public address, on none.
+    const objects = Array.from({ length: 6000 }, (_, i) => indicator(600_000 + i))
+    objects.push(indicator(699_999, { pattern: "[ipv4-addr:value = '198.51.100.7']" }))
+    const bundle = { type: 'bundle', id: `bundle--${randomUUID()}`, objects }
+    const name = file(bundle)
+    const whole = await importContent(store.db, await importer(), bundle, request({ tlp: 'green' }))
+    const twoPasses = await importStixFile(store.db, await importer(), name, request())
+    const onePass = await importStixFile(store.db, await importer(), name, request({ tlp: 'green' }))
+    expect(whole.warninglistHits.total).toBe(6000)
+    expect(twoPasses?.warninglistHits).toEqual(whole.warninglistHits)
+    expect(onePass?.warninglistHits).toEqual(whole.warninglistHits)
   })
 })

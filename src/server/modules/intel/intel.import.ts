@@ -122,6 +122,11 @@ export interface ImportProblem {
 export interface StixBatches {
   readonly total: number
   readonly batches: AsyncIterable<readonly StixObject[] | { readonly prepared: readonly PreparedVersion[] }>
+  /**
+   * For batches checked as they are read (a large file in one pass): the problems of the objects
+   * rejected, known once the last batch is read.
+   */
+  readonly rejected?: () => { problems: ImportProblem[]; count: number }
 }
 
 /** Warnings listed at most in an import's summary; `total` counts them all. */
@@ -314,6 +319,11 @@ export async function storeStixObjects(
       }
       done += 'prepared' in part ? part.prepared.length : part.length
       ctx.onProgress?.(Math.min(done, input.total), input.total)
+    }
+    const late = input.rejected?.()
+    if (late !== undefined) {
+      summary.problems = late.problems
+      summary.rejected = late.count
     }
     await trx
       .insertInto('intel_imports')

@@ -5,11 +5,13 @@ import {
   type ObservablePurpose,
 } from '../../../core/intel/misp-observable.js'
 import { observableAt, observablesOfSco, type Observable } from '../../../core/intel/observable.js'
+import type { ObservableLike } from '../../../core/intel/warninglist.js'
 import { Provenance } from '../../../core/federation/provenance.js'
 import { equalityComparisons, parsePattern } from '../../../core/stix/pattern.js'
 import { tlpOfMarkingRef, type StixObject } from '../../../core/stix/stix.js'
 import { Tlp } from '../../../core/trust/label.js'
 import type { ErrorCode, ErrorDetails } from '../../errors.js'
+import type { BundleFileFindings } from './intel.bundle-file.js'
 import type { ObservableTable, StixRefTable } from './intel.table.js'
 
 // What an import computes of each object before it stores it: the checks, the label's TLP, the
@@ -202,6 +204,25 @@ export function nameOf(object: StixObject): string | null {
   return typeof object.name === 'string' ? object.name.replaceAll('\u0000', '\uFFFD') : null
 }
 
+/** An observable of an object, to look up on the enabled warninglists. */
+export interface ObservableOf {
+  readonly objectId: string
+  readonly observable: ObservableLike
+}
+
+/** The observables of an object to look up on warninglists: every value, each key once. */
+export function warninglistObservablesOf(object: StixObject): ObservableOf[] {
+  const out: ObservableOf[] = []
+  const seen = new Set<string>()
+  for (const observable of observablesOfObject(object)) {
+    if (!seen.has(observable.key)) {
+      seen.add(observable.key)
+      out.push({ objectId: object.id, observable })
+    }
+  }
+  return out
+}
+
 /** An object version ready to store: what the store needs of it, computed where it was read. */
 export interface PreparedVersion {
   readonly id: string
@@ -341,25 +362,73 @@ export function decodePrepared(fields: PreparedFields): PreparedVersion[] {
 
 /** What the importing thread asks of a worker that prepares a large file's objects. */
 export interface PrepareJob {
-  /** The bundle file, checked already. */
+  /** The bundle file. */
   readonly file: string
+  /**
+   * Null when the file is checked already (two passes). Otherwise (one pass) the worker checks each
+   * part as well and prepares its valid objects (none once a strict import has a problem), and
+   * sends their warninglist observables when `matching`.
+   */
+  readonly check: { readonly skipInvalid: boolean; readonly matching: boolean } | null
   /** Indexes of the objects the check rejected (an import with `skipInvalid`): left out. */
   readonly rejected: readonly number[]
-  /** How many objects the check read: a file that holds others now has changed since. */
-  readonly count: number
+  /** How many objects the check read (two passes): a file that holds others has changed since. */
+  readonly count: number | null
 }
 
-/** What the worker sends: a part's prepared versions ({@link encodePrepared}), the end, or a failure. */
+/** What the worker sends: a part, the end, or a failure. */
 export type PrepareMessage =
-  /** A part, and how many objects the file has held up to its end. */
-  | { readonly kind: 'part'; readonly fields: PreparedFields; readonly count: number }
-  | { readonly kind: 'done'; readonly count: number; readonly bundle: boolean }
+  | {
+      readonly kind: 'part'
+      /** The part's prepared versions ({@link encodePrepared}). */
+      readonly fields: PreparedFields
+      /** How many objects the file has held up to the part's end, and how many bytes of it are read. */
+      readonly count: number
+      readonly bytes: number
+      /** Their warninglist observables (one pass, when asked; {@link encodeObservablesOf}). */
+      readonly matching: PreparedFields
+    }
+  | {
+      readonly kind: 'done'
+      readonly count: number
+      /** False when the file turned out not to be a bundle. */
+      readonly bundle: boolean
+      /** What the check found (one pass). */
+      readonly findings: BundleFileFindings | null
+    }
   | {
       readonly kind: 'failed'
       readonly message: string
       /** Set when the failure is a {@link LiaisonError} (a file that no longer parses): its parts. */
       readonly error: { status: number; code: ErrorCode; details: ErrorDetails } | null
     }
+
+/** Warninglist observables flattened to go to another thread ({@link decodeObservablesOf}). */
+export function encodeObservablesOf(found: readonly ObservableOf[]): PreparedFields {
+  const out: PreparedFields = []
+  for (const { objectId, observable: o } of found) {
+    out.push(objectId, o.kind, o.key, o.value, o.rangeStart, o.rangeEnd)
+  }
+  return out
+}
+
+/** The observables {@link encodeObservablesOf} flattened. */
+export function decodeObservablesOf(fields: PreparedFields): ObservableOf[] {
+  const out: ObservableOf[] = []
+  for (let i = 0; i + 5 < fields.length; i += 6) {
+    out.push({
+      objectId: fields[i] as string,
+      observable: {
+        kind: fields[i + 1] as string,
+        key: fields[i + 2] as string,
+        value: fields[i + 3] as string,
+        rangeStart: fields[i + 4] as string | null,
+        rangeEnd: fields[i + 5] as string | null,
+      },
+    })
+  }
+  return out
+}
 
 /** Parts the worker prepares ahead of the store (each 5,000 objects): enough to keep both busy. */
 export const PARTS_AHEAD = 3

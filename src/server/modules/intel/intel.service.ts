@@ -20,7 +20,7 @@ import {
   type ImportWarnings,
   type ImportSummary,
 } from './intel.import.js'
-import { observablesOfObject, tlpOfObject } from './intel.prepare.js'
+import { tlpOfObject, warninglistObservablesOf, type ObservableOf } from './intel.prepare.js'
 import { openWarninglistMatcher } from '../warninglist/warninglist.service.js'
 import { badInput, forbidden } from '../../errors.js'
 import { heldLabelFor, requestRelease } from '../release/release.service.js'
@@ -239,7 +239,11 @@ export interface ImportResult extends ImportSummary {
 
 /** Collects, part by part, the observables of imported objects that are on enabled warninglists. */
 export interface WarninglistHitCollector {
+  /** False when no list is enabled: nothing to collect. */
+  readonly matching: boolean
   add(objects: readonly StixObject[]): Promise<void>
+  /** The observables of objects (each object's once per key), found where the objects were read. */
+  addObservables(found: readonly ObservableOf[]): Promise<void>
   result(): WarninglistHits
 }
 
@@ -247,39 +251,26 @@ export interface WarninglistHitCollector {
 export async function openWarninglistHits(db: Db): Promise<WarninglistHitCollector> {
   const hits: WarninglistHits = { total: 0, items: [] }
   const matcher = await openWarninglistMatcher(db)
-  const add = async (objects: readonly StixObject[]): Promise<void> => {
-    if (matcher.isEmpty) {
-      return
-    }
-    const seen = new Set<string>()
-    let batch: { objectId: string; observable: ReturnType<typeof observablesOfObject>[number] }[] = []
-    const flush = async () => {
-      const found = await matcher.matchObservables(batch.map((b) => b.observable))
+  const addObservables = async (found: readonly ObservableOf[]): Promise<void> => {
+    for (let start = 0; start < found.length && !matcher.isEmpty; start += 10_000) {
+      const batch = found.slice(start, start + 10_000)
+      const matched = await matcher.matchObservables(batch.map((b) => b.observable))
       batch.forEach(({ objectId, observable }, i) => {
-        for (const hit of found[i] ?? []) {
+        for (const hit of matched[i] ?? []) {
           hits.total += 1
           if (hits.items.length < WARNINGLIST_HITS_LIMIT) {
             hits.items.push({ objectId, value: observable.value, warninglist: hit.name })
           }
         }
       })
-      batch = []
     }
-    for (const object of objects) {
-      for (const observable of observablesOfObject(object)) {
-        const id = `${object.id}\u0000${observable.key}`
-        if (!seen.has(id)) {
-          seen.add(id)
-          batch.push({ objectId: object.id, observable })
-        }
-      }
-      if (batch.length >= 10_000) {
-        await flush()
-      }
-    }
-    await flush()
   }
-  return { add, result: () => hits }
+  const add = async (objects: readonly StixObject[]): Promise<void> => {
+    if (!matcher.isEmpty) {
+      await addObservables(objects.flatMap((object) => warninglistObservablesOf(object)))
+    }
+  }
+  return { matching: !matcher.isEmpty, add, addObservables, result: () => hits }
 }
 
 /** The strictest TLP the objects mark themselves with, or null when none is marked. */

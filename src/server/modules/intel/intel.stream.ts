@@ -1,16 +1,12 @@
 import { stat } from 'node:fs/promises'
-import type { StixObject } from '../../../core/stix/stix.js'
-import { stixVersionEvidence, validateStixContent } from '../../../core/stix/validate.js'
-import { Tlp } from '../../../core/trust/label.js'
 import { badInput, LiaisonError } from '../../errors.js'
 import { startModuleThread } from '../../threads.js'
 import type { Db } from '../../store/store.js'
-import { importRefusal, storeStixObjects, type ImportProblem } from './intel.import.js'
-import { readBundleParts } from './intel.bundle-file.js'
+import { importRefusal, storeStixObjects, type ImportSummary, type StixBatches } from './intel.import.js'
+import { BundleFileCheck, readBundleParts, type BundleFileFindings } from './intel.bundle-file.js'
 import {
+  decodeObservablesOf,
   decodePrepared,
-  IMPORT_CHECKS,
-  tlpOfObject,
   type PreparedVersion,
   type PrepareJob,
   type PrepareMessage,
@@ -27,21 +23,33 @@ import {
 
 /** Files smaller than this are read whole (fast, and every shape of content is accepted). */
 export const STREAM_THRESHOLD_BYTES = 32 * 1024 * 1024
-/** Problems kept in full; beyond this only counted. */
-const PROBLEMS_KEPT = 1000
 
 /** True when a file is large enough to be imported piece by piece. */
 export async function isLargeFile(file: string): Promise<boolean> {
   return (await stat(file)).size >= STREAM_THRESHOLD_BYTES
 }
 
+/** What the importing thread does with what the worker sends, besides storing the parts. */
+interface PartHooks {
+  /** Each part as it arrives, before it is stored. */
+  readonly part?: (
+    message: Extract<PrepareMessage, { kind: 'part' }>,
+    prepared: PreparedVersion[],
+  ) => Promise<void>
+  /** The worker's end, after the last part is stored (a throw rolls the import back). */
+  readonly done?: (message: Extract<PrepareMessage, { kind: 'done' }>) => void
+}
+
 /**
- * The valid objects of a checked bundle file, prepared to store on a worker thread
- * (intel.stream.worker.ts) part by part, ahead of the store: while this thread stores a part, the
- * worker reads, parses and prepares the next ones. The worker ends when the parts do, or when the
- * store stops taking them (a failure, which rolls the import back).
+ * The objects of a bundle file, prepared to store on a worker thread (intel.stream.worker.ts) part by
+ * part, ahead of the store: while this thread stores a part, the worker reads, parses, checks (one
+ * pass) and prepares the next ones. The worker ends when the parts do, or when the store stops taking
+ * them (a failure, which rolls the import back).
  */
-async function* preparedParts(job: PrepareJob): AsyncGenerator<{ readonly prepared: PreparedVersion[] }> {
+async function* preparedParts(
+  job: PrepareJob,
+  hooks: PartHooks = {},
+): AsyncGenerator<{ readonly prepared: PreparedVersion[] }> {
   const worker = startModuleThread(new URL('./intel.stream.worker.js', import.meta.url), job)
   const arrived: PrepareMessage[] = []
   // What the thread's events tell (in an object: the loop below reads what the callbacks set).
@@ -79,37 +87,46 @@ async function* preparedParts(job: PrepareJob): AsyncGenerator<{ readonly prepar
           ? new Error(`preparing ${job.file}: ${message.message}`)
           : new LiaisonError(message.error.status, message.error.code, message.message, message.error.details)
       }
-      // The file is read twice: one rewritten in between is refused (the transaction rolls back).
-      const changed =
-        message.kind === 'done' ? message.count !== job.count || !message.bundle : message.count > job.count
-      if (changed) {
+      // Read twice, a file rewritten in between is refused (the transaction rolls back).
+      const checked = job.count
+      if (
+        checked !== null &&
+        (message.kind === 'done' ? message.count !== checked || !message.bundle : message.count > checked)
+      ) {
         const holds =
           message.kind === 'done' && !message.bundle
             ? 'no STIX bundle'
             : `${message.count}${message.kind === 'part' ? ' or more' : ''} objects`
         throw badInput(
           job.file,
-          `the file changed while it was imported: checked with ${job.count} objects, it now holds ${holds}; nothing was imported`,
+          `the file changed while it was imported: checked with ${checked} objects, it now holds ${holds}; nothing was imported`,
         )
       }
       if (message.kind === 'done') {
+        hooks.done?.(message)
         return
       }
       worker.postMessage('more')
-      yield { prepared: decodePrepared(message.fields) }
+      const prepared = decodePrepared(message.fields)
+      await hooks.part?.(message, prepared)
+      yield { prepared }
     }
   } finally {
     await worker.terminate()
   }
 }
 
+/** Thrown inside a one-pass import's transaction when the file turns out not to be for it. */
+class NotStreamable extends Error {}
+
 /**
- * Imports a large STIX 2.1 bundle file without holding it whole: a first pass parses and validates
- * it part by part (every problem reported, the label decided by the strictest marking as for any
- * import), a second pass reads it again and stores the valid objects part by part inside one
- * transaction — atomic as every import. The second pass reads and prepares on a worker thread
- * while this one stores. Returns null when the file is not a STIX 2.1 bundle (STIX
- * 2.0 to upgrade, a single object or a list): the caller then imports it whole.
+ * Imports a large STIX 2.1 bundle file without holding it whole, atomically as every import, while a
+ * worker thread reads, parses and prepares it part by part. When the import's label is given (a TLP),
+ * in one pass: the worker checks each part as well, and the import stores what it sends inside one
+ * transaction, which rolls back at the end if the check refuses the file (every problem reported).
+ * Otherwise the label depends on the strictest marking of the whole file: a first pass checks it
+ * here, then the worker reads it again for the store. Returns null when the file is not a STIX 2.1
+ * bundle (STIX 2.0 to upgrade, a single object or a list): the caller then imports it whole.
  */
 export async function importStixFile(
   db: Db,
@@ -118,86 +135,126 @@ export async function importStixFile(
   request: ImportRequest,
   now = new Date(),
 ): Promise<ImportResult | null> {
-  const problems: ImportProblem[] = []
-  let problemCount = 0
-  const rejected = new Set<number>()
-  let count = 0
-  let strictest: Tlp | null = null
-  let anyRed = false
-  let says21 = false
-  let says20 = false
-  let first: unknown = null
+  return request.label.tlp === undefined
+    ? importInTwoPasses(db, importer, file, request, now)
+    : importInOnePass(db, importer, file, request, now)
+}
+
+/** The refusal of a checked file, if it is refused: every problem, or one of the bundle as a whole. */
+function refusalOf(findings: BundleFileFindings, skipInvalid: boolean): LiaisonError | null {
+  return findings.problemCount > 0 && (!skipInvalid || findings.wholeRefused)
+    ? importRefusal(findings.problems, findings.problemCount)
+    : null
+}
+
+async function importInTwoPasses(
+  db: Db,
+  importer: Importer,
+  file: string,
+  request: ImportRequest,
+  now: Date,
+): Promise<ImportResult | null> {
+  const check = new BundleFileCheck()
   const hits = await openWarninglistHits(db)
   const size = (await stat(file)).size
   const parts = readBundleParts(file, (bytes) => request.onCheck?.(bytes, size))
   let next = await parts.next()
   while (next.done !== true) {
     const { start, objects } = next.value
-    first ??= objects[0] ?? null
-    for (const item of objects) {
-      const evidence = stixVersionEvidence(item)
-      says21 ||= evidence === '2.1'
-      says20 ||= evidence === '2.0'
-    }
-    const result = validateStixContent(objects, {
-      ...IMPORT_CHECKS,
-      version: '2.1',
-      firstIndex: start,
-    })
-    for (const problem of result.problems) {
-      rejected.add(problem.index)
-      problemCount += 1
-      if (problems.length < PROBLEMS_KEPT) {
-        problems.push(problem)
-      }
-    }
-    const accepted: StixObject[] = []
-    for (const { index, object } of result.objects) {
-      if (rejected.has(index)) {
-        continue
-      }
-      accepted.push(object)
-      const tlp = tlpOfObject(object)
-      anyRed ||= tlp === 'red'
-      if (tlp !== null && (strictest === null || Tlp.rank(tlp) > Tlp.rank(strictest))) {
-        strictest = tlp
-      }
-    }
     // Flagged now, while no transaction holds the store (the second pass stores inside one).
-    await hits.add(accepted)
-    count += objects.length
+    await hits.add(check.part(start, objects))
     next = await parts.next()
   }
-  const header = next.value
-  if (header === null) {
+  const findings = check.finish(next.value)
+  if (!findings.streamable) {
     return null
   }
-  const is20 = header.spec_version === '2.0' || (header.spec_version !== '2.1' && says20 && !says21)
-  if (is20 || count === 0) {
-    return null
-  }
-  // The bundle's own members (type, id, no spec_version in 2.1), checked as a bundle of one object.
-  const bundleCheck = validateStixContent(
-    { ...header, objects: [first] },
-    { ...IMPORT_CHECKS, version: '2.1' },
-  )
-  const whole = bundleCheck.problems.filter((p) => p.index < 0)
-  problems.unshift(...whole)
-  problemCount += whole.length
-  if (problemCount > 0 && (!request.skipInvalid || whole.length > 0)) {
-    throw importRefusal(problems, problemCount)
+  const refusal = refusalOf(findings, request.skipInvalid)
+  if (refusal !== null) {
+    throw refusal
   }
   const { label, held } = await importLabel(db, importer, request, {
-    contentTlp: strictest,
+    contentTlp: findings.strictest,
     audienceHint: null,
-    anyRed,
+    anyRed: findings.anyRed,
   })
+  const job = { file, check: null, rejected: [...check.rejected], count: findings.count }
   const summary = await storeStixObjects(
     db,
     importContext(importer, request, 'stix', held ?? label),
-    { total: count - rejected.size, batches: preparedParts({ file, rejected: [...rejected], count }) },
-    { problems, upgradedFrom20: false, rejectedCount: rejected.size },
+    { total: findings.count - findings.rejectedCount, batches: preparedParts(job) },
+    { problems: findings.problems, upgradedFrom20: false, rejectedCount: findings.rejectedCount },
     now,
   )
+  return finishImport(db, importer, request, { summary, label, held, hits: hits.result() }, now)
+}
+
+async function importInOnePass(
+  db: Db,
+  importer: Importer,
+  file: string,
+  request: ImportRequest,
+  now: Date,
+): Promise<ImportResult | null> {
+  // The label is the request's: only TLP:RED content without anyone to name is refused by it, which
+  // the first red object below asks again.
+  const facts = { contentTlp: null, audienceHint: null, anyRed: false }
+  const { label, held } = await importLabel(db, importer, request, facts)
+  const hits = await openWarninglistHits(db)
+  const size = (await stat(file)).size
+  let received = 0
+  let bytes = 0
+  let redAsked = false
+  let findings: BundleFileFindings | null = null
+  const job = {
+    file,
+    check: { skipInvalid: request.skipInvalid, matching: hits.matching },
+    rejected: [],
+    count: null,
+  }
+  const batches = preparedParts(job, {
+    part: async (message, prepared) => {
+      received += prepared.length
+      bytes = message.bytes
+      if (!redAsked && prepared.some((v) => v.tlp === 'red')) {
+        redAsked = true
+        await importLabel(db, importer, request, { ...facts, anyRed: true })
+      }
+      await hits.addObservables(decodeObservablesOf(message.matching))
+    },
+    done: (message) => {
+      findings = message.findings
+      if (findings === null || !findings.streamable) {
+        throw new NotStreamable()
+      }
+      const refusal = refusalOf(findings, request.skipInvalid)
+      if (refusal !== null) {
+        throw refusal
+      }
+    },
+  })
+  const input: StixBatches = {
+    // How many there are is known at the end: until then, estimated from the part of the file read.
+    get total() {
+      return bytes === 0 ? 0 : Math.round((received * size) / bytes)
+    },
+    batches,
+    rejected: () => ({ problems: findings?.problems ?? [], count: findings?.rejectedCount ?? 0 }),
+  }
+  let summary: ImportSummary
+  try {
+    summary = await storeStixObjects(
+      db,
+      importContext(importer, request, 'stix', held ?? label),
+      input,
+      { problems: [], upgradedFrom20: false },
+      now,
+    )
+  } catch (error) {
+    if (error instanceof NotStreamable) {
+      return null
+    }
+    throw error
+  }
   return finishImport(db, importer, request, { summary, label, held, hits: hits.result() }, now)
 }

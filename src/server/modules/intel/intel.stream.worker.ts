@@ -5,10 +5,12 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import type { StixObject } from '../../../core/stix/stix.js'
 import { LiaisonError } from '../../errors.js'
-import { readBundleParts } from './intel.bundle-file.js'
+import { BundleFileCheck, readBundleParts } from './intel.bundle-file.js'
 import {
+  encodeObservablesOf,
   encodePrepared,
   prepareVersion,
+  warninglistObservablesOf,
   PARTS_AHEAD,
   type PrepareJob,
   type PrepareMessage,
@@ -29,29 +31,39 @@ port.on('message', () => {
 const send = (message: PrepareMessage): void => port.postMessage(message)
 
 try {
-  const parts = readBundleParts(job.file)
+  const check = job.check === null ? null : new BundleFileCheck()
+  let bytes = 0
+  const parts = readBundleParts(job.file, (read) => (bytes = read))
   let count = 0
   let next = await parts.next()
   // Past the count checked, the file has changed: the importing thread says so at the first part.
-  while (next.done !== true && count <= job.count) {
+  while (next.done !== true && (job.count === null || count <= job.count)) {
     const { start, objects } = next.value
     count += objects.length
-    const prepared = []
-    for (let i = 0; i < objects.length; i++) {
-      if (!rejected.has(start + i)) {
-        prepared.push(prepareVersion(objects[i] as StixObject, true))
-      }
+    let valid: StixObject[]
+    if (check === null) {
+      valid = objects.filter((_, i) => !rejected.has(start + i)) as StixObject[]
+    } else {
+      const accepted = check.part(start, objects)
+      // A strict import with a problem stores nothing: the check goes on, to report every problem.
+      valid = job.check?.skipInvalid === true || check.rejected.size === 0 ? accepted : []
     }
+    const prepared = valid.map((object) => prepareVersion(object, true))
+    const matching =
+      job.check?.matching === true
+        ? encodeObservablesOf(valid.flatMap((o) => warninglistObservablesOf(o)))
+        : []
     while (credit === 0) {
       await new Promise<void>((resolve) => (wake = resolve))
       wake = null
     }
     credit -= 1
-    send({ kind: 'part', fields: encodePrepared(prepared), count })
+    send({ kind: 'part', fields: encodePrepared(prepared), count, bytes, matching })
     next = await parts.next()
   }
   // What the file held, for the importing thread to compare with what it checked.
-  send({ kind: 'done', count, bundle: next.done !== true || next.value !== null })
+  const header = next.done === true ? next.value : {}
+  send({ kind: 'done', count, bundle: header !== null, findings: check?.finish(header) ?? null })
 } catch (error) {
   send({
     kind: 'failed',
