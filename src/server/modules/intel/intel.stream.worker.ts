@@ -1,7 +1,8 @@
-// A worker thread of a large file's import (intel.stream.ts): reads the file again after the check,
-// prepares the objects to store (JSON, TLP, name, index rows: intel.prepare.ts) and sends them part by
-// part, while the importing thread stores the parts it has. At most PARTS_AHEAD parts wait there:
-// the importing thread sends `more` for each part it takes.
+// A worker thread of a large file's import (intel.stream.ts): reads the file, checks each part (in one
+// pass; in two, the importing thread has checked the file already), prepares the valid objects to
+// store (JSON, TLP, name, index rows: intel.prepare.ts) and sends them part by part, while the
+// importing thread stores the parts it has. At most PARTS_AHEAD parts wait there: the importing
+// thread sends `more` for each part it takes.
 import { parentPort, workerData } from 'node:worker_threads'
 import type { StixObject } from '../../../core/stix/stix.js'
 import { LiaisonError } from '../../errors.js'
