@@ -1,8 +1,9 @@
-// Schema floor variants: `node bench/floor-variants.js current|seq|seq-text|inline [--count N]`.
+// Schema floor variants: `node bench/floor-variants.js current|narrow|seq|seq-text|inline [--count N]`.
 // Inserts the ingest benchmark's rows (one indicator and its observable each) with plain prepared
 // statements into a scratch SQLite schema and prints rows/s: `current` is Liaison's object and
 // observable tables with their indexes (the ingest benchmark's schema floor); the others are designs
 // measured for raising that floor (README, performance), none of which Liaison uses:
+// - `narrow`: the date-added index on (added_at) alone, the observables' object index on object_id;
 // - `seq`: versions keyed by an integer surrogate, observables pointing at it, owners and labels as
 //   small integers, the date-added index on (added_at) alone;
 // - `seq-text`: the same with owners and labels left as text, and the label index kept;
@@ -43,6 +44,14 @@ const SCHEMAS = {
     create index observables_key_idx on observables (key);
     create index observables_range_idx on observables (kind, network, range_start);
     create index observables_object_idx on observables (object_id, owner_org_id);`,
+  narrow: `create table stix_objects (${OBJECT_COLUMNS}, owner_org_id text not null, label_id text not null, primary key (id, modified, owner_org_id));
+    create index stix_objects_label_idx on stix_objects (label_id);
+    create index stix_objects_added_key_idx on stix_objects (added_at);
+    create index stix_objects_latest_type_idx on stix_objects (is_latest, type, label_id);
+    create table observables (object_id text not null, owner_org_id text not null, kind text not null, key text not null, range_start text, range_end text, network integer default 0 not null, origin text not null);
+    create index observables_key_idx on observables (key);
+    create index observables_range_idx on observables (kind, network, range_start);
+    create index observables_object_idx on observables (object_id);`,
   seq: `create table stix_objects (seq integer primary key, ${OBJECT_COLUMNS}, owner integer not null, label integer not null);
     create unique index stix_objects_key on stix_objects (id, modified, owner);
     create index stix_objects_added on stix_objects (added_at);
@@ -84,7 +93,7 @@ const addedAt = new Date().toISOString()
 const seqColumns =
   'id, modified, type, created, valid_until, revoked, is_latest, json, source, import_id, added_at, name, owner, label'
 let insert
-if (variant === 'current') {
+if (variant === 'current' || variant === 'narrow') {
   const object = db.prepare(
     `insert into stix_objects (${seqColumns.replace('owner, label', 'owner_org_id, label_id')}) values (?, ?, ?, ?, null, 0, 1, ?, 'bench', ?, ?, ?, ?, ?)`,
   )
