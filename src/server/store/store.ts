@@ -81,9 +81,6 @@ export interface SqliteOptions {
   readonly lockWaitMs?: number
 }
 
-/** How much of the file the reading connection maps into memory (SQLite caps it at 2 GB). */
-const READER_MMAP_BYTES = 2 ** 31
-
 /** Opens (creating if needed) a SQLite file in WAL mode with foreign keys on. */
 export function openSqlite(file: string, options: SqliteOptions = {}): Store {
   const sqlite = new SqliteDatabase(file)
@@ -104,12 +101,6 @@ export function openSqlite(file: string, options: SqliteOptions = {}): Store {
   const readerSqlite = new SqliteDatabase(file)
   readerSqlite.pragma('query_only = ON')
   readerSqlite.pragma('cache_size = -262144')
-  // Reads through a memory map of the file (up to SQLite's compiled limit, 2 GB), not copied page by
-  // page into the connection's cache: a store larger than the cache is read from the OS's page cache
-  // in place. Measured on a store of 2.5 M objects (4.7 GB): a bulk correlation of 10,000 values
-  // 707-734 → 530-547 ms once the pages are cached, 916-978 → 830-865 ms for the first call. Only
-  // here: on the writing connection it changed nothing for imports.
-  readerSqlite.pragma(`mmap_size = ${READER_MMAP_BYTES}`)
   readerSqlite.pragma('temp_store = MEMORY')
   readerSqlite.pragma('busy_timeout = 0')
   const reader = withStatementCache(readerSqlite)
