@@ -92,6 +92,17 @@ const importId = randomUUID()
 const addedAt = new Date().toISOString()
 const seqColumns =
   'id, modified, type, created, valid_until, revoked, is_latest, json, source, import_id, added_at, name, owner, label'
+// The object row's values but its owner and label (and, inline, its observable key).
+const objectValues = (o) => [
+  o.id,
+  o.modified,
+  o.type,
+  o.created,
+  JSON.stringify(o),
+  importId,
+  addedAt,
+  o.name,
+]
 let insert
 if (variant === 'current' || variant === 'narrow') {
   const object = db.prepare(
@@ -101,7 +112,7 @@ if (variant === 'current' || variant === 'narrow') {
     "insert into observables (object_id, owner_org_id, kind, key, range_start, range_end, network, origin) values (?, ?, 'ipv4-addr', ?, ?, ?, 0, 'pattern')",
   )
   insert = (o, v) => {
-    object.run(o.id, o.modified, o.type, o.created, JSON.stringify(o), importId, addedAt, o.name, org, label)
+    object.run(...objectValues(o), org, label)
     observable.run(o.id, org, `ipv4:${v}`, hex(v), hex(v))
   }
 } else if (variant === 'inline') {
@@ -109,17 +120,7 @@ if (variant === 'current' || variant === 'narrow') {
     `insert into stix_objects (${seqColumns}, observable_key) values (?, ?, ?, ?, null, 0, 1, ?, 'bench', ?, ?, ?, 3, 7, ?)`,
   )
   insert = (o, v) => {
-    object.run(
-      o.id,
-      o.modified,
-      o.type,
-      o.created,
-      JSON.stringify(o),
-      importId,
-      addedAt,
-      o.name,
-      `ipv4:${hex(v)}`,
-    )
+    object.run(...objectValues(o), `ipv4:${hex(v)}`)
   }
 } else {
   const [owner, labelKey] = variant === 'seq' ? [3, 7] : [org, label]
@@ -130,18 +131,7 @@ if (variant === 'current' || variant === 'narrow') {
     "insert into observables (object_seq, kind, key, range_start, range_end, network, origin) values (?, 'ipv4-addr', ?, ?, ?, 0, 'pattern')",
   )
   insert = (o, v) => {
-    const { lastInsertRowid } = object.run(
-      o.id,
-      o.modified,
-      o.type,
-      o.created,
-      JSON.stringify(o),
-      importId,
-      addedAt,
-      o.name,
-      owner,
-      labelKey,
-    )
+    const { lastInsertRowid } = object.run(...objectValues(o), owner, labelKey)
     observable.run(lastInsertRowid, `ipv4:${v}`, hex(v), hex(v))
   }
 }
