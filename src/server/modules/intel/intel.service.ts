@@ -148,12 +148,7 @@ export async function importLabel(
   const hint = facts.audienceHint
   const hintFits = hint !== null && hint !== 'group' && TLP_ALLOWED_FOR_AUDIENCE[hint].includes(tlp)
   const audience = request.label.audience ?? (hintFits ? hint : 'org')
-  // TLP:RED goes to named people: the importer by default; an import without a user (CLI without
-  // --user) must name recipients itself, whether the import or one of its objects is red.
-  const anyRed = tlp === 'red' || facts.anyRed
-  if (anyRed && importer.userId === '' && (request.label.recipients ?? []).length === 0) {
-    throw badInput('recipient', 'content under TLP:RED needs a named recipient: give --user or --recipient')
-  }
+  assertRedHasRecipient(importer, request, tlp === 'red' || facts.anyRed)
   const label = await labelFromInput(db, importer, {
     tlp,
     pap: request.label.pap ?? facts.papHint ?? 'clear',
@@ -163,6 +158,16 @@ export async function importLabel(
       tlp === 'red' ? (request.label.recipients ?? [importer.userId]) : (request.label.recipients ?? []),
   })
   return { label, held: await heldLabelFor(db, label) }
+}
+
+/**
+ * TLP:RED goes to named people: the importer by default; an import without a user (CLI without
+ * --user) must name recipients itself, whether the import or one of its objects is red.
+ */
+export function assertRedHasRecipient(importer: Importer, request: ImportRequest, anyRed: boolean): void {
+  if (anyRed && importer.userId === '' && (request.label.recipients ?? []).length === 0) {
+    throw badInput('recipient', 'content under TLP:RED needs a named recipient: give --user or --recipient')
+  }
 }
 
 /** The context the object store needs for an import. */

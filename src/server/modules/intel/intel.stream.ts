@@ -12,6 +12,7 @@ import {
   type PrepareMessage,
 } from './intel.prepare.js'
 import {
+  assertRedHasRecipient,
   finishImport,
   importContext,
   importLabel,
@@ -196,15 +197,18 @@ async function importInOnePass(
   request: ImportRequest,
   now: Date,
 ): Promise<ImportResult | null> {
-  // The label is the request's: only TLP:RED content without anyone to name is refused by it, which
-  // the first red object below asks again.
-  const facts = { contentTlp: null, audienceHint: null, anyRed: false }
-  const { label, held } = await importLabel(db, importer, request, facts)
+  // The label is the request's; of the content it only asks whether TLP:RED has someone to go to,
+  // which the first red object below answers.
+  const { label, held } = await importLabel(db, importer, request, {
+    contentTlp: null,
+    audienceHint: null,
+    anyRed: false,
+  })
   const hits = await openWarninglistHits(db)
   const size = (await stat(file)).size
   let received = 0
   let bytes = 0
-  let redAsked = false
+  let redSeen = false
   let findings: BundleFileFindings | null = null
   const job = {
     file,
@@ -216,9 +220,9 @@ async function importInOnePass(
     part: async (message, prepared) => {
       received += prepared.length
       bytes = message.bytes
-      if (!redAsked && prepared.some((v) => v.tlp === 'red')) {
-        redAsked = true
-        await importLabel(db, importer, request, { ...facts, anyRed: true })
+      if (!redSeen && prepared.some((v) => v.tlp === 'red')) {
+        redSeen = true
+        assertRedHasRecipient(importer, request, true)
       }
       await hits.addObservables(decodeObservablesOf(message.matching))
     },
