@@ -4,15 +4,15 @@ import type { Browser, Download, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createUserWithPassword } from '../helpers/factories.js'
 import {
-  launchChromium,
   logIn,
   RESULTS,
   type Person,
   unlabelledControls,
-  expectWebBuilt,
+  startBrowserWorld,
+  closeBrowserWorld,
 } from '../helpers/browser.js'
 import { ApiClient } from '../helpers/http.js'
-import { startTestServer, type TestServer } from '../helpers/server.js'
+import type { TestServer } from '../helpers/server.js'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js'
 
 /** Console errors and failed API calls of a page. */
@@ -83,11 +83,10 @@ describe('incident handling in Chromium: split, SLA targets, export, notificatio
 
   beforeAll(async () => {
     sink = await startSmtpSink()
-    server = await startTestServer('sqlite', {
+    ;({ server, browser } = await startBrowserWorld({
       LIAISON_SMTP_RELAY: sink.url,
       LIAISON_REPORT_ADDRESS: 'cert@csirt.test',
-    })
-    expectWebBuilt(server)
+    }))
     const h = await createUserWithPassword(server.store, {
       orgId: server.admin.orgId,
       role: 'handler',
@@ -102,12 +101,10 @@ describe('incident handling in Chromium: split, SLA targets, export, notificatio
       name: 'Cora Coordinator',
     })
     coordinator = { email: c.user.email, password: c.password }
-    browser = await launchChromium()
   })
 
   afterAll(async () => {
-    await browser?.close()
-    await server?.close()
+    await closeBrowserWorld(browser, server)
     await sink?.close()
   })
 

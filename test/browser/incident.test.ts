@@ -3,15 +3,15 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOrg, createUserWithPassword } from '../helpers/factories.js'
 import {
-  launchChromium,
   logIn,
   RESULTS,
   type Person,
   unlabelledControls,
-  expectWebBuilt,
+  startBrowserWorld,
+  closeBrowserWorld,
 } from '../helpers/browser.js'
 import { ApiClient } from '../helpers/http.js'
-import { startTestServer, type TestServer } from '../helpers/server.js'
+import type { TestServer } from '../helpers/server.js'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js'
 
 /** Console errors and failed API calls of a page, apart from the expected 401 of an anonymous visitor. */
@@ -52,11 +52,10 @@ describe('incident handling in Chromium: report, triage, incident, NIS2, notify'
 
   beforeAll(async () => {
     sink = await startSmtpSink()
-    server = await startTestServer('sqlite', {
+    ;({ server, browser } = await startBrowserWorld({
       LIAISON_SMTP_RELAY: sink.url,
       LIAISON_REPORT_ADDRESS: 'cert@csirt.test',
-    })
-    expectWebBuilt(server)
+    }))
     const h = await createUserWithPassword(server.store, {
       orgId: server.admin.orgId,
       role: 'handler',
@@ -68,12 +67,10 @@ describe('incident handling in Chromium: report, triage, incident, NIS2, notify'
     const other = await createOrg(server.store, { name: 'Sector CSIRT' })
     const a = await createUserWithPassword(server.store, { orgId: other.id, role: 'analyst' })
     analyst = { email: a.user.email, password: a.password }
-    browser = await launchChromium()
   })
 
   afterAll(async () => {
-    await browser?.close()
-    await server?.close()
+    await closeBrowserWorld(browser, server)
     await sink?.close()
   })
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestServer, type TestServer } from '../helpers/server.js'
-import { expectWebBuilt, launchChromium, logIn, type Person } from '../helpers/browser.js'
+import type { TestServer } from '../helpers/server.js'
+import { logIn, type Person, startBrowserWorld, closeBrowserWorld } from '../helpers/browser.js'
 import { indicator, namingEvery } from '../helpers/stix.js'
 
 /** Members of the report: more than the object page takes of a list (1,000), several pages of related. */
@@ -16,8 +16,7 @@ describe('a large report in Chromium: the object page shows it in part and pages
   let memberIds: string[]
 
   beforeAll(async () => {
-    server = await startTestServer('sqlite')
-    expectWebBuilt(server)
+    ;({ server, browser } = await startBrowserWorld())
     const importer = await server.loginAsNewUser({ role: 'analyst' })
     analyst = { email: importer.email, password: importer.password }
     const members = Array.from({ length: MEMBERS }, () => indicator())
@@ -30,12 +29,10 @@ describe('a large report in Chromium: the object page shows it in part and pages
       objects: [...members, report],
     })
     expect(imported.status, imported.text).toBe(200)
-    browser = await launchChromium()
   }, 60_000)
 
   afterAll(async () => {
-    await browser?.close()
-    await server?.close()
+    await closeBrowserWorld(browser, server)
   })
 
   /** The related objects listed on the page, by the ids their links lead to. */

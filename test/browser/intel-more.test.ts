@@ -6,15 +6,15 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOrg, createUserWithPassword } from '../helpers/factories.js'
 import { ApiClient } from '../helpers/http.js'
-import { startTestServer, type TestServer } from '../helpers/server.js'
+import type { TestServer } from '../helpers/server.js'
 import { CORPUS_DIR } from '../helpers/corpus.js'
 import {
-  launchChromium,
   logIn,
   RESULTS,
   type Person,
   unlabelledControls,
-  expectWebBuilt,
+  startBrowserWorld,
+  closeBrowserWorld,
 } from '../helpers/browser.js'
 
 const RFC1918 = path.join(CORPUS_DIR, 'misp', 'warninglists', 'rfc1918', 'list.json')
@@ -54,8 +54,7 @@ describe('intelligence in Chromium: warninglists, sightings, four-eyes release',
 
   beforeAll(async () => {
     expect(existsSync(RFC1918), `warninglist corpus not found at ${RFC1918}`).toBe(true)
-    server = await startTestServer('sqlite')
-    expectWebBuilt(server)
+    ;({ server, browser } = await startBrowserWorld())
     const orgA = await createOrg(server.store, { name: 'CERT Four Eyes', type: 'national-csirt' })
     orgAId = orgA.id
     const admin = await createUserWithPassword(server.store, {
@@ -136,11 +135,9 @@ describe('intelligence in Chromium: warninglists, sightings, four-eyes release',
         ],
       }),
     )
-    browser = await launchChromium()
   })
   afterAll(async () => {
-    await browser?.close()
-    await server?.close()
+    await closeBrowserWorld(browser, server)
     if (workDir !== undefined) {
       rmSync(workDir, { recursive: true, force: true })
     }

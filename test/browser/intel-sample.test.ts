@@ -3,9 +3,9 @@ import path from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CORPUS_DIR } from '../helpers/corpus.js'
-import { expectWebBuilt, launchChromium, logIn, type Person } from '../helpers/browser.js'
+import { logIn, type Person, startBrowserWorld, closeBrowserWorld } from '../helpers/browser.js'
 import type { ApiClient } from '../helpers/http.js'
-import { startTestServer, type TestServer } from '../helpers/server.js'
+import type { TestServer } from '../helpers/server.js'
 
 /** PyMISP's new malware sample: the file itself (`encrypt` set), which the import packs as MISP does. */
 const MALWARE = path.join(CORPUS_DIR, 'misp', 'pymisp', 'mispevent_testfiles', 'malware.json')
@@ -19,19 +19,16 @@ describe('MISP specifics in Chromium: a malware sample’s hashes and archive, a
   let client: ApiClient
 
   beforeAll(async () => {
-    server = await startTestServer('sqlite')
-    expectWebBuilt(server)
+    ;({ server, browser } = await startBrowserWorld())
     const importer = await server.loginAsNewUser({ role: 'analyst' })
     analyst = { email: importer.email, password: importer.password }
     client = importer.client
     const imported = await client.post('/api/v1/intel/import', JSON.parse(readFileSync(MALWARE, 'utf8')))
     expect(imported.status, imported.text).toBe(200)
-    browser = await launchChromium()
   }, 60_000)
 
   afterAll(async () => {
-    await browser?.close()
-    await server?.close()
+    await closeBrowserWorld(browser, server)
   })
 
   async function only(type: string): Promise<Record<string, unknown>> {

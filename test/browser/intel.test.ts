@@ -4,16 +4,16 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOrg, createUserWithPassword } from '../helpers/factories.js'
 import { ApiClient } from '../helpers/http.js'
-import { startTestServer, type TestServer } from '../helpers/server.js'
+import type { TestServer } from '../helpers/server.js'
 import { CORPUS_DIR } from '../helpers/corpus.js'
 import {
   pickOption,
-  launchChromium,
   logIn,
   RESULTS,
   type Person,
   unlabelledControls,
-  expectWebBuilt,
+  startBrowserWorld,
+  closeBrowserWorld,
 } from '../helpers/browser.js'
 
 const CORPUS = path.join(CORPUS_DIR, 'stix21')
@@ -32,8 +32,7 @@ describe('intelligence in Chromium: import, search, object page', () => {
 
   beforeAll(async () => {
     expect(existsSync(APT1), `STIX corpus not found at ${APT1}`).toBe(true)
-    server = await startTestServer('sqlite')
-    expectWebBuilt(server)
+    ;({ server, browser } = await startBrowserWorld())
     const orgA = await createOrg(server.store, { name: 'CERT Intel', type: 'national-csirt', country: 'FR' })
     const orgB = await createOrg(server.store, { name: 'Outsider CSIRT', type: 'sector-csirt' })
     const a = await createUserWithPassword(server.store, {
@@ -48,11 +47,9 @@ describe('intelligence in Chromium: import, search, object page', () => {
     })
     analyst = { email: a.user.email, password: a.password }
     outsider = { email: b.user.email, password: b.password }
-    browser = await launchChromium()
   })
   afterAll(async () => {
-    await browser?.close()
-    await server?.close()
+    await closeBrowserWorld(browser, server)
   })
 
   it('imports a STIX bundle, reports an invalid one, finds and shows objects to their organisation only', async () => {

@@ -4,14 +4,14 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createUserWithPassword } from '../helpers/factories.js'
 import {
-  launchChromium,
   logIn,
   RESULTS,
   type Person,
   unlabelledControls,
-  expectWebBuilt,
+  startBrowserWorld,
+  closeBrowserWorld,
 } from '../helpers/browser.js'
-import { startTestServer, type TestServer } from '../helpers/server.js'
+import type { TestServer } from '../helpers/server.js'
 
 /** Console errors and failed API calls of a page, apart from the expected 401 of an anonymous visitor. */
 function watch(page: Page): { consoleErrors: string[]; failedCalls: string[] } {
@@ -37,18 +37,15 @@ describe('incident reports in Chromium: public form, status link, triage queue',
   let constituent: Person & { name: string }
 
   beforeAll(async () => {
-    server = await startTestServer('sqlite')
-    expectWebBuilt(server)
+    ;({ server, browser } = await startBrowserWorld())
     const h = await createUserWithPassword(server.store, { orgId: server.admin.orgId, role: 'handler' })
     handler = { email: h.user.email, password: h.password }
     const c = await server.loginAsNewUser({ role: 'analyst' })
     constituent = { email: c.email, password: c.password, name: 'Test User' }
-    browser = await launchChromium()
   })
 
   afterAll(async () => {
-    await browser?.close()
-    await server?.close()
+    await closeBrowserWorld(browser, server)
   })
 
   it('takes a report without an account, shows its status to the link holder, and queues it for handlers', async () => {

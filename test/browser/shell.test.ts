@@ -2,21 +2,18 @@ import path from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiClient } from '../helpers/http.js'
-import { startTestServer, type TestServer } from '../helpers/server.js'
-import { launchChromium, RESULTS, unlabelledControls, expectWebBuilt } from '../helpers/browser.js'
+import type { TestServer } from '../helpers/server.js'
+import { RESULTS, unlabelledControls, startBrowserWorld, closeBrowserWorld } from '../helpers/browser.js'
 
 describe('web shell in Chromium', () => {
   let server: TestServer
   let browser: Browser
 
   beforeAll(async () => {
-    server = await startTestServer('sqlite')
-    expectWebBuilt(server)
-    browser = await launchChromium()
+    ;({ server, browser } = await startBrowserWorld())
   })
   afterAll(async () => {
-    await browser?.close()
-    await server?.close()
+    await closeBrowserWorld(browser, server)
   })
 
   it('logs in, forces the password change, shows who is logged in, and creates an API key', async () => {

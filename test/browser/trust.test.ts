@@ -3,15 +3,15 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOrg, createUserWithPassword } from '../helpers/factories.js'
 import { ApiClient } from '../helpers/http.js'
-import { startTestServer, type TestServer } from '../helpers/server.js'
+import type { TestServer } from '../helpers/server.js'
 import {
   pickOption,
-  launchChromium,
   logIn,
   RESULTS,
   type Person,
   unlabelledControls,
-  expectWebBuilt,
+  startBrowserWorld,
+  closeBrowserWorld,
 } from '../helpers/browser.js'
 
 describe('trust in Chromium: sharing groups and labelled knowledge', () => {
@@ -22,8 +22,7 @@ describe('trust in Chromium: sharing groups and labelled knowledge', () => {
   let gamma: Person
 
   beforeAll(async () => {
-    server = await startTestServer('sqlite')
-    expectWebBuilt(server)
+    ;({ server, browser } = await startBrowserWorld())
     const orgA = await createOrg(server.store, { name: 'CERT Alpha', type: 'national-csirt', country: 'BE' })
     const orgB = await createOrg(server.store, { name: 'Energy ISAC Beta', type: 'isac', sector: 'energy' })
     const orgC = await createOrg(server.store, { name: 'Gamma CSIRT', type: 'sector-csirt' })
@@ -46,11 +45,9 @@ describe('trust in Chromium: sharing groups and labelled knowledge', () => {
     alpha = { email: a.user.email, password: a.password, orgName: orgA.name }
     beta = { email: b.user.email, password: b.password, orgName: orgB.name }
     gamma = { email: c.user.email, password: c.password }
-    browser = await launchChromium()
   })
   afterAll(async () => {
-    await browser?.close()
-    await server?.close()
+    await closeBrowserWorld(browser, server)
   })
 
   it('shares a TLP:AMBER document with a sharing group, and only its members see it', async () => {

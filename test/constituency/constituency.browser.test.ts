@@ -3,14 +3,14 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createUserWithPassword } from '../helpers/factories.js'
 import {
-  launchChromium,
   logIn,
   RESULTS,
   type Person,
   unlabelledControls,
-  expectWebBuilt,
+  startBrowserWorld,
+  closeBrowserWorld,
 } from '../helpers/browser.js'
-import { startTestServer, type TestServer } from '../helpers/server.js'
+import type { TestServer } from '../helpers/server.js'
 
 describe('constituency register in Chromium', () => {
   let server: TestServer
@@ -20,19 +20,16 @@ describe('constituency register in Chromium', () => {
   let outsider: Person
 
   beforeAll(async () => {
-    server = await startTestServer('sqlite')
-    expectWebBuilt(server)
+    ;({ server, browser } = await startBrowserWorld())
     const h = await createUserWithPassword(server.store, { orgId: server.admin.orgId, role: 'handler' })
     handler = { email: h.user.email, password: h.password }
     const v = await createUserWithPassword(server.store, { orgId: server.admin.orgId, role: 'viewer' })
     viewer = { email: v.user.email, password: v.password }
     const o = await server.loginAsNewUser({ role: 'admin' })
     outsider = { email: o.email, password: o.password }
-    browser = await launchChromium()
   })
   afterAll(async () => {
-    await browser?.close()
-    await server?.close()
+    await closeBrowserWorld(browser, server)
   })
 
   it('adds a constituent, looks an owner up, refuses a bad CSV naming row and column', async () => {

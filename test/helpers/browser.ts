@@ -4,6 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { expect } from 'vitest'
+import { startTestServer, type TestServer } from './server.js'
 
 /** Debian's Chromium, or LIAISON_CHROMIUM. */
 export const CHROMIUM = process.env.LIAISON_CHROMIUM ?? '/usr/bin/chromium'
@@ -82,4 +83,25 @@ export function expectWebBuilt(server: { config: { webDir: string } }): void {
     existsSync(path.join(server.config.webDir, 'index.html')),
     'web UI not built: run npm run build',
   ).toBe(true)
+}
+
+/**
+ * What every browser suite starts from: a test server on SQLite whose web UI is built, and Chromium.
+ * `env` goes to the server's configuration.
+ */
+export async function startBrowserWorld(
+  env: Record<string, string> = {},
+): Promise<{ server: TestServer; browser: Browser }> {
+  const server = await startTestServer('sqlite', env)
+  expectWebBuilt(server)
+  return { server, browser: await launchChromium() }
+}
+
+/** Closes what {@link startBrowserWorld} started (either may be missing when the start failed). */
+export async function closeBrowserWorld(
+  browser: Browser | undefined,
+  server: TestServer | undefined,
+): Promise<void> {
+  await browser?.close()
+  await server?.close()
 }
