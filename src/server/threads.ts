@@ -67,3 +67,49 @@ export function startModuleThread(moduleUrl: URL, workerData: unknown): Worker {
   }
   return new Worker(BOOTSTRAP, { eval: true, argv: [entry.href, hooks], workerData })
 }
+
+/** The messages of a thread, one at a time, in order (see {@link inboxOf}). */
+export interface ThreadInbox<M> {
+  /**
+   * The next message, once it has come. Throws what the thread threw, or, once it has ended with
+   * nothing left to read, that it stopped before its end (`what` names its work in that message).
+   */
+  next(what: string): Promise<M>
+}
+
+/** Collects a thread's messages as they come, for its parent to read in order. */
+export function inboxOf<M>(worker: Worker): ThreadInbox<M> {
+  const arrived: M[] = []
+  // What the thread's events tell (in an object: `next` reads what the callbacks set).
+  const thread: { failure: Error | null; ended: boolean } = { failure: null, ended: false }
+  let wake: (() => void) | null = null
+  worker.on('message', (message: M) => {
+    arrived.push(message)
+    wake?.()
+  })
+  worker.on('error', (error) => {
+    thread.failure = error
+    wake?.()
+  })
+  worker.on('exit', () => {
+    thread.ended = true
+    wake?.()
+  })
+  return {
+    async next(what: string): Promise<M> {
+      for (;;) {
+        if (arrived.length > 0) {
+          return arrived.shift() as M
+        }
+        if (thread.failure !== null) {
+          throw thread.failure
+        }
+        if (thread.ended) {
+          throw new Error(`the thread ${what} stopped before its end`)
+        }
+        await new Promise<void>((resolve) => (wake = resolve))
+        wake = null
+      }
+    },
+  }
+}

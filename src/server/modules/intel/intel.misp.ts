@@ -6,8 +6,14 @@ import type { StixObject } from '../../../core/stix/stix.js'
 import { validateStixContent, type StixProblem } from '../../../core/stix/validate.js'
 import { Audience, Pap, Tlp } from '../../../core/trust/label.js'
 import { LiaisonError } from '../../errors.js'
-import { importWarnings, type ImportProblem, type PreparedContent } from './intel.import.js'
-import { IMPORT_CHECKS } from './intel.prepare.js'
+import type { ImportProblem, PreparedContent } from './intel.import.js'
+import {
+  IMPORT_CHECKS,
+  importWarnings,
+  type ImportWarnings,
+  type PreparedFields,
+  type PrepareMessage,
+} from './intel.prepare.js'
 
 /** A MISP problem in the shape every import reports. */
 function asStixProblem(problem: MispProblem, index: number): ImportProblem {
@@ -167,3 +173,46 @@ export async function prepareMisp(
     narrowerAudiences,
   }
 }
+
+/** What the importing thread asks of a worker that prepares MISP content (intel.misp.worker.ts). */
+export interface MispJob {
+  /** The content as read (bare event, `{"Event":…}`, `{"response":[…]}`). */
+  readonly content: unknown
+  readonly skipInvalid: boolean
+  /** Send the warninglist observables of each part (some warninglist is enabled). */
+  readonly matching: boolean
+}
+
+/** What MISP content is, once mapped and checked: all an import's label and summary need of it. */
+export interface MispContentFacts {
+  readonly problems: ImportProblem[]
+  readonly warnings: ImportWarnings | null
+  readonly tlpHint: Tlp | null
+  readonly audienceHint: Audience | null
+  readonly papHint: Pap | null
+  readonly narrowerAudiences: [string, Audience][]
+  /** The strictest TLP the mapped objects mark themselves with. */
+  readonly strictest: Tlp | null
+  /** Some mapped object is marked TLP:RED. */
+  readonly anyRed: boolean
+  /** How many versions the parts hold in all. */
+  readonly total: number
+  /** The warninglist observables of the objects, when asked ({@link encodeObservablesOf}). */
+  readonly matching: PreparedFields
+}
+
+/**
+ * What a MISP worker sends: its progress, then the facts of the content, then its prepared versions
+ * part by part, in id order over the whole content (as {@link PrepareMessage} parts), then its end; or
+ * a failure.
+ */
+export type MispMessage =
+  | {
+      readonly kind: 'progress'
+      readonly phase: 'map' | 'check'
+      readonly done: number
+      readonly total: number
+    }
+  | { readonly kind: 'facts'; readonly facts: MispContentFacts }
+  | Extract<PrepareMessage, { kind: 'part' | 'failed' }>
+  | { readonly kind: 'done' }

@@ -9,9 +9,10 @@ import type { ObservableLike } from '../../../core/intel/warninglist.js'
 import { Provenance } from '../../../core/federation/provenance.js'
 import { equalityComparisons, parsePattern } from '../../../core/stix/pattern.js'
 import { tlpOfMarkingRef, type StixObject } from '../../../core/stix/stix.js'
-import { Tlp } from '../../../core/trust/label.js'
+import { TLP_LEVELS, Tlp } from '../../../core/trust/label.js'
 import type { ErrorCode, ErrorDetails } from '../../errors.js'
 import type { BundleFileFindings } from './intel.bundle-file.js'
+import type { ImportProblem } from './intel.import.js'
 import type { ObservableTable, StixRefTable } from './intel.table.js'
 
 // What an import computes of each object before it stores it: the checks, the label's TLP, the
@@ -202,6 +203,23 @@ export async function indexRowsInTurns(
  */
 export function nameOf(object: StixObject): string | null {
   return typeof object.name === 'string' ? object.name.replaceAll('\u0000', '\uFFFD') : null
+}
+
+/** Warnings listed at most in an import's summary; `total` counts them all. */
+export const IMPORT_WARNINGS_LIMIT = 100
+
+/** An import's warnings: how many, and the first {@link IMPORT_WARNINGS_LIMIT}. */
+export interface ImportWarnings {
+  total: number
+  items: ImportProblem[]
+}
+
+/** The first {@link IMPORT_WARNINGS_LIMIT} of `warnings` made into problems, and how many there are. */
+export function importWarnings<T>(
+  warnings: readonly T[],
+  toProblem: (w: T, i: number) => ImportProblem,
+): ImportWarnings {
+  return { total: warnings.length, items: warnings.slice(0, IMPORT_WARNINGS_LIMIT).map(toProblem) }
 }
 
 /** An observable of an object, to look up on the enabled warninglists. */
@@ -432,3 +450,15 @@ export function decodeObservablesOf(fields: PreparedFields): ObservableOf[] {
 
 /** Parts the worker prepares ahead of the store (each 5,000 objects): enough to keep both busy. */
 export const PARTS_AHEAD = 3
+
+/** The strictest TLP the objects mark themselves with, or null when none is marked. */
+export function strictestTlp(objects: readonly StixObject[]): Tlp | null {
+  let strictest: Tlp | null = null
+  for (const object of objects) {
+    const tlp = tlpOfObject(object)
+    if (tlp !== null && (strictest === null || Tlp.rank(tlp) > Tlp.rank(strictest))) {
+      strictest = tlp
+    }
+  }
+  return strictest === null ? null : (TLP_LEVELS[Tlp.rank(strictest)] ?? null)
+}

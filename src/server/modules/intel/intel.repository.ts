@@ -3,7 +3,7 @@ import type SqliteDatabase from 'better-sqlite3'
 import { sql } from 'kysely'
 import { StoredInstant } from '../../../core/intel/instant.js'
 import type { Db, Trx } from '../../store/store.js'
-import { sortInTurns } from './intel.sort.js'
+import { compareText, sortInTurns } from './intel.sort.js'
 import type { ObservableTable, StixObjectRow, StixRefTable } from './intel.table.js'
 
 /** Ids per IN list: well under the bound-parameter limits of both stores. */
@@ -322,11 +322,6 @@ export async function replaceIndex(
   }
   await insertUnnest(trx, 'observables', OBSERVABLE_COLUMNS, byKey)
   await insertUnnest(trx, 'stix_refs', REF_COLUMNS, byTarget)
-}
-
-/** Orders strings by their UTF-16 code units (as `<` does): for sorting rows into index order. */
-export function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
 }
 
 /** Deletes some versions of one owner's copy of an object; returns how many rows went. */

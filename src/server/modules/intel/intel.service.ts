@@ -1,8 +1,7 @@
 import type { UserPrincipal } from '../../../core/account/principal.js'
 import {
   TLP_ALLOWED_FOR_AUDIENCE,
-  TLP_LEVELS,
-  Tlp,
+  type Tlp,
   type Audience,
   type Pap,
   type SharingLabel,
@@ -12,15 +11,18 @@ import { looksLikeMisp } from '../../../core/misp/parse.js'
 import type { Db } from '../../store/store.js'
 import type { AuditActor } from '../audit/audit.service.js'
 import { labelFromInput } from '../trust/label.service.js'
-import { prepareMisp } from './intel.misp.js'
+import { prepareMisp, type MispContentFacts, type MispJob, type MispMessage } from './intel.misp.js'
+import { failureOf, partsOfThread } from './intel.parts.js'
+import { inboxOf, startModuleThread } from '../../threads.js'
+import { prepareStix, storeStixObjects, type ImportContext, type ImportSummary } from './intel.import.js'
 import {
-  prepareStix,
-  storeStixObjects,
-  type ImportContext,
+  decodeObservablesOf,
+  strictestTlp,
+  tlpOfObject,
+  warninglistObservablesOf,
   type ImportWarnings,
-  type ImportSummary,
-} from './intel.import.js'
-import { tlpOfObject, warninglistObservablesOf, type ObservableOf } from './intel.prepare.js'
+  type ObservableOf,
+} from './intel.prepare.js'
 import { openWarninglistMatcher } from '../warninglist/warninglist.service.js'
 import { badInput, forbidden } from '../../errors.js'
 import { heldLabelFor, requestRelease } from '../release/release.service.js'
@@ -82,6 +84,9 @@ export async function importContent(
   now = new Date(),
 ): Promise<ImportResult> {
   const format = request.format === 'auto' ? (looksLikeMisp(content) ? 'misp' : 'stix') : request.format
+  if (format === 'misp' && mispItemsOf(content) >= MISP_THREAD_ITEMS) {
+    return importMispOnThread(db, importer, content, request, now)
+  }
   const prepared =
     format === 'misp'
       ? await prepareMisp(content, request.skipInvalid, request)
@@ -118,6 +123,107 @@ export async function importContent(
     },
     now,
   )
+}
+
+/**
+ * MISP content of at least this many attributes and objects (`mispItemsOf`) is mapped, checked and
+ * prepared on a worker thread while this one stores it ({@link importMispOnThread}); smaller content
+ * here, at once. Either way the import is the same.
+ */
+export const MISP_THREAD_ITEMS = 20_000
+
+/**
+ * About how many attributes and objects MISP content holds, counted without reading it: enough to
+ * tell a mega-event from an everyday one.
+ */
+export function mispItemsOf(content: unknown): number {
+  if (Array.isArray(content)) {
+    return content.reduce((sum: number, item) => sum + mispItemsOf(item), 0)
+  }
+  if (typeof content !== 'object' || content === null) {
+    return 0
+  }
+  const record = content as Record<string, unknown>
+  if ('Event' in record) {
+    return mispItemsOf(record.Event)
+  }
+  if ('response' in record) {
+    return mispItemsOf(record.response)
+  }
+  const attributes = Array.isArray(record.Attribute) ? record.Attribute.length : 0
+  const objects = Array.isArray(record.Object) ? record.Object.length : 0
+  return attributes + objects
+}
+
+/**
+ * {@link importContent} of MISP content on a worker thread (intel.misp.worker.ts): there it is read,
+ * mapped to STIX, checked, sorted into id order and prepared to store part by part, while this thread
+ * decides the label from what the worker tells of the content and then stores the parts as they come.
+ * A mega-event's mapping, checks, JSON and index rows (over half of its import) then take the other
+ * core, and the event loop here stays free for other requests.
+ */
+export async function importMispOnThread(
+  db: Db,
+  importer: Importer,
+  content: unknown,
+  request: ImportRequest,
+  now = new Date(),
+): Promise<ImportResult> {
+  const hits = await openWarninglistHits(db)
+  const job: MispJob = { content, skipInvalid: request.skipInvalid, matching: hits.matching }
+  const worker = startModuleThread(new URL('./intel.misp.worker.js', import.meta.url), job)
+  const what = 'preparing the MISP content'
+  try {
+    const inbox = inboxOf<MispMessage>(worker)
+    let facts: MispContentFacts | null = null
+    while (facts === null) {
+      const message = await inbox.next(what)
+      if (message.kind === 'progress') {
+        ;(message.phase === 'map' ? request.onMap : request.onCheck)?.(message.done, message.total)
+      } else if (message.kind === 'failed') {
+        throw failureOf(message, what)
+      } else if (message.kind === 'facts') {
+        facts = message.facts
+      } else {
+        throw new Error(`${what}: a ${message.kind} before what the content is`)
+      }
+    }
+    const { label, held } = await importLabel(db, importer, request, {
+      contentTlp: facts.strictest ?? facts.tlpHint,
+      audienceHint: facts.audienceHint,
+      papHint: facts.papHint,
+      anyRed: facts.anyRed,
+    })
+    await hits.addObservables(decodeObservablesOf(facts.matching))
+    const batches = partsOfThread<MispMessage>(worker, inbox, what)
+    const summary = await storeStixObjects(
+      db,
+      {
+        ...importContext(importer, request, 'misp', held ?? label),
+        narrowerAudiences: new Map(facts.narrowerAudiences),
+        heldForRelease: held !== null,
+      },
+      { total: facts.total, batches },
+      { problems: facts.problems, upgradedFrom20: false },
+      now,
+    )
+    return await finishImport(
+      db,
+      importer,
+      request,
+      {
+        summary,
+        label,
+        held,
+        hits: hits.result(),
+        ...(facts.warnings === null ? {} : { warnings: facts.warnings }),
+      },
+      now,
+    )
+  } finally {
+    // Also when the import stops before it takes the parts (a label refused, a store that fails).
+    await worker.terminate()
+  }
 }
 
 /** What the label of an import depends on in its content. */
@@ -276,16 +382,4 @@ export async function openWarninglistHits(db: Db): Promise<WarninglistHitCollect
     }
   }
   return { matching: !matcher.isEmpty, add, addObservables, result: () => hits }
-}
-
-/** The strictest TLP the objects mark themselves with, or null when none is marked. */
-export function strictestTlp(objects: readonly StixObject[]): Tlp | null {
-  let strictest: Tlp | null = null
-  for (const object of objects) {
-    const tlp = tlpOfObject(object)
-    if (tlp !== null && (strictest === null || Tlp.rank(tlp) > Tlp.rank(strictest))) {
-      strictest = tlp
-    }
-  }
-  return strictest === null ? null : (TLP_LEVELS[Tlp.rank(strictest)] ?? null)
 }

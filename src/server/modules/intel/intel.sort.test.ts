@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { SORT_RUN, sortInTurns } from './intel.sort.js'
+import type { StixObject } from '../../../core/stix/stix.js'
+import { SORT_RUN, sortInTurns, uniqueVersionsInIdOrder } from './intel.sort.js'
 
 describe('sortInTurns', () => {
   // Keys drawn with repeats, so that stability shows: `seq` is the position before sorting.
@@ -33,5 +34,33 @@ describe('sortInTurns', () => {
   it('sorts small inputs at once', async () => {
     expect(await sortInTurns([3, 1, 2], (a, b) => a - b)).toEqual([1, 2, 3])
     expect(await sortInTurns([], (a: number, b: number) => a - b)).toEqual([])
+  })
+})
+
+const object = (id: string, modified: string, name: string): StixObject => ({
+  type: 'indicator',
+  id: `indicator--${id}`,
+  modified,
+  name,
+})
+
+describe('uniqueVersionsInIdOrder', () => {
+  it('orders by id, keeps every version of an id and the last occurrence of each (id, modified)', async () => {
+    const part = [
+      object('c', '2025-01-01T00:00:00.000Z', 'c1'),
+      object('a', '2025-01-02T00:00:00.000Z', 'a-new'),
+      object('b', '2025-01-01T00:00:00.000Z', 'b1'),
+      object('a', '2025-01-01T00:00:00.000Z', 'a-old'),
+      object('c', '2025-01-01T00:00:00.000Z', 'c2'),
+      object('a', '2025-01-02T00:00:00.000Z', 'a-new again'),
+    ]
+    expect((await uniqueVersionsInIdOrder(part)).map((o) => o.name)).toEqual([
+      'a-new again',
+      'a-old',
+      'b1',
+      'c2',
+    ])
+    // The part itself is left as it was.
+    expect(part.map((o) => o.name)).toEqual(['c1', 'a-new', 'b1', 'a-old', 'c2', 'a-new again'])
   })
 })

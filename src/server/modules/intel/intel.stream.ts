@@ -1,16 +1,16 @@
 import { stat } from 'node:fs/promises'
-import { badInput, LiaisonError } from '../../errors.js'
-import { startModuleThread } from '../../threads.js'
+import { badInput, type LiaisonError } from '../../errors.js'
+import { inboxOf, startModuleThread } from '../../threads.js'
 import type { Db } from '../../store/store.js'
 import { importRefusal, storeStixObjects, type ImportSummary, type StixBatches } from './intel.import.js'
 import { BundleFileCheck, readBundleParts, type BundleFileFindings } from './intel.bundle-file.js'
 import {
   decodeObservablesOf,
-  decodePrepared,
   type PreparedVersion,
   type PrepareJob,
   type PrepareMessage,
 } from './intel.prepare.js'
+import { partsOfThread, type PartHooks } from './intel.parts.js'
 import {
   assertRedHasRecipient,
   finishImport,
@@ -30,70 +30,24 @@ export async function isLargeFile(file: string): Promise<boolean> {
   return (await stat(file)).size >= STREAM_THRESHOLD_BYTES
 }
 
-/** What the importing thread does with what the worker sends, besides storing the parts. */
-interface PartHooks {
-  /** Each part as it arrives, before it is stored. */
-  readonly part?: (
-    message: Extract<PrepareMessage, { kind: 'part' }>,
-    prepared: PreparedVersion[],
-  ) => Promise<void>
-  /** The worker's end, after the last part is stored (a throw rolls the import back). */
-  readonly done?: (message: Extract<PrepareMessage, { kind: 'done' }>) => void
-}
-
 /**
  * The objects of a bundle file, prepared to store on a worker thread (intel.stream.worker.ts) part by
- * part, ahead of the store: while this thread stores a part, the worker reads, parses, checks (one
- * pass) and prepares the next ones. The worker ends when the parts do, or when the store stops taking
- * them (a failure, which rolls the import back).
+ * part: the worker reads, parses, checks (one pass) and prepares them ({@link partsOfThread}). Read
+ * twice (`job.count` set), a file rewritten in between is refused (the transaction rolls back).
  */
-async function* preparedParts(
+function preparedParts(
   job: PrepareJob,
-  hooks: PartHooks = {},
+  hooks: PartHooks<PrepareMessage> = {},
 ): AsyncGenerator<{ readonly prepared: PreparedVersion[] }> {
   const worker = startModuleThread(new URL('./intel.stream.worker.js', import.meta.url), job)
-  const arrived: PrepareMessage[] = []
-  // What the thread's events tell (in an object: the loop below reads what the callbacks set).
-  const thread: { failure: Error | null; ended: boolean } = { failure: null, ended: false }
-  let wake: (() => void) | null = null
-  worker.on('message', (message: PrepareMessage) => {
-    arrived.push(message)
-    wake?.()
-  })
-  worker.on('error', (error) => {
-    thread.failure = error
-    wake?.()
-  })
-  worker.on('exit', () => {
-    thread.ended = true
-    wake?.()
-  })
-  try {
-    for (;;) {
-      const message = arrived.shift()
-      if (message === undefined) {
-        if (thread.failure !== null) {
-          throw thread.failure
-        }
-        if (thread.ended) {
-          throw new Error(`the thread preparing ${job.file} stopped before its end`)
-        }
-        await new Promise<void>((resolve) => (wake = resolve))
-        wake = null
-        continue
+  const checked = job.count
+  return partsOfThread(worker, inboxOf<PrepareMessage>(worker), `preparing ${job.file}`, {
+    ...hooks,
+    arrived: (message) => {
+      if (checked === null || (message.kind !== 'done' && message.kind !== 'part')) {
+        return
       }
-      if (message.kind === 'failed') {
-        // As the worker threw it: a file that no longer parses is bad input, as in the check.
-        throw message.error === null
-          ? new Error(`preparing ${job.file}: ${message.message}`)
-          : new LiaisonError(message.error.status, message.error.code, message.message, message.error.details)
-      }
-      // Read twice, a file rewritten in between is refused (the transaction rolls back).
-      const checked = job.count
-      if (
-        checked !== null &&
-        (message.kind === 'done' ? message.count !== checked || !message.bundle : message.count > checked)
-      ) {
+      if (message.kind === 'done' ? message.count !== checked || !message.bundle : message.count > checked) {
         const holds =
           message.kind === 'done' && !message.bundle
             ? 'no STIX bundle'
@@ -103,18 +57,8 @@ async function* preparedParts(
           `the file changed while it was imported: checked with ${checked} objects, it now holds ${holds}; nothing was imported`,
         )
       }
-      if (message.kind === 'done') {
-        hooks.done?.(message)
-        return
-      }
-      worker.postMessage('more')
-      const prepared = decodePrepared(message.fields)
-      await hooks.part?.(message, prepared)
-      yield { prepared }
-    }
-  } finally {
-    await worker.terminate()
-  }
+    },
+  })
 }
 
 /** Thrown inside a one-pass import's transaction when the file turns out not to be for it. */
