@@ -171,7 +171,9 @@ export async function importMispOnThread(
 ): Promise<ImportResult> {
   const hits = await openWarninglistHits(db)
   const job: MispJob = { content, skipInvalid: request.skipInvalid, matching: hits.matching }
-  const worker = startModuleThread(new URL('./intel.misp.worker.js', import.meta.url), job)
+  const worker = startModuleThread(new URL('./intel.misp.worker.js', import.meta.url), null)
+  // As a message, not as the thread's data: the thread lets the content go once it is mapped.
+  worker.postMessage(job)
   const what = 'preparing the MISP content'
   try {
     const inbox = inboxOf<MispMessage>(worker)
