@@ -197,28 +197,35 @@ describe.each(STORE_KINDS)('MISP content prepared on a worker thread (%s)', (kin
     expect(stored.at(-1)).toBe(15_001)
   })
 
-  it('refuses broken content with the same problems, and stores nothing; with skipInvalid stores the rest', async () => {
-    const event = mixedEvent()
-    const attributes = event.Event.Attribute as Record<string, unknown>[]
-    attributes.push({ ...attributes[0], uuid: randomUUID(), type: 'ip-dst', value: 'not an address' })
-    const here = await importer()
-    const there = await importer()
-    const oneThread = await importContent(store.db, here, event, request()).catch((e: unknown) => e)
-    const onWorker = await importMispOnThread(store.db, there, event, request()).catch((e: unknown) => e)
-    expect(oneThread).toBeInstanceOf(LiaisonError)
-    expect(onWorker).toBeInstanceOf(LiaisonError)
-    expect((onWorker as LiaisonError).message).toBe((oneThread as LiaisonError).message)
-    expect((onWorker as LiaisonError).message).toMatch(/not an address/)
-    expect((onWorker as LiaisonError).details).toEqual((oneThread as LiaisonError).details)
-    expect(await holdings(store, there.orgId)).toEqual([])
-    expect(await indexRows(store, there.orgId)).toEqual([])
+  it.each([
+    ['MISP', { type: 'ip-dst', value: 'not an address' }, /not an address/],
+    // Read as MISP, an e-mail attribute of any text; its STIX e-mail address is checked there.
+    ['STIX once mapped', { type: 'email-src', value: 'not-an-email' }, /maps to invalid STIX.*not-an-email/],
+  ])(
+    'refuses content broken as %s with the same problems, and stores nothing; with skipInvalid stores the rest',
+    async (_kind, broken, message) => {
+      const event = mixedEvent()
+      const attributes = event.Event.Attribute as Record<string, unknown>[]
+      attributes.push({ ...attributes[0], uuid: randomUUID(), ...broken })
+      const here = await importer()
+      const there = await importer()
+      const oneThread = await importContent(store.db, here, event, request()).catch((e: unknown) => e)
+      const onWorker = await importMispOnThread(store.db, there, event, request()).catch((e: unknown) => e)
+      expect(oneThread).toBeInstanceOf(LiaisonError)
+      expect(onWorker).toBeInstanceOf(LiaisonError)
+      expect((onWorker as LiaisonError).message).toBe((oneThread as LiaisonError).message)
+      expect((onWorker as LiaisonError).message).toMatch(message)
+      expect((onWorker as LiaisonError).details).toEqual((oneThread as LiaisonError).details)
+      expect(await holdings(store, there.orgId)).toEqual([])
+      expect(await indexRows(store, there.orgId)).toEqual([])
 
-    const a = await importContent(store.db, here, event, request({ skipInvalid: true }))
-    const b = await importMispOnThread(store.db, there, event, request({ skipInvalid: true }))
-    expect(b.rejected).toBe(1)
-    expect(outcome(b)).toEqual(outcome(a))
-    expect(await holdings(store, there.orgId)).toEqual(await holdings(store, here.orgId))
-  })
+      const a = await importContent(store.db, here, event, request({ skipInvalid: true }))
+      const b = await importMispOnThread(store.db, there, event, request({ skipInvalid: true }))
+      expect(b.rejected).toBe(1)
+      expect(outcome(b)).toEqual(outcome(a))
+      expect(await holdings(store, there.orgId)).toEqual(await holdings(store, here.orgId))
+    },
+  )
 
   it('refuses TLP:RED content with nobody to name, as on one thread, and stores nothing', async () => {
     const event = mixedEvent(['tlp:red'])
