@@ -25,15 +25,6 @@ import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation
 
 const OPERATOR = { kind: 'cli' as const, osUser: 'misp-thread-test' }
 
-/**
- * The labels asked for: none (the label then depends on the content's markings, so the worker checks
- * every mapped object before it sends one), and a TLP (it checks them part by part as it sends them).
- */
-const LABELS: [string, ImportRequest['label']][] = [
-  ['its label from the content', {}],
-  ['a TLP given', { tlp: 'green' }],
-]
-
 function request(overrides: Partial<ImportRequest> = {}): ImportRequest {
   return { format: 'misp', label: {}, skipInvalid: false, source: 'misp-thread-test', ...overrides }
 }
@@ -159,6 +150,28 @@ describe.each(STORE_KINDS)('MISP content prepared on a worker thread (%s)', (kin
     await location.drop()
   })
 
+  it.each([
+    ['a corpus event with objects and galaxies', () => corpus('eset-malware-ioc/windigo/ebury.misp.json')],
+    [
+      'a corpus event of indicators',
+      () => corpus('eset-malware-ioc/dukes/misp-dukes-operation-ghost-event.json'),
+    ],
+    ['an event with a narrower attribute, a sighting and a TLP tag', () => mixedEvent()],
+  ])('stores %s exactly as the import on one thread does', async (_name, content) => {
+    const event = content()
+    const here = await importer()
+    const there = await importer()
+    const a = await importContent(store.db, here, event, request())
+    const b = await importMispOnThread(store.db, there, event, request())
+    expect(a.created).toBeGreaterThan(0)
+    expect(outcome(b)).toEqual(outcome(a))
+    expect(await holdings(store, there.orgId)).toEqual(await holdings(store, here.orgId))
+    expect(await indexRows(store, there.orgId)).toEqual(await indexRows(store, here.orgId))
+    // Again: nothing new, as on one thread.
+    const again = await importMispOnThread(store.db, there, event, request())
+    expect([again.created, again.updated, again.unchanged]).toEqual([0, 0, a.created])
+  })
+
   it('reports mapping, checking and storing as it goes', async () => {
     const mapped: number[] = []
     const checked: number[] = []
@@ -184,80 +197,44 @@ describe.each(STORE_KINDS)('MISP content prepared on a worker thread (%s)', (kin
     expect(stored.at(-1)).toBe(15_001)
   })
 
-  describe.each(LABELS)('with %s', (_labelName, label) => {
-    it.each([
-      ['a corpus event with objects and galaxies', () => corpus('eset-malware-ioc/windigo/ebury.misp.json')],
-      [
-        'a corpus event of indicators',
-        () => corpus('eset-malware-ioc/dukes/misp-dukes-operation-ghost-event.json'),
-      ],
-      ['an event with a narrower attribute, a sighting and a TLP tag', () => mixedEvent()],
-    ])('stores %s exactly as the import on one thread does', async (_name, content) => {
-      const event = content()
+  it.each([
+    ['MISP', { type: 'ip-dst', value: 'not an address' }, /not an address/],
+    // Read as MISP, an e-mail attribute of any text; its STIX e-mail address is checked there.
+    ['STIX once mapped', { type: 'email-src', value: 'not-an-email' }, /maps to invalid STIX.*not-an-email/],
+  ])(
+    'refuses content broken as %s with the same problems, and stores nothing; with skipInvalid stores the rest',
+    async (_kind, broken, message) => {
+      const event = mixedEvent()
+      const attributes = event.Event.Attribute as Record<string, unknown>[]
+      attributes.push({ ...attributes[0], uuid: randomUUID(), ...broken })
       const here = await importer()
       const there = await importer()
-      const a = await importContent(store.db, here, event, request({ label }))
-      const b = await importMispOnThread(store.db, there, event, request({ label }))
-      expect(a.created).toBeGreaterThan(0)
+      const oneThread = await importContent(store.db, here, event, request()).catch((e: unknown) => e)
+      const onWorker = await importMispOnThread(store.db, there, event, request()).catch((e: unknown) => e)
+      expect(oneThread).toBeInstanceOf(LiaisonError)
+      expect(onWorker).toBeInstanceOf(LiaisonError)
+      expect((onWorker as LiaisonError).message).toBe((oneThread as LiaisonError).message)
+      expect((onWorker as LiaisonError).message).toMatch(message)
+      expect((onWorker as LiaisonError).details).toEqual((oneThread as LiaisonError).details)
+      expect(await holdings(store, there.orgId)).toEqual([])
+      expect(await indexRows(store, there.orgId)).toEqual([])
+
+      const a = await importContent(store.db, here, event, request({ skipInvalid: true }))
+      const b = await importMispOnThread(store.db, there, event, request({ skipInvalid: true }))
+      expect(b.rejected).toBe(1)
       expect(outcome(b)).toEqual(outcome(a))
       expect(await holdings(store, there.orgId)).toEqual(await holdings(store, here.orgId))
-      expect(await indexRows(store, there.orgId)).toEqual(await indexRows(store, here.orgId))
-      // Again: nothing new, as on one thread.
-      const again = await importMispOnThread(store.db, there, event, request({ label }))
-      expect([again.created, again.updated, again.unchanged]).toEqual([0, 0, a.created])
-    })
+    },
+  )
 
-    it.each([
-      ['MISP', { type: 'ip-dst', value: 'not an address' }, /not an address/],
-      // Read as MISP, an e-mail attribute of any text; its STIX e-mail address is checked there.
-      [
-        'STIX once mapped',
-        { type: 'email-src', value: 'not-an-email' },
-        /maps to invalid STIX.*not-an-email/,
-      ],
-    ])(
-      'refuses content broken as %s with the same problems, and stores nothing; with skipInvalid stores the rest',
-      async (_kind, broken, message) => {
-        const event = mixedEvent()
-        const attributes = event.Event.Attribute as Record<string, unknown>[]
-        attributes.push({ ...attributes[0], uuid: randomUUID(), ...broken })
-        const here = await importer()
-        const there = await importer()
-        const oneThread = await importContent(store.db, here, event, request({ label })).catch(
-          (e: unknown) => e,
-        )
-        const onWorker = await importMispOnThread(store.db, there, event, request({ label })).catch(
-          (e: unknown) => e,
-        )
-        expect(oneThread).toBeInstanceOf(LiaisonError)
-        expect(onWorker).toBeInstanceOf(LiaisonError)
-        expect((onWorker as LiaisonError).message).toBe((oneThread as LiaisonError).message)
-        expect((onWorker as LiaisonError).message).toMatch(message)
-        expect((onWorker as LiaisonError).details).toEqual((oneThread as LiaisonError).details)
-        expect(await holdings(store, there.orgId)).toEqual([])
-        expect(await indexRows(store, there.orgId)).toEqual([])
-
-        const a = await importContent(store.db, here, event, request({ label, skipInvalid: true }))
-        const b = await importMispOnThread(store.db, there, event, request({ label, skipInvalid: true }))
-        expect(b.rejected).toBe(1)
-        expect(outcome(b)).toEqual(outcome(a))
-        expect(await holdings(store, there.orgId)).toEqual(await holdings(store, here.orgId))
-      },
-    )
-
-    it('refuses TLP:RED content with nobody to name, as on one thread, and stores nothing', async () => {
-      const event = mixedEvent(['tlp:red'])
-      const nobody = { ...(await importer()), userId: '' }
-      const oneThread = await importContent(store.db, nobody, event, request({ label })).catch(
-        (e: unknown) => e,
-      )
-      const onWorker = await importMispOnThread(store.db, nobody, event, request({ label })).catch(
-        (e: unknown) => e,
-      )
-      expect(oneThread).toBeInstanceOf(LiaisonError)
-      expect((onWorker as LiaisonError).message).toBe((oneThread as LiaisonError).message)
-      expect(await holdings(store, nobody.orgId)).toEqual([])
-    })
+  it('refuses TLP:RED content with nobody to name, as on one thread, and stores nothing', async () => {
+    const event = mixedEvent(['tlp:red'])
+    const nobody = { ...(await importer()), userId: '' }
+    const oneThread = await importContent(store.db, nobody, event, request()).catch((e: unknown) => e)
+    const onWorker = await importMispOnThread(store.db, nobody, event, request()).catch((e: unknown) => e)
+    expect(oneThread).toBeInstanceOf(LiaisonError)
+    expect((onWorker as LiaisonError).message).toBe((oneThread as LiaisonError).message)
+    expect(await holdings(store, nobody.orgId)).toEqual([])
   })
 
   it('flags the same warninglist hits (the last test: it enables a list)', async () => {
@@ -270,11 +247,9 @@ describe.each(STORE_KINDS)('MISP content prepared on a worker thread (%s)', (kin
     )
     // Private addresses, every one on the list; one documentation address, on none.
     const event = ipDstEvent([...Array.from({ length: 300 }, (_, i) => `10.8.1.${i & 0xff}`), '198.51.100.7'])
-    for (const [, label] of LABELS) {
-      const a = await importContent(store.db, await importer(), event, request({ label }))
-      const b = await importMispOnThread(store.db, await importer(), event, request({ label }))
-      expect(a.warninglistHits.total).toBeGreaterThanOrEqual(300)
-      expect(b.warninglistHits).toEqual(a.warninglistHits)
-    }
+    const a = await importContent(store.db, await importer(), event, request())
+    const b = await importMispOnThread(store.db, await importer(), event, request())
+    expect(a.warninglistHits.total).toBeGreaterThanOrEqual(300)
+    expect(b.warninglistHits).toEqual(a.warninglistHits)
   })
 })

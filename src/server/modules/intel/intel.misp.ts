@@ -56,14 +56,11 @@ export interface PrepareProgress {
  *
  * Reading, mapping and checking go in steps, with a turn of the event loop between them: a 300,000-attribute
  * event takes seconds to read, map and check, during which a server would otherwise answer nothing else.
- * Without `checkStix`, the mapped objects are returned unchecked, for the caller to check with
- * {@link checkMappedObjects} (a worker checks them part by part as it sends them).
  */
 export async function prepareMisp(
   content: unknown,
   skipInvalid: boolean,
   progress: PrepareProgress = {},
-  checkStix = true,
 ): Promise<PreparedContent> {
   // Read in steps too: a mega-event's 300,000 attributes take most of a second.
   const reading = parseMispContentSteps(content)
@@ -139,10 +136,9 @@ export async function prepareMisp(
       audienceHint = mapped.audience
     }
   }
-  // The mapping's output goes through the same STIX checks as any import, part by part (unless the
-  // caller checks it: {@link checkMappedObjects}).
+  // The mapping's output goes through the same STIX checks as any import, part by part.
   const invalid: StixProblem[] = []
-  for (let start = 0; checkStix && start < objects.length; start += CHECK_PART) {
+  for (let start = 0; start < objects.length; start += CHECK_PART) {
     const part = validateStixContent(objects.slice(start, start + CHECK_PART), {
       ...IMPORT_CHECKS,
       version: '2.1',
@@ -155,7 +151,12 @@ export async function prepareMisp(
     await turn()
   }
   if (invalid.length > 0 && !skipInvalid) {
-    throw mappedContentRefusal(invalid)
+    throw new LiaisonError(
+      400,
+      'validation_failed',
+      `the MISP content maps to invalid STIX; first: ${invalid[0]?.message ?? ''}`,
+      { field: 'content', problems: invalid.slice(0, 1000), problemCount: invalid.length },
+    )
   }
   const bad = new Set(invalid.map((p) => p.index))
   return {
@@ -173,52 +174,13 @@ export async function prepareMisp(
   }
 }
 
-/**
- * Checks mapped objects as {@link prepareMisp} does, each under its index in the mapping's output (so
- * that problems read the same whichever order the objects are checked in): the problems, and the
- * positions in `indexes` of the objects with any.
- */
-export function checkMappedObjects(
-  objects: readonly StixObject[],
-  indexes: readonly number[],
-): { problems: StixProblem[]; rejected: Set<number> } {
-  const problems: StixProblem[] = []
-  const rejected = new Set<number>()
-  indexes.forEach((index, position) => {
-    const found = validateStixContent(objects[index], { ...IMPORT_CHECKS, version: '2.1', firstIndex: index })
-    if (found.problems.length > 0) {
-      rejected.add(position)
-      for (const problem of found.problems) {
-        problems.push(problem)
-      }
-    }
-  })
-  return { problems, rejected }
-}
-
-/** The refusal of mapped MISP content whose STIX is invalid: every problem, the first named. */
-export function mappedContentRefusal(invalid: readonly StixProblem[]): LiaisonError {
-  return new LiaisonError(
-    400,
-    'validation_failed',
-    `the MISP content maps to invalid STIX; first: ${invalid[0]?.message ?? ''}`,
-    { field: 'content', problems: invalid.slice(0, 1000), problemCount: invalid.length },
-  )
-}
-
 /** What the importing thread asks of a worker that prepares MISP content (intel.misp.worker.ts). */
 export interface MispJob {
   /** The content as read (bare event, `{"Event":…}`, `{"response":[…]}`). */
   readonly content: unknown
   readonly skipInvalid: boolean
-  /** Send the warninglist observables of the objects (some warninglist is enabled). */
+  /** Send the warninglist observables of each part (some warninglist is enabled). */
   readonly matching: boolean
-  /**
-   * Check the mapped objects part by part as they are sent, not all before the first (the import's
-   * label is given, so it does not depend on the strictest marking of the valid objects): their
-   * problems come at the end, and a strict import with any stores nothing more and is refused then.
-   */
-  readonly checkInParts: boolean
 }
 
 /** What MISP content is, once mapped and checked: all an import's label and summary need of it. */
@@ -233,12 +195,9 @@ export interface MispContentFacts {
   readonly strictest: Tlp | null
   /** Some mapped object is marked TLP:RED. */
   readonly anyRed: boolean
-  /** How many versions the parts hold in all (valid or not, when checked part by part). */
+  /** How many versions the parts hold in all. */
   readonly total: number
-  /**
-   * The warninglist observables of the objects, when asked ({@link encodeObservablesOf}); when
-   * checked part by part, those of each part's valid objects come with the part instead.
-   */
+  /** The warninglist observables of the objects, when asked ({@link encodeObservablesOf}). */
   readonly matching: PreparedFields
 }
 
@@ -256,8 +215,4 @@ export type MispMessage =
     }
   | { readonly kind: 'facts'; readonly facts: MispContentFacts }
   | Extract<PrepareMessage, { kind: 'part' | 'failed' }>
-  | {
-      readonly kind: 'done'
-      /** The STIX problems of the mapped objects, in the content's order, when checked part by part. */
-      readonly invalid: readonly StixProblem[]
-    }
+  | { readonly kind: 'done' }

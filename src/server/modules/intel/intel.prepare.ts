@@ -405,11 +405,6 @@ export type PrepareMessage =
       readonly bytes: number
       /** Their warninglist observables (one pass, when asked; {@link encodeObservablesOf}). */
       readonly matching: PreparedFields
-      /**
-       * For each of those observables, where its object stands in the content (MISP content checked
-       * part by part: hits are listed in the content's order, as in an import on one thread).
-       */
-      readonly matchingAt?: readonly number[]
     }
   | {
       readonly kind: 'done'

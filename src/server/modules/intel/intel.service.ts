@@ -7,27 +7,14 @@ import {
   type SharingLabel,
 } from '../../../core/trust/label.js'
 import type { StixObject } from '../../../core/stix/stix.js'
-import type { StixProblem } from '../../../core/stix/validate.js'
 import { looksLikeMisp } from '../../../core/misp/parse.js'
 import type { Db } from '../../store/store.js'
 import type { AuditActor } from '../audit/audit.service.js'
 import { labelFromInput } from '../trust/label.service.js'
-import {
-  mappedContentRefusal,
-  prepareMisp,
-  type MispContentFacts,
-  type MispJob,
-  type MispMessage,
-} from './intel.misp.js'
+import { prepareMisp, type MispContentFacts, type MispJob, type MispMessage } from './intel.misp.js'
 import { failureOf, partsOfThread } from './intel.parts.js'
 import { inboxOf, startModuleThread } from '../../threads.js'
-import {
-  prepareStix,
-  storeStixObjects,
-  type ImportContext,
-  type ImportProblem,
-  type ImportSummary,
-} from './intel.import.js'
+import { prepareStix, storeStixObjects, type ImportContext, type ImportSummary } from './intel.import.js'
 import {
   decodeObservablesOf,
   strictestTlp,
@@ -183,26 +170,18 @@ export async function importMispOnThread(
   now = new Date(),
 ): Promise<ImportResult> {
   const hits = await openWarninglistHits(db)
-  // With a TLP given, the label does not depend on the content's markings: the worker checks the
-  // mapped objects part by part as it sends them, not all before the first.
-  const checkInParts = request.label.tlp !== undefined
-  const job: MispJob = { content, skipInvalid: request.skipInvalid, matching: hits.matching, checkInParts }
+  const job: MispJob = { content, skipInvalid: request.skipInvalid, matching: hits.matching }
   const worker = startModuleThread(new URL('./intel.misp.worker.js', import.meta.url), null)
   // As a message, not as the thread's data: the thread lets the content go once it is mapped.
   worker.postMessage(job)
   const what = 'preparing the MISP content'
-  const progress = (message: MispMessage): void => {
-    if (message.kind === 'progress') {
-      ;(message.phase === 'map' ? request.onMap : request.onCheck)?.(message.done, message.total)
-    }
-  }
   try {
     const inbox = inboxOf<MispMessage>(worker)
     let facts: MispContentFacts | null = null
     while (facts === null) {
       const message = await inbox.next(what)
       if (message.kind === 'progress') {
-        progress(message)
+        ;(message.phase === 'map' ? request.onMap : request.onCheck)?.(message.done, message.total)
       } else if (message.kind === 'failed') {
         throw failureOf(message, what)
       } else if (message.kind === 'facts') {
@@ -215,32 +194,10 @@ export async function importMispOnThread(
       contentTlp: facts.strictest ?? facts.tlpHint,
       audienceHint: facts.audienceHint,
       papHint: facts.papHint,
-      // Checked part by part, only valid objects count: the first red one among them asks below.
-      anyRed: !checkInParts && facts.anyRed,
+      anyRed: facts.anyRed,
     })
     await hits.addObservables(decodeObservablesOf(facts.matching))
-    let redSeen = false
-    // Checked part by part: each part's hits, listed once all are in, in the content's order.
-    const matching: { at: number; found: ObservableOf }[] = []
-    let invalid: readonly StixProblem[] = []
-    const batches = partsOfThread<MispMessage>(worker, inbox, what, {
-      part: async (message, prepared) => {
-        if (!redSeen && prepared.some((v) => v.tlp === 'red')) {
-          redSeen = true
-          assertRedHasRecipient(importer, request, true)
-        }
-        const found = decodeObservablesOf(message.matching)
-        found.forEach((o, i) => matching.push({ at: message.matchingAt?.[i] ?? 0, found: o }))
-      },
-      other: progress,
-      done: (message) => {
-        invalid = message.invalid
-        if (invalid.length > 0 && !request.skipInvalid) {
-          throw mappedContentRefusal(invalid)
-        }
-      },
-    })
-    const problems = (): ImportProblem[] => [...facts.problems, ...invalid]
+    const batches = partsOfThread<MispMessage>(worker, inbox, what)
     const summary = await storeStixObjects(
       db,
       {
@@ -248,16 +205,10 @@ export async function importMispOnThread(
         narrowerAudiences: new Map(facts.narrowerAudiences),
         heldForRelease: held !== null,
       },
-      {
-        total: facts.total,
-        batches,
-        rejected: () => ({ problems: problems(), count: new Set(problems().map((p) => p.index)).size }),
-      },
+      { total: facts.total, batches },
       { problems: facts.problems, upgradedFrom20: false },
       now,
     )
-    matching.sort((a, b) => a.at - b.at)
-    await hits.addObservables(matching.map((m) => m.found))
     return await finishImport(
       db,
       importer,
