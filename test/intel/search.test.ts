@@ -8,7 +8,9 @@ import {
 } from '../../src/server/modules/intel/intel.query.js'
 import { importContent } from '../../src/server/modules/intel/intel.service.js'
 import { createOrganisation } from '../../src/server/modules/org/org.service.js'
+import { searchPeople } from '../../src/server/modules/user/user.repository.js'
 import type { Store } from '../../src/server/store/store.js'
+import { createUserWithPassword } from '../helpers/factories.js'
 import { bundleOf, indicator } from '../helpers/stix.js'
 import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
 
@@ -188,5 +190,71 @@ describe.each(STORE_KINDS)('search pages among the newest versions (%s)', (kind)
     // The other organisation's 40 lie inside it and stay invisible, as do the versions no longer latest.
     expect(found.length).toBeLessThan(newest)
     expect(found.length).toBeGreaterThan(0)
+  })
+})
+
+/**
+ * Names in any script are found whatever the case, the same on both stores: SQLite's own LIKE and
+ * lower() fold ASCII letters only, PostgreSQL's ILIKE every script's.
+ */
+describe.each(STORE_KINDS)('text search in every script (%s)', (kind) => {
+  let location: TestStoreLocation
+  let store: Store
+  let viewer: Viewer
+  let orgId: string
+
+  beforeAll(async () => {
+    location = await createStoreLocation(kind)
+    store = await openTestStore(location)
+    const operator = { kind: 'cli' as const, osUser: 'search-test' }
+    const org = await createOrganisation(store.db, operator, {
+      name: 'Scripts CSIRT',
+      type: 'national-csirt',
+    })
+    orgId = org.id
+    const userId = randomUUID()
+    viewer = { kind: 'user', userId, orgId, groupIds: [], peer: false }
+    const names = [
+      'Opération Écureuil',
+      'ФИШИНГ кампания',
+      'Σπείρα ΔΙΚΤΥΟΥ',
+      'Plain ASCII probe',
+      'ÉTÉ 100%_done',
+    ]
+    await importContent(
+      store.db,
+      { actor: operator, orgId, groupIds: [], userId },
+      bundleOf(names.map((name) => indicator({ name }))),
+      { format: 'stix', label: { tlp: 'green' }, skipInvalid: false, source: 'search-test' },
+    )
+  })
+  afterAll(async () => {
+    await store.close()
+    await location.drop()
+  })
+
+  it('finds object names containing a text in any case of any script', async () => {
+    const named = async (name: string) =>
+      (await searchObjects(store.db, viewer, { name, limit: 50, offset: 0 }, { least: 0, most: 0 })).rows
+        .map((r) => (JSON.parse(r.json) as { name: string }).name)
+        .sort()
+    expect(await named('écureuil')).toEqual(['Opération Écureuil'])
+    expect(await named('OPÉRATION')).toEqual(['Opération Écureuil'])
+    expect(await named('фишинг')).toEqual(['ФИШИНГ кампания'])
+    expect(await named('КАМПАНИЯ')).toEqual(['ФИШИНГ кампания'])
+    expect(await named('δικτυου')).toEqual(['Σπείρα ΔΙΚΤΥΟΥ'])
+    // ASCII as before, whatever the case; wildcards as themselves, also beside other scripts.
+    expect(await named('ascii PROBE')).toEqual(['Plain ASCII probe'])
+    expect(await named('été 100%_')).toEqual(['ÉTÉ 100%_done'])
+    expect(await named('été 1000')).toEqual([])
+    expect(await named('é%')).toEqual([])
+  })
+
+  it('finds people by a name in any case of any script', async () => {
+    const { user } = await createUserWithPassword(store, { orgId, name: 'Éloïse Żółtowska' })
+    for (const q of ['éloïse', 'ŻÓŁTOWSKA', 'Éloïse żół']) {
+      expect((await searchPeople(store.db, q, 10)).map((p) => p.id)).toEqual([user.id])
+    }
+    expect(await searchPeople(store.db, 'eloise', 10)).toEqual([])
   })
 })

@@ -14,6 +14,7 @@ import type { Config, StoreKind } from '../config.js'
 import type { Database } from './database.js'
 import { SqliteCheckpointer } from './sqlite-checkpointer.js'
 import { SQLITE_LOCK_WAIT_MS, WaitingSqliteDriver } from './sqlite-driver.js'
+import { registerTextFunctions } from './text.js'
 
 /** A Kysely handle on either store; services take this (or a transaction) first. */
 export type Db = Kysely<Database>
@@ -95,6 +96,7 @@ export function openSqlite(file: string, options: SqliteOptions = {}): Store {
   // a large import: the driver waits for it without blocking the event loop (see WaitingSqliteDriver),
   // so SQLite itself does not wait at all.
   sqlite.pragma('busy_timeout = 0')
+  registerTextFunctions(sqlite)
   const database = withStatementCache(sqlite)
   // A second connection for reads outside transactions: in WAL mode it reads the last committed
   // state while the first one writes (see WaitingSqliteDriver). It never writes.
@@ -103,6 +105,7 @@ export function openSqlite(file: string, options: SqliteOptions = {}): Store {
   readerSqlite.pragma('cache_size = -262144')
   readerSqlite.pragma('temp_store = MEMORY')
   readerSqlite.pragma('busy_timeout = 0')
+  registerTextFunctions(readerSqlite)
   const reader = withStatementCache(readerSqlite)
   // The WAL is copied into the file on a worker thread, not in the writer's commits.
   const checkpointer = new SqliteCheckpointer(file, sqlite)

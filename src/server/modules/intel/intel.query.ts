@@ -5,6 +5,7 @@ import { compareStixTimestamps, isSco } from '../../../core/stix/stix.js'
 import type { Viewer } from '../../../core/trust/label.js'
 import type { Database } from '../../store/database.js'
 import { rawSqliteOf, type Db } from '../../store/store.js'
+import { containsText } from '../../store/text.js'
 import { visibleLabelIds, visibleLabelIdsInScope, type LabelScope } from '../trust/trust.sql.js'
 import { expiredCondition, type ExpiryRule } from './intel.expiry.js'
 import type { ObservableTable, StixObjectRow, StixObjectTable } from './intel.table.js'
@@ -78,13 +79,7 @@ export function visibleObjects(db: Db, viewer: Viewer, filter: ObjectFilter, new
     query = query.where('s.source', '=', filter.source)
   }
   if (filter.name !== undefined) {
-    // `%`, `_` and `\` of the text are matched as themselves.
-    const pattern = `%${filter.name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-    query = query.where(
-      rawSqliteOf(db) === undefined
-        ? sql<boolean>`s.name ilike ${pattern} escape '\\'`
-        : sql<boolean>`s.name like ${pattern} escape '\\'`,
-    )
+    query = query.where(containsText(db, sql.ref('s.name'), filter.name))
   }
   if (filter.excludeRevoked === true) {
     query = query.where('s.revoked', '=', 0)

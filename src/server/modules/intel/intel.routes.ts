@@ -120,7 +120,7 @@ const FilterQuery = {
     Type.String({
       minLength: 1,
       maxLength: 500,
-      description: 'objects whose name contains this text (case-insensitive; on SQLite for ASCII letters)',
+      description: 'objects whose name contains this text (case-insensitive, in every script)',
     }),
   ),
 }

@@ -1,5 +1,6 @@
 import { sql, type SqlBool } from 'kysely'
 import type { Db, Trx } from '../../store/store.js'
+import { containsText } from '../../store/text.js'
 import type { OrganisationRow } from '../org/org.table.js'
 import type { NewUserRow, UserRow, UserRowUpdate } from './user.table.js'
 
@@ -73,10 +74,9 @@ export async function searchPeople(
   q: string,
   limit: number,
 ): Promise<{ id: string; name: string; org_id: string; org_name: string }[]> {
-  const pattern = `%${q
-    .trim()
-    .toLowerCase()
-    .replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+  const text = q.trim()
+  // E-mail addresses are stored lower-cased.
+  const emailPattern = `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
   return db
     .selectFrom('users as u')
     .innerJoin('organisations as o', 'o.id', 'u.org_id')
@@ -84,8 +84,8 @@ export async function searchPeople(
     .where('u.disabled', '=', 0)
     .where((eb) =>
       eb.or([
-        sql<SqlBool>`lower(u.name) like ${pattern} escape '\\'`,
-        sql<SqlBool>`u.email like ${pattern} escape '\\'`,
+        containsText(db, sql.ref('u.name'), text),
+        sql<SqlBool>`u.email like ${emailPattern} escape '\\'`,
       ]),
     )
     .orderBy('u.name')
