@@ -4,9 +4,6 @@ import type { Db, Trx } from './store.js'
 /** SQLite's function that lower-cases text in every script (registered by {@link registerTextFunctions}). */
 const LOWER = 'liaison_lower'
 
-/** Text with a character outside ASCII, as a GLOB pattern. */
-const NON_ASCII = '*[^\u0001-\u007f]*'
-
 /**
  * Registers on a SQLite connection what {@link containsText} needs there: SQLite's own `lower()` and
  * `LIKE` fold ASCII letters only, where PostgreSQL's `ILIKE` folds every script's ("É", "Ж", "Σ").
@@ -30,5 +27,7 @@ export function containsText(db: Db | Trx, column: RawBuilder<unknown>, text: st
   if (!(db.getExecutor().adapter instanceof SqliteAdapter)) {
     return sql<SqlBool>`${column} ilike ${pattern} escape '\\'`
   }
-  return sql<SqlBool>`(${column} like ${pattern} escape '\\' or (${column} glob ${NON_ASCII} and ${sql.raw(LOWER)}(${column}) like ${pattern.toLowerCase()} escape '\\'))`
+  // More bytes than characters: a character outside ASCII (octet_length reads no text; a GLOB for
+  // such a character tripled the time of a search of 1 M names).
+  return sql<SqlBool>`(${column} like ${pattern} escape '\\' or (length(${column}) <> octet_length(${column}) and ${sql.raw(LOWER)}(${column}) like ${pattern.toLowerCase()} escape '\\'))`
 }
