@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { StixObject } from '../../src/core/stix/stix.js'
+import type { Store } from '../../src/server/store/store.js'
 
 let octet = 0
 
@@ -89,4 +90,22 @@ function oasisTlp2(name: string, uuid: string, value: string): StixObject {
       },
     },
   }
+}
+
+/**
+ * An organisation's observable and reference rows, the owner left out, sorted: to compare what two
+ * ways of importing the same content built (on a worker thread or on the importing one).
+ */
+export async function indexRowsOf(store: Store, orgId: string): Promise<string[]> {
+  const observables = await store.db
+    .selectFrom('observables')
+    .select(['object_id', 'kind', 'key', 'range_start', 'range_end', 'network', 'origin'])
+    .where('owner_org_id', '=', orgId)
+    .execute()
+  const refs = await store.db
+    .selectFrom('stix_refs')
+    .select(['from_id', 'property', 'to_id'])
+    .where('owner_org_id', '=', orgId)
+    .execute()
+  return [...observables, ...refs].map((r) => JSON.stringify(Object.values(r))).sort()
 }

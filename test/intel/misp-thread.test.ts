@@ -21,6 +21,7 @@ import type { Store } from '../../src/server/store/store.js'
 import { CORPUS_DIR } from '../helpers/corpus.js'
 import { createUserWithPassword } from '../helpers/factories.js'
 import { ipDstEvent, mispEvent } from '../helpers/misp.js'
+import { indexRowsOf } from '../helpers/stix.js'
 import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
 
 const OPERATOR = { kind: 'cli' as const, osUser: 'misp-thread-test' }
@@ -88,21 +89,6 @@ async function holdings(store: Store, orgId: string): Promise<string[]> {
   return rows.map((r) => JSON.stringify(Object.values(r))).sort()
 }
 
-/** An organisation's observable and reference rows, the owner left out. */
-async function indexRows(store: Store, orgId: string): Promise<string[]> {
-  const observables = await store.db
-    .selectFrom('observables')
-    .select(['object_id', 'kind', 'key', 'range_start', 'range_end', 'network', 'origin'])
-    .where('owner_org_id', '=', orgId)
-    .execute()
-  const refs = await store.db
-    .selectFrom('stix_refs')
-    .select(['from_id', 'property', 'to_id'])
-    .where('owner_org_id', '=', orgId)
-    .execute()
-  return [...observables, ...refs].map((r) => JSON.stringify(Object.values(r))).sort()
-}
-
 /** What an import's summary says, its import id aside (each import has its own). */
 function outcome(result: Awaited<ReturnType<typeof importContent>>) {
   const { importId: _importId, ...rest } = result
@@ -166,7 +152,7 @@ describe.each(STORE_KINDS)('MISP content prepared on a worker thread (%s)', (kin
     expect(a.created).toBeGreaterThan(0)
     expect(outcome(b)).toEqual(outcome(a))
     expect(await holdings(store, there.orgId)).toEqual(await holdings(store, here.orgId))
-    expect(await indexRows(store, there.orgId)).toEqual(await indexRows(store, here.orgId))
+    expect(await indexRowsOf(store, there.orgId)).toEqual(await indexRowsOf(store, here.orgId))
     // Again: nothing new, as on one thread.
     const again = await importMispOnThread(store.db, there, event, request())
     expect([again.created, again.updated, again.unchanged]).toEqual([0, 0, a.created])
@@ -217,7 +203,7 @@ describe.each(STORE_KINDS)('MISP content prepared on a worker thread (%s)', (kin
       expect((onWorker as LiaisonError).message).toMatch(message)
       expect((onWorker as LiaisonError).details).toEqual((oneThread as LiaisonError).details)
       expect(await holdings(store, there.orgId)).toEqual([])
-      expect(await indexRows(store, there.orgId)).toEqual([])
+      expect(await indexRowsOf(store, there.orgId)).toEqual([])
 
       const a = await importContent(store.db, here, event, request({ skipInvalid: true }))
       const b = await importMispOnThread(store.db, there, event, request({ skipInvalid: true }))

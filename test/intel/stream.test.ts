@@ -13,6 +13,7 @@ import { importWarninglist } from '../../src/server/modules/warninglist/warningl
 import type { Store } from '../../src/server/store/store.js'
 import { CORPUS_DIR } from '../helpers/corpus.js'
 import { createUserWithPassword } from '../helpers/factories.js'
+import { indexRowsOf } from '../helpers/stix.js'
 import { createStoreLocation, openTestStore, STORE_KINDS, type TestStoreLocation } from '../helpers/stores.js'
 
 const OPERATOR = { kind: 'cli' as const, osUser: 'stream-test' }
@@ -36,24 +37,6 @@ async function holdings(store: Store, orgId: string): Promise<string[]> {
     .where('s.owner_org_id', '=', orgId)
     .execute()
   return rows.map((r) => `${r.id} ${r.modified} ${r.is_latest} ${r.tlp} ${r.json}`).sort()
-}
-
-/**
- * An organisation's observable and reference rows (built on the worker thread for a streamed
- * import, on the importing thread for a whole one), the owner left out.
- */
-async function indexRows(store: Store, orgId: string): Promise<string[]> {
-  const observables = await store.db
-    .selectFrom('observables')
-    .select(['object_id', 'kind', 'key', 'range_start', 'range_end', 'network', 'origin'])
-    .where('owner_org_id', '=', orgId)
-    .execute()
-  const refs = await store.db
-    .selectFrom('stix_refs')
-    .select(['from_id', 'property', 'to_id'])
-    .where('owner_org_id', '=', orgId)
-    .execute()
-  return [...observables, ...refs].map((r) => JSON.stringify(Object.values(r))).sort()
 }
 
 function indicator(i: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -124,10 +107,10 @@ describe.each(STORE_KINDS)('streaming import of large STIX files (%s)', (kind) =
     expect(streamedRows).toEqual(wholeRows)
     expect(streamedRows.every((r) => r.includes(' X '))).toBe(true)
     expect(streamedRows.find((r) => r.includes('second occurrence'))).toBeDefined()
-    const index = await indexRows(store, streamed.orgId)
+    const index = await indexRowsOf(store, streamed.orgId)
     // One observable an object, and the TLP:RED marking the last one references.
     expect(index).toHaveLength(12_002)
-    expect(index).toEqual(await indexRows(store, whole.orgId))
+    expect(index).toEqual(await indexRowsOf(store, whole.orgId))
   })
 
   it('with a TLP given, stores in one pass what a whole import stores, the file read once', async () => {
@@ -154,7 +137,7 @@ describe.each(STORE_KINDS)('streaming import of large STIX files (%s)', (kind) =
     )
     // The one TLP:RED object is red, the rest green, as in the whole import.
     expect((await holdings(store, streamed.orgId)).filter((r) => r.includes(' red ')).length).toBe(1)
-    expect(await indexRows(store, streamed.orgId)).toEqual(await indexRows(store, whole.orgId))
+    expect(await indexRowsOf(store, streamed.orgId)).toEqual(await indexRowsOf(store, whole.orgId))
   })
 
   it('refuses TLP:RED content with nobody to name in one pass too, and stores nothing', async () => {
@@ -171,7 +154,7 @@ describe.each(STORE_KINDS)('streaming import of large STIX files (%s)', (kind) =
     expect(wholeError).toBeInstanceOf(LiaisonError)
     expect((streamError as LiaisonError).message).toBe((wholeError as LiaisonError).message)
     expect(await holdings(store, nobody.orgId)).toEqual([])
-    expect(await indexRows(store, nobody.orgId)).toEqual([])
+    expect(await indexRowsOf(store, nobody.orgId)).toEqual([])
   })
 
   it('reports progress batch by batch, also for content imported whole', async () => {
@@ -205,9 +188,9 @@ describe.each(STORE_KINDS)('streaming import of large STIX files (%s)', (kind) =
     await importContent(store.db, whole, apt1, request({ tlp: 'green' }))
     await importStixFile(store.db, streamed, file(apt1), request({ tlp: 'green' }))
     expect(await holdings(store, streamed.orgId)).toEqual(await holdings(store, whole.orgId))
-    const index = await indexRows(store, streamed.orgId)
+    const index = await indexRowsOf(store, streamed.orgId)
     expect(index.filter((r) => r.includes('_ref')).length).toBeGreaterThan(10)
-    expect(index).toEqual(await indexRows(store, whole.orgId))
+    expect(index).toEqual(await indexRowsOf(store, whole.orgId))
   })
 
   it('refuses a file that changes between its check and its storing, and stores nothing of it', async () => {
@@ -230,7 +213,7 @@ describe.each(STORE_KINDS)('streaming import of large STIX files (%s)', (kind) =
       /the file changed while it was imported: checked with 12000 objects, it now holds 6000 objects/,
     )
     expect(await holdings(store, someone.orgId)).toEqual([])
-    expect(await indexRows(store, someone.orgId)).toEqual([])
+    expect(await indexRowsOf(store, someone.orgId)).toEqual([])
   })
 
   it.each([
