@@ -5,7 +5,6 @@
 // PARTS_AHEAD parts wait there: the importing thread sends `more` for each part it takes.
 import { parentPort } from 'node:worker_threads'
 import type { StixObject } from '../../../core/stix/stix.js'
-import { LiaisonError } from '../../errors.js'
 import { prepareMisp, type MispContentFacts, type MispJob, type MispMessage } from './intel.misp.js'
 import {
   encodeObservablesOf,
@@ -14,8 +13,8 @@ import {
   strictestTlp,
   tlpOfObject,
   warninglistObservablesOf,
-  PARTS_AHEAD,
 } from './intel.prepare.js'
+import { failedMessage, PartCredit } from './intel.parts.js'
 import { uniqueVersionsInIdOrder } from './intel.sort.js'
 
 /** Versions of a part sent to the importing thread: one batch of its store. */
@@ -25,8 +24,7 @@ const port = parentPort
 if (port === null) {
   throw new Error('intel.misp.worker runs as a worker thread')
 }
-let credit = PARTS_AHEAD
-let wake: (() => void) | null = null
+const credit = new PartCredit()
 // The first message is the job (not `workerData`, which would hold the content to the end); each
 // one after it is a `more`.
 const holder: { job: MispJob | null } = { job: null }
@@ -38,8 +36,7 @@ port.on('message', (message: unknown) => {
     void run()
     return
   }
-  credit += 1
-  wake?.()
+  credit.more()
 })
 const send = (message: MispMessage): void => port.postMessage(message)
 
@@ -84,23 +81,12 @@ async function run(): Promise<void> {
       // Each object let go once prepared: only the parts ahead are held twice.
       versions.fill(null, start, start + PART)
       const fields = encodePrepared(part.map((object) => prepareVersion(object, true)))
-      while (credit === 0) {
-        await new Promise<void>((resolve) => (wake = resolve))
-        wake = null
-      }
-      credit -= 1
+      await credit.take()
       send({ kind: 'part', fields, count: start + part.length, bytes: 0, matching: [] })
     }
     send({ kind: 'done' })
   } catch (error) {
-    send({
-      kind: 'failed',
-      message: error instanceof Error ? error.message : String(error),
-      error:
-        error instanceof LiaisonError
-          ? { status: error.status, code: error.code, details: error.details }
-          : null,
-    })
+    send(failedMessage(error))
   } finally {
     // Nothing more to wait for: the thread ends once its messages are out (or when terminated).
     port?.unref()

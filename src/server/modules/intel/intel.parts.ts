@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads'
 import { LiaisonError } from '../../errors.js'
 import type { ThreadInbox } from '../../threads.js'
-import { decodePrepared, type PreparedVersion, type PrepareMessage } from './intel.prepare.js'
+import { decodePrepared, PARTS_AHEAD, type PreparedVersion, type PrepareMessage } from './intel.prepare.js'
 
 /** A part of prepared versions, as a worker sends it. */
 export type PartMessage = Extract<PrepareMessage, { kind: 'part' }>
@@ -66,4 +66,43 @@ export function failureOf(failed: FailedMessage, what: string): Error {
   return failed.error === null
     ? new Error(`${what}: ${failed.message}`)
     : new LiaisonError(failed.error.status, failed.error.code, failed.message, failed.error.details)
+}
+
+/**
+ * A failure of a worker as it sends it to its parent ({@link failureOf} reads it back): a
+ * {@link LiaisonError} with its parts, anything else by its message.
+ */
+export function failedMessage(error: unknown): FailedMessage {
+  return {
+    kind: 'failed',
+    message: error instanceof Error ? error.message : String(error),
+    error:
+      error instanceof LiaisonError
+        ? { status: error.status, code: error.code, details: error.details }
+        : null,
+  }
+}
+
+/**
+ * The room a worker has to send parts: PARTS_AHEAD at first, one more for each `more` its parent
+ * sends as it takes a part.
+ */
+export class PartCredit {
+  #credit = PARTS_AHEAD
+  #wake: (() => void) | null = null
+
+  /** The parent took a part. */
+  more(): void {
+    this.#credit += 1
+    this.#wake?.()
+  }
+
+  /** Waits until a part may be sent, and takes the room for it. */
+  async take(): Promise<void> {
+    while (this.#credit === 0) {
+      await new Promise<void>((resolve) => (this.#wake = resolve))
+      this.#wake = null
+    }
+    this.#credit -= 1
+  }
 }

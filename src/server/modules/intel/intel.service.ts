@@ -119,7 +119,7 @@ export async function importContent(
       label,
       held,
       hits: hits.result(),
-      ...(prepared.warnings === undefined ? {} : { warnings: prepared.warnings }),
+      warnings: prepared.warnings,
     },
     now,
   )
@@ -218,7 +218,7 @@ export async function importMispOnThread(
         label,
         held,
         hits: hits.result(),
-        ...(facts.warnings === null ? {} : { warnings: facts.warnings }),
+        warnings: facts.warnings,
       },
       now,
     )
@@ -307,7 +307,8 @@ export async function finishImport(
     label: SharingLabel
     held: SharingLabel | null
     hits: WarninglistHits
-    warnings?: ImportWarnings
+    /** What was read other than written (MISP content): none when absent. */
+    warnings?: ImportWarnings | null | undefined
   },
   now: Date,
 ): Promise<ImportResult> {

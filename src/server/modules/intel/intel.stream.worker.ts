@@ -5,14 +5,13 @@
 // thread sends `more` for each part it takes.
 import { parentPort, workerData } from 'node:worker_threads'
 import type { StixObject } from '../../../core/stix/stix.js'
-import { LiaisonError } from '../../errors.js'
 import { BundleFileCheck, readBundleParts } from './intel.bundle-file.js'
+import { failedMessage, PartCredit } from './intel.parts.js'
 import {
   encodeObservablesOf,
   encodePrepared,
   prepareVersion,
   warninglistObservablesOf,
-  PARTS_AHEAD,
   type PrepareJob,
   type PrepareMessage,
 } from './intel.prepare.js'
@@ -23,12 +22,8 @@ if (port === null) {
 }
 const job = workerData as PrepareJob
 const rejected = new Set(job.rejected)
-let credit = PARTS_AHEAD
-let wake: (() => void) | null = null
-port.on('message', () => {
-  credit += 1
-  wake?.()
-})
+const credit = new PartCredit()
+port.on('message', () => credit.more())
 const send = (message: PrepareMessage): void => port.postMessage(message)
 
 try {
@@ -54,11 +49,7 @@ try {
       job.check?.matching === true
         ? encodeObservablesOf(valid.flatMap((o) => warninglistObservablesOf(o)))
         : []
-    while (credit === 0) {
-      await new Promise<void>((resolve) => (wake = resolve))
-      wake = null
-    }
-    credit -= 1
+    await credit.take()
     send({ kind: 'part', fields: encodePrepared(prepared), count, bytes, matching })
     next = await parts.next()
   }
@@ -66,14 +57,7 @@ try {
   const header = next.done === true ? next.value : {}
   send({ kind: 'done', count, bundle: header !== null, findings: check?.finish(header) ?? null })
 } catch (error) {
-  send({
-    kind: 'failed',
-    message: error instanceof Error ? error.message : String(error),
-    error:
-      error instanceof LiaisonError
-        ? { status: error.status, code: error.code, details: error.details }
-        : null,
-  })
+  send(failedMessage(error))
 } finally {
   // Nothing more to wait for: the thread ends once its messages are out (or when terminated).
   port.unref()
